@@ -1,0 +1,89 @@
+#include "dipp_backend.h"
+#include <dnnl.h>
+#include <immintrin.h>
+#include <pthread.h>
+#include <time.h>
+
+/* libgomp's API, declared here so the build does not depend on where gcc keeps omp.h. */
+void omp_set_num_threads(int);
+int omp_get_max_threads(void);
+
+int dipp_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+               const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
+               float *c, int64_t ldc) {
+    return (int)dnnl_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', m, n, k, alpha,
+                           a, lda, b, ldb, beta, c, ldc);
+}
+
+void dipp_set_threads(int threads) { omp_set_num_threads(threads < 1 ? 1 : threads); }
+int dipp_get_threads(void) { return omp_get_max_threads(); }
+
+int dipp_fma_width(void) {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) return 512;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 256;
+    return 0;
+}
+
+static volatile float dipp_sink;
+
+#define DIPP_CHAINS(T, SET1, FMA, body_end)                                                        \
+    T b = SET1(1.0000001f), c = SET1(1e-7f);                                                      \
+    T a0 = SET1(0), a1 = SET1(1), a2 = SET1(2), a3 = SET1(3), a4 = SET1(4), a5 = SET1(5);          \
+    T a6 = SET1(6), a7 = SET1(7), a8 = SET1(8), a9 = SET1(9), a10 = SET1(10), a11 = SET1(11);     \
+    for (int64_t i = 0; i < n; i++) {                                                              \
+        a0 = FMA(a0, b, c); a1 = FMA(a1, b, c); a2 = FMA(a2, b, c); a3 = FMA(a3, b, c);            \
+        a4 = FMA(a4, b, c); a5 = FMA(a5, b, c); a6 = FMA(a6, b, c); a7 = FMA(a7, b, c);            \
+        a8 = FMA(a8, b, c); a9 = FMA(a9, b, c); a10 = FMA(a10, b, c); a11 = FMA(a11, b, c);        \
+        __asm__ volatile("" : "+v"(a0), "+v"(a1), "+v"(a2), "+v"(a3), "+v"(a4), "+v"(a5),         \
+                         "+v"(a6), "+v"(a7), "+v"(a8), "+v"(a9), "+v"(a10), "+v"(a11));            \
+    }                                                                                              \
+    body_end
+
+__attribute__((target("avx512f"))) static void fma_chains_512(int64_t n) {
+    DIPP_CHAINS(__m512, _mm512_set1_ps, _mm512_fmadd_ps, {
+        __m512 s = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)),
+                                 _mm512_add_ps(_mm512_add_ps(a4, a5), _mm512_add_ps(a6, a7)));
+        s = _mm512_add_ps(s, _mm512_add_ps(_mm512_add_ps(a8, a9), _mm512_add_ps(a10, a11)));
+        dipp_sink = _mm512_reduce_add_ps(s);
+    })
+}
+
+__attribute__((target("avx2,fma"))) static void fma_chains_256(int64_t n) {
+    DIPP_CHAINS(__m256, _mm256_set1_ps, _mm256_fmadd_ps, {
+        __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)),
+                                 _mm256_add_ps(_mm256_add_ps(a4, a5), _mm256_add_ps(a6, a7)));
+        s = _mm256_add_ps(s, _mm256_add_ps(_mm256_add_ps(a8, a9), _mm256_add_ps(a10, a11)));
+        float out[8];
+        _mm256_storeu_ps(out, s);
+        dipp_sink = out[0];
+    })
+}
+
+typedef struct { int width; int64_t iterations; } peak_job;
+
+static void *peak_worker(void *arg) {
+    peak_job *job = (peak_job *)arg;
+    if (job->width == 512) fma_chains_512(job->iterations);
+    else if (job->width == 256) fma_chains_256(job->iterations);
+    return 0;
+}
+
+static double now_seconds(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+double dipp_fma_peak_gflops(int threads, int64_t iterations) {
+    int width = dipp_fma_width();
+    if (width == 0 || threads < 1 || threads > 256) return 0.0;
+    pthread_t ids[256];
+    peak_job job = {width, iterations};
+    double start = now_seconds();
+    for (int t = 0; t < threads; t++) pthread_create(&ids[t], 0, peak_worker, &job);
+    for (int t = 0; t < threads; t++) pthread_join(ids[t], 0);
+    double elapsed = now_seconds() - start;
+    double lanes = width / 32.0;
+    return (double)threads * (double)iterations * 12.0 * lanes * 2.0 / elapsed / 1e9;
+}

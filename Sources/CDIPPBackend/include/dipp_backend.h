@@ -1,0 +1,26 @@
+#ifndef DIPP_BACKEND_H
+#define DIPP_BACKEND_H
+/* A tiny C shim between DIPPTensor and the system libraries it computes with.
+ * Swift sees only these functions; nothing here allocates or keeps state. */
+#include <stdint.h>
+
+/* Row-major single-precision GEMM through oneDNN (dnnl_sgemm):
+ * C = alpha * op(A) * op(B) + beta * C, op(X) = X or X^T (trans_* != 0).
+ * Returns 0 on success, oneDNN's status code otherwise. */
+int dipp_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+               const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
+               float *c, int64_t ldc);
+
+/* Number of OpenMP threads oneDNN uses (omp_set_num_threads / omp_get_max_threads). */
+void dipp_set_threads(int threads);
+int dipp_get_threads(void);
+
+/* The widest FMA vector unit this CPU has: 512 (AVX-512F), 256 (AVX2+FMA) or 0. */
+int dipp_fma_width(void);
+
+/* Measured single-precision FMA peak in GFLOP/s: `threads` threads each run
+ * `iterations` rounds of 12 independent vector FMA chains (enough to hide the FMA latency),
+ * the widest the CPU supports. Pure register work: no memory traffic. */
+double dipp_fma_peak_gflops(int threads, int64_t iterations);
+
+#endif

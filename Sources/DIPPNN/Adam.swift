@@ -1,0 +1,69 @@
+import DIPPTensor
+import Foundation
+
+/// Adam (Kingma & Ba, 2015) with decoupled weight decay (AdamW, Loshchilov & Hutter, 2019).
+///
+/// For each parameter `p` with gradient `g`, at step `t = 1, 2, …`:
+/// `m ← β₁m + (1−β₁)g`, `v ← β₂v + (1−β₂)g²`, `m̂ = m/(1−β₁ᵗ)`, `v̂ = v/(1−β₂ᵗ)`,
+/// `p ← p − lr·(m̂/(√v̂ + ε) + λ·p)`.
+/// DI++ uses `β₁ = 0` (so `m̂ = g`), `β₂ = 0.999` for both the generator and the TA.
+public struct Adam: Sendable {
+    /// Hyper-parameters, with their defaults.
+    public struct Configuration: Codable, Sendable, Equatable {
+        public var learningRate: Float = 1e-3
+        public var beta1: Float = 0.9
+        public var beta2: Float = 0.999
+        public var epsilon: Float = 1e-8
+        /// Decoupled weight decay `λ` (0 = none).
+        public var weightDecay: Float = 0
+
+        public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+                    epsilon: Float = 1e-8, weightDecay: Float = 0) {
+            (self.learningRate, self.beta1, self.beta2, self.epsilon, self.weightDecay) =
+                (learningRate, beta1, beta2, epsilon, weightDecay)
+        }
+    }
+
+    public var configuration: Configuration
+    /// Steps taken so far (`t`).
+    public var step: Int = 0
+    /// `m` per parameter, in the order the parameters are passed.
+    public var firstMoments: [[Float]] = []
+    /// `v` per parameter.
+    public var secondMoments: [[Float]] = []
+
+    public init(_ configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+    }
+
+    /// Applies one update to `parameters` (in place) along `gradients` (same order and shapes
+    /// on every call).
+    public mutating func update(_ parameters: [Tensor], along gradients: [Tensor]) {
+        precondition(parameters.count == gradients.count, "Adam: \(parameters.count) parameters but \(gradients.count) gradients")
+        if firstMoments.isEmpty {
+            firstMoments = parameters.map { [Float](repeating: 0, count: $0.count) }
+            secondMoments = firstMoments
+        }
+        precondition(firstMoments.count == parameters.count, "Adam: the parameter list changed between steps")
+        step += 1
+        let c = configuration
+        let correction1 = 1 - Foundation.pow(c.beta1, Float(step))
+        let correction2 = 1 - Foundation.pow(c.beta2, Float(step))
+        for (i, (p, g)) in zip(parameters, gradients).enumerated() {
+            precondition(p.shape == g.shape, "Adam: gradient \(g.shape) does not match parameter \(p.shape)")
+            let grad = g.storage
+            p.withMutableStorage { values in
+                firstMoments[i].withUnsafeMutableBufferPointer { m in
+                    secondMoments[i].withUnsafeMutableBufferPointer { v in
+                        for j in 0..<values.count {
+                            m[j] = c.beta1 * m[j] + (1 - c.beta1) * grad[j]
+                            v[j] = c.beta2 * v[j] + (1 - c.beta2) * grad[j] * grad[j]
+                            let mHat = m[j] / correction1, vHat = v[j] / correction2
+                            values[j] -= c.learningRate * (mHat / (vHat.squareRoot() + c.epsilon) + c.weightDecay * values[j])
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

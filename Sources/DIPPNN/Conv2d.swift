@@ -1,0 +1,28 @@
+import DIPPTensor
+
+/// A 2-D convolution layer on `[N, C, H, W]` with a per-channel bias.
+/// Initialisation (PyTorch's default): `W, b ~ U(−1/√(C·k²), 1/√(C·k²))`.
+public struct Conv2d: Layer {
+    /// `[outputChannels, inputChannels, kernel, kernel]`.
+    public let weight: Tensor
+    /// `[outputChannels]`.
+    public let bias: Tensor
+    public let stride: Int
+    public let padding: Int
+
+    public init(inputChannels: Int, outputChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
+                rng: inout RandomStream) {
+        let bound = 1 / Float(inputChannels * kernel * kernel).squareRoot()
+        weight = Tensor.randomUniform([outputChannels, inputChannels, kernel, kernel], in: -bound...bound,
+                                      using: &rng, requiresGrad: true)
+        bias = Tensor.randomUniform([outputChannels], in: -bound...bound, using: &rng, requiresGrad: true)
+        self.stride = stride
+        self.padding = padding
+    }
+
+    public var namedParameters: [(name: String, tensor: Tensor)] { [("weight", weight), ("bias", bias)] }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        x.conv2d(weight, stride: stride, padding: padding) + bias.reshaped([1, bias.count, 1, 1])
+    }
+}

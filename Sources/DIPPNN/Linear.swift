@@ -1,0 +1,31 @@
+import DIPPTensor
+import Foundation
+
+/// A fully connected layer `y = x·W + b`, `W ∈ ℝ^{in×out}`, applied to the last axis.
+///
+/// Initialisation (PyTorch's default): `W, b ~ U(−1/√in, 1/√in)`.
+public struct Linear: Layer {
+    /// `[inputSize, outputSize]`.
+    public let weight: Tensor
+    /// `[outputSize]`, or `nil` without bias.
+    public let bias: Tensor?
+
+    public init(inputSize: Int, outputSize: Int, bias hasBias: Bool = true, rng: inout RandomStream) {
+        let bound = 1 / Float(inputSize).squareRoot()
+        weight = Tensor.randomUniform([inputSize, outputSize], in: -bound...bound, using: &rng, requiresGrad: true)
+        bias = hasBias ? Tensor.randomUniform([outputSize], in: -bound...bound, using: &rng, requiresGrad: true) : nil
+    }
+
+    public var inputSize: Int { weight.shape[0] }
+    public var outputSize: Int { weight.shape[1] }
+
+    public var namedParameters: [(name: String, tensor: Tensor)] {
+        [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
+    }
+
+    /// `x·W + b` for `x` of shape `[…, inputSize]`.
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        let y = x.matmul(weight)
+        return bias.map { y + $0 } ?? y
+    }
+}

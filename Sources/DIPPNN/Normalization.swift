@@ -1,0 +1,42 @@
+import DIPPTensor
+
+/// Layer normalisation over the last axis with a learned scale `γ` (ones) and shift `β` (zeros):
+/// `y = γ ⊙ (x − μ)/√(v + ε) + β`.
+public struct LayerNorm: Layer {
+    public let scale: Tensor
+    public let shift: Tensor
+    public let epsilon: Float
+
+    public init(size: Int, epsilon: Float = 1e-5) {
+        scale = Tensor.ones([size], requiresGrad: true)
+        shift = Tensor.zeros([size], requiresGrad: true)
+        self.epsilon = epsilon
+    }
+
+    public var namedParameters: [(name: String, tensor: Tensor)] { [("scale", scale), ("shift", shift)] }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor { x.layerNormalized(epsilon: epsilon) * scale + shift }
+}
+
+/// Group normalisation of `[N, C, H, W]` with a per-channel scale and shift (Wu & He, 2018).
+public struct GroupNorm: Layer {
+    public let groups: Int
+    public let scale: Tensor
+    public let shift: Tensor
+    public let epsilon: Float
+
+    public init(groups: Int, channels: Int, epsilon: Float = 1e-5) {
+        precondition(channels % groups == 0, "GroupNorm: \(channels) channels do not split into \(groups) groups")
+        self.groups = groups
+        scale = Tensor.ones([channels], requiresGrad: true)
+        shift = Tensor.zeros([channels], requiresGrad: true)
+        self.epsilon = epsilon
+    }
+
+    public var namedParameters: [(name: String, tensor: Tensor)] { [("scale", scale), ("shift", shift)] }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        let c = scale.count
+        return x.groupNormalized(groups: groups, epsilon: epsilon) * scale.reshaped([1, c, 1, 1]) + shift.reshaped([1, c, 1, 1])
+    }
+}

@@ -1,0 +1,59 @@
+/// Spatial upsampling of `[N, C, H, W]` tensors.
+extension Tensor {
+    /// Nearest-neighbour upsampling by an integer `factor`: each pixel becomes a `factor²` block.
+    /// VJP: the sum over each block.
+    public func upsampledNearest(factor: Int) -> Tensor {
+        precondition(rank == 4 && factor >= 1, "upsampledNearest needs [N,C,H,W] and factor ≥ 1")
+        let w = shape[3]
+        return Tensor.resample(self, outHeight: shape[2] * factor, outWidth: w * factor) { y, x in
+            [((y / factor) * w + x / factor, 1)]
+        }
+    }
+
+    /// Bilinear upsampling to `height × width`, PyTorch's `align_corners=False` convention:
+    /// source coordinate `(d + ½)·(in/out) − ½`, clamped at 0, interpolating the two neighbours
+    /// on each axis. VJP: the same weights, transposed.
+    public func upsampledBilinear(height oh: Int, width ow: Int) -> Tensor {
+        precondition(rank == 4 && oh >= 1 && ow >= 1, "upsampledBilinear needs [N,C,H,W] and a positive size")
+        let (h, w) = (shape[2], shape[3])
+        func taps(_ d: Int, _ inSize: Int, _ outSize: Int) -> [(Int, Float)] {
+            let src = Swift.max((Float(d) + 0.5) * Float(inSize) / Float(outSize) - 0.5, 0)
+            let i0 = Swift.min(Int(src), inSize - 1)
+            let i1 = Swift.min(i0 + 1, inSize - 1)
+            let t = src - Float(i0)
+            return [(i0, 1 - t), (i1, t)]
+        }
+        let rowTaps = (0..<oh).map { taps($0, h, oh) }
+        let colTaps = (0..<ow).map { taps($0, w, ow) }
+        return Tensor.resample(self, outHeight: oh, outWidth: ow) { y, x in
+            rowTaps[y].flatMap { (iy, wy) in colTaps[x].map { (ix, wx) in (iy * w + ix, wy * wx) } }
+        }
+    }
+
+    /// `out[p, y, x] = Σ weight · in[p, source]` for the `(source, weight)` taps of each output pixel.
+    private static func resample(_ input: Tensor, outHeight oh: Int, outWidth ow: Int,
+                                 taps: (Int, Int) -> [(Int, Float)]) -> Tensor {
+        let planeCount = input.shape[0] * input.shape[1]
+        let inPlane = input.shape[2] * input.shape[3]
+        let table = (0..<(oh * ow)).map { taps($0 / ow, $0 % ow) }
+        let x = input.storage
+        var y = [Float](repeating: 0, count: planeCount * oh * ow)
+        for p in 0..<planeCount {
+            for (o, pixelTaps) in table.enumerated() {
+                var acc: Float = 0
+                for (s, wgt) in pixelTaps { acc += wgt * x[p * inPlane + s] }
+                y[p * oh * ow + o] = acc
+            }
+        }
+        let inCount = input.count
+        return result(shape: [input.shape[0], input.shape[1], oh, ow], storage: y, inputs: [input]) { g, _ in
+            var grad = [Float](repeating: 0, count: inCount)
+            for p in 0..<planeCount {
+                for (o, pixelTaps) in table.enumerated() {
+                    for (s, wgt) in pixelTaps { grad[p * inPlane + s] += wgt * g[p * oh * ow + o] }
+                }
+            }
+            return [grad]
+        }
+    }
+}

@@ -1,0 +1,19 @@
+import ArgumentParser
+
+/// The `dipp` command-line tool.
+@main
+struct DIPPCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dipp",
+        abstract: "Diff-Instruct++: distil diffusion models into one-step generators and align them with rewards.",
+        subcommands: [Bench.self]
+    )
+}
+
+/// `dipp bench …`: performance measurements (figures go into Documentation/Performance.md).
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure performance against the machine's peak and peer libraries.",
+        subcommands: [BenchGEMM.self]
+    )
+}
