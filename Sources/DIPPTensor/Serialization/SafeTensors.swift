@@ -177,11 +177,14 @@ public enum SafeTensors {
         return Entry(name: name, dtype: dtype, shape: shape, begin: offsets[0], end: offsets[1])
     }
 
+    /// An array of JSON integers (JSON booleans and fractional numbers are rejected).
     private static func integers(_ value: Any?) -> [Int]? {
         guard let array = value as? [Any] else { return nil }
         var out: [Int] = []
         for item in array {
-            guard let number = item as? NSNumber, !(item is Bool),
+            // swift-corelibs-foundation hands JSON numbers over as NSNumber; a JSON boolean is
+            // an NSNumber of Objective-C type "c".
+            guard let number = item as? NSNumber, String(cString: number.objCType) != "c",
                   let exact = Int(exactly: number.doubleValue) else { return nil }
             out.append(exact)
         }

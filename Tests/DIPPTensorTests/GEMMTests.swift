@@ -1,0 +1,58 @@
+import DIPPTensor
+import Testing
+
+/// Every GEMM kernel against the naive Double-accumulating reference: odd sizes, size-1
+/// extents, all transposes, non-trivial α/β, padded leading dimensions, 1 and 2 threads.
+@Suite(.serialized) struct GEMMTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        let m, n, k: Int
+        let transposeA, transposeB: Bool
+        var testDescription: String { "\(m)x\(n)x\(k) \(transposeA ? "T" : "N")\(transposeB ? "T" : "N")" }
+    }
+
+    static let cases: [Case] = {
+        let sizes = [(1, 1, 1), (3, 5, 7), (17, 13, 29), (64, 1, 33), (1, 64, 5), (128, 96, 200), (257, 31, 65)]
+        return sizes.flatMap { s in
+            [(false, false), (true, false), (false, true), (true, true)].map { Case(m: s.0, n: s.1, k: s.2, transposeA: $0.0, transposeB: $0.1) }
+        }
+    }()
+
+    @Test(arguments: cases, [1, 2])
+    func oneDNNMatchesReference(_ c: Case, threads: Int) {
+        Compute.threads = threads
+        let padA = 3, padB = 2, padC = 1
+        let (rowsA, colsA) = c.transposeA ? (c.k, c.m) : (c.m, c.k)
+        let (rowsB, colsB) = c.transposeB ? (c.n, c.k) : (c.k, c.n)
+        let (lda, ldb, ldc) = (colsA + padA, colsB + padB, c.n + padC)
+        var rng = RandomStream(seed: UInt64(c.m * 1000 + c.n * 10 + c.k))
+        let a = rng.uniform(rowsA * lda, in: -1...1), b = rng.uniform(rowsB * ldb, in: -1...1)
+        let c0 = rng.uniform(c.m * ldc, in: -1...1)
+        func run(_ backend: any GEMMBackend) -> [Float] {
+            var out = c0
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    out.withUnsafeMutableBufferPointer { pc in
+                        backend.sgemm(transposeA: c.transposeA, transposeB: c.transposeB, m: c.m, n: c.n, k: c.k, alpha: 0.75,
+                                      a: pa.baseAddress!, lda: lda, b: pb.baseAddress!, ldb: ldb,
+                                      beta: -0.5, c: pc.baseAddress!, ldc: ldc)
+                    }
+                }
+            }
+            return out
+        }
+        let fast = run(OneDNNGEMM()), reference = run(ReferenceGEMM())
+        // Float32 accumulation over k terms of size ≤ 1: error ≲ k·2⁻²⁴ per element; allow 1e-5·k.
+        let tolerance = 1e-5 * Float(c.k) + 1e-6
+        let worst = zip(fast, reference).map { Swift.abs($0 - $1) }.max() ?? 0
+        #expect(worst <= tolerance, "\(c.testDescription), \(threads) threads: max error \(worst)")
+        // Padding columns of C beyond n must be untouched.
+        for row in 0..<c.m { for j in c.n..<ldc { #expect(fast[row * ldc + j] == c0[row * ldc + j]) } }
+        Compute.threads = 2
+    }
+
+    @Test func multiplyHelperHandlesEmptyAndZeroInner() {
+        let gemm = OneDNNGEMM()
+        #expect(gemm.multiply([], [], m: 2, n: 3, k: 0) == [Float](repeating: 0, count: 6))
+        #expect(gemm.multiply([1, 2], [3, 4], m: 1, n: 1, k: 2) == [11])
+    }
+}
