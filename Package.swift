@@ -1,17 +1,22 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Layers, lowest first (see Documentation/Architecture.md):
-//   CDIPPBackend (C shim: oneDNN sgemm, OpenMP threads, FMA peak probe)
-//   → DIPPTensor (tensors, reverse-mode autodiff, RNG, GEMM backend, safetensors)
-//   → DIPPNN (layers, named parameters, optimizers, EMA)
-//   → dipp (command-line tool)
-// Nothing below imports anything above.
+// Layers, lowest first (see Documentation/Architecture.md). Nothing below imports anything above.
+//   CDIPPBackend, CDIPPIO      C shims over Debian libraries (oneDNN, LAPACK, zlib, libpng)
+//   DIPPTensor                 tensors, reverse-mode autodiff, RNG, GEMM backend, safetensors
+//   DIPPNN                     layers, optimizers, EMA, checkpoints, configuration files
+//   DIPPData                   data sets (gmm2d, digits, Fashion-MNIST), gzip, PNG
+//   DIPPDiffusion              ScoreModel, EDM preconditioning/loss, Heun sampler, guidance, teacher training
+//   DIPPEvaluation             metrics: 2-D mode coverage, MMD, in-project classifiers, Fréchet distance
+//   dipp                       the command-line tool
 let package = Package(
     name: "DIPP",
     products: [
         .library(name: "DIPPTensor", targets: ["DIPPTensor"]),
         .library(name: "DIPPNN", targets: ["DIPPNN"]),
+        .library(name: "DIPPData", targets: ["DIPPData"]),
+        .library(name: "DIPPDiffusion", targets: ["DIPPDiffusion"]),
+        .library(name: "DIPPEvaluation", targets: ["DIPPEvaluation"]),
         .executable(name: "dipp", targets: ["dipp"]),
     ],
     dependencies: [
@@ -22,17 +27,29 @@ let package = Package(
             name: "CDIPPBackend",
             path: "Sources/CDIPPBackend",
             cSettings: [.unsafeFlags(["-O2"])],
-            linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp"), .linkedLibrary("pthread")]
+            linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp"), .linkedLibrary("lapack"), .linkedLibrary("pthread")]
+        ),
+        .target(
+            name: "CDIPPIO",
+            path: "Sources/CDIPPIO",
+            linkerSettings: [.linkedLibrary("png"), .linkedLibrary("z")]
         ),
         .target(name: "DIPPTensor", dependencies: ["CDIPPBackend"], path: "Sources/DIPPTensor"),
         .target(name: "DIPPNN", dependencies: ["DIPPTensor"], path: "Sources/DIPPNN"),
+        .target(name: "DIPPData", dependencies: ["DIPPTensor", "CDIPPIO"], path: "Sources/DIPPData",
+                exclude: ["Resources/DIGITS-ATTRIBUTION.md"], resources: [.copy("Resources/digits.csv.gz")]),
+        .target(name: "DIPPDiffusion", dependencies: ["DIPPNN", "DIPPData"], path: "Sources/DIPPDiffusion"),
+        .target(name: "DIPPEvaluation", dependencies: ["DIPPDiffusion", "DIPPData", "DIPPNN"], path: "Sources/DIPPEvaluation"),
         .executableTarget(
             name: "dipp",
-            dependencies: ["DIPPTensor", "DIPPNN", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["DIPPTensor", "DIPPNN", "DIPPData", "DIPPDiffusion", "DIPPEvaluation",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/dipp"
         ),
         .testTarget(name: "DIPPTensorTests", dependencies: ["DIPPTensor"], path: "Tests/DIPPTensorTests"),
         .testTarget(name: "DIPPNNTests", dependencies: ["DIPPNN"], path: "Tests/DIPPNNTests"),
+        .testTarget(name: "DIPPDiffusionTests", dependencies: ["DIPPDiffusion", "DIPPEvaluation", "DIPPData"],
+                    path: "Tests/DIPPDiffusionTests"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -4,6 +4,25 @@
 #include <pthread.h>
 #include <time.h>
 
+#include <stdlib.h>
+
+/* LAPACK (Fortran calling convention). */
+void dsyev_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda, double *w,
+            double *work, const int *lwork, int *info);
+
+int dipp_symmetric_eigen(int32_t n, double *matrix, double *eigenvalues, int32_t vectors) {
+    int size = n, info = 0, lwork = -1;
+    double query = 0;
+    dsyev_(vectors ? "V" : "N", "U", &size, matrix, &size, eigenvalues, &query, &lwork, &info);
+    if (info != 0) return info;
+    lwork = (int)query;
+    double *work = malloc(sizeof(double) * (size_t)(lwork > 1 ? lwork : 1));
+    if (!work) return -1000;
+    dsyev_(vectors ? "V" : "N", "U", &size, matrix, &size, eigenvalues, work, &lwork, &info);
+    free(work);
+    return info;
+}
+
 /* libgomp's API, declared here so the build does not depend on where gcc keeps omp.h. */
 void omp_set_num_threads(int);
 int omp_get_max_threads(void);

@@ -23,4 +23,9 @@ int dipp_fma_width(void);
  * the widest the CPU supports. Pure register work: no memory traffic. */
 double dipp_fma_peak_gflops(int threads, int64_t iterations);
 
+/* Eigen-decomposition of a symmetric n×n matrix through LAPACK's dsyev: eigenvalues ascending.
+ * With `vectors` != 0, `matrix` is overwritten so that row k (row-major view) is the unit
+ * eigenvector of eigenvalue k; otherwise it is destroyed. Returns LAPACK's info (0 = success). */
+int dipp_symmetric_eigen(int32_t n, double *matrix, double *eigenvalues, int32_t vectors);
+
 #endif

@@ -1,0 +1,47 @@
+import CDIPPIO
+import Foundation
+
+/// Whole-file reads and writes through zlib and libpng.
+public enum Files {
+    /// The bytes of `path`, gunzipped when the file is gzip-compressed.
+    public static func readGzip(_ path: String) throws -> [UInt8] {
+        var pointer: UnsafeMutablePointer<UInt8>?
+        var length = 0
+        var message = [CChar](repeating: 0, count: 256)
+        guard dipp_read_gzip_file(path, &pointer, &length, &message, message.count) == 0, let pointer else {
+            throw DataError(location: path, what: String(cString: message),
+                            hint: "check that the file exists and is a complete gzip (or plain) file")
+        }
+        defer { dipp_free(pointer) }
+        return Array(UnsafeBufferPointer(start: pointer, count: length))
+    }
+
+    /// Writes `bytes` gzip-compressed to `path`.
+    public static func writeGzip(_ bytes: [UInt8], to path: String) throws {
+        var message = [CChar](repeating: 0, count: 256)
+        guard dipp_write_gzip_file(path, bytes, bytes.count, &message, message.count) == 0 else {
+            throw DataError(location: path, what: String(cString: message), hint: "check the folder exists and is writable")
+        }
+    }
+
+    /// Writes an 8-bit PNG with 1 (grey) or 3 (RGB) interleaved channels, rows top to bottom.
+    public static func writePNG(_ pixels: [UInt8], width: Int, height: Int, channels: Int, to path: String) throws {
+        precondition(pixels.count == width * height * channels, "writePNG: \(pixels.count) bytes for \(width)x\(height)x\(channels)")
+        var message = [CChar](repeating: 0, count: 256)
+        guard dipp_write_png(path, Int32(width), Int32(height), Int32(channels), pixels, &message, message.count) == 0 else {
+            throw DataError(location: path, what: String(cString: message), hint: "check the folder exists and is writable")
+        }
+    }
+
+    /// Reads a PNG as 1 (grey) or 3 (RGB) channels.
+    public static func readPNG(_ path: String, channels: Int) throws -> (pixels: [UInt8], width: Int, height: Int) {
+        var pointer: UnsafeMutablePointer<UInt8>?
+        var width: Int32 = 0, height: Int32 = 0
+        var message = [CChar](repeating: 0, count: 256)
+        guard dipp_read_png(path, Int32(channels), &pointer, &width, &height, &message, message.count) == 0, let pointer else {
+            throw DataError(location: path, what: String(cString: message), hint: "the file must be a PNG image")
+        }
+        defer { dipp_free(pointer) }
+        return (Array(UnsafeBufferPointer(start: pointer, count: Int(width) * Int(height) * channels)), Int(width), Int(height))
+    }
+}

@@ -1,0 +1,74 @@
+import DIPPTensor
+
+/// A labelled data set held in memory: `count` samples of `sampleShape`, each with a class.
+///
+/// Values are scaled for diffusion: images to [−1, 1]; 2-D points as they are.
+public struct LabeledDataset: Sendable {
+    /// The name used on the command line (`gmm2d`, `digits`, `fashion-mnist`).
+    public let name: String
+    /// Row-major samples, `count × dimension`.
+    public let values: [Float]
+    /// Class of each sample, in `0..<classNames.count`.
+    public let labels: [Int]
+    /// Per-sample shape: `[2]`, `[64]` (8x8 digits as vectors) or `[1, 28, 28]`.
+    public let sampleShape: [Int]
+    /// Height and width when samples are images, for PNG grids.
+    public let imageSize: (height: Int, width: Int)?
+    public let classNames: [String]
+
+    public init(name: String, values: [Float], labels: [Int], sampleShape: [Int],
+                imageSize: (height: Int, width: Int)?, classNames: [String]) {
+        precondition(values.count == labels.count * Shape.count(sampleShape), "LabeledDataset: values and labels disagree")
+        self.name = name
+        self.values = values
+        self.labels = labels
+        self.sampleShape = sampleShape
+        self.imageSize = imageSize
+        self.classNames = classNames
+    }
+
+    public var count: Int { labels.count }
+    public var dimension: Int { Shape.count(sampleShape) }
+    public var classCount: Int { classNames.count }
+
+    /// The samples at `indices` as a `[indices.count] + sampleShape` tensor, with their labels.
+    public func batch(_ indices: [Int]) -> (samples: Tensor, labels: [Int]) {
+        var out = [Float]()
+        out.reserveCapacity(indices.count * dimension)
+        for i in indices { out.append(contentsOf: values[(i * dimension)..<((i + 1) * dimension)]) }
+        return (Tensor(shape: [indices.count] + sampleShape, storage: out), indices.map { labels[$0] })
+    }
+
+    /// All samples as one tensor.
+    public var all: (samples: Tensor, labels: [Int]) { batch(Array(0..<count)) }
+
+    /// The samples at `indices` as a new data set.
+    public func subset(_ indices: [Int]) -> LabeledDataset {
+        let (samples, labels) = batch(indices)
+        return LabeledDataset(name: name, values: samples.storage, labels: labels, sampleShape: sampleShape,
+                              imageSize: imageSize, classNames: classNames)
+    }
+
+    /// A seeded split into two halves (`fraction` of the samples first), stratified by class so
+    /// both halves keep the class balance.
+    public func split(fraction: Double = 0.5, seed: UInt64) -> (first: LabeledDataset, second: LabeledDataset) {
+        var rng = RandomStream(seed: seed, stream: 0x5711)
+        var first: [Int] = [], second: [Int] = []
+        for c in 0..<classCount {
+            let members = (0..<count).filter { labels[$0] == c }
+            let order = rng.permutation(members.count).map { members[$0] }
+            let cut = Int((Double(members.count) * fraction).rounded())
+            first += order[..<cut]
+            second += order[cut...]
+        }
+        return (subset(first.sorted()), subset(second.sorted()))
+    }
+
+    /// Standard deviation of all values (EDM's `σ_data` default).
+    public var standardDeviation: Float {
+        let n = Double(values.count)
+        let mean = values.reduce(0.0) { $0 + Double($1) } / n
+        let variance = values.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / n
+        return Float(variance.squareRoot())
+    }
+}

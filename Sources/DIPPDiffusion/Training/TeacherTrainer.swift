@@ -1,0 +1,150 @@
+import DIPPData
+import DIPPNN
+import DIPPTensor
+import Foundation
+
+/// Pre-trains a teacher (stage 1 of the paper's workflow): EDM loss, Adam, EMA, periodic
+/// checkpoints and exact resume.
+///
+/// Run folder: `config.json` (the exact configuration), `model.json` (the denoiser
+/// configuration), `checkpoint-*.safetensors` (`model.*`, `ema.*`, `adam.*` tensors; step and
+/// RNG positions in the metadata) and, at the end, `teacher.safetensors` (the EMA weights).
+/// Starting again in a folder with checkpoints resumes from the newest one; the batches, noise
+/// and dropout then continue exactly as in an uninterrupted run.
+public struct TeacherTrainer {
+    public let configuration: TeacherTrainingConfiguration
+    public let folder: URL
+    public let data: LabeledDataset
+    public let heldOut: LabeledDataset
+    public let model: EDMDenoiser
+
+    /// Loads the data and builds (or, with a compatible `config.json`, re-opens) the run.
+    public init(configuration: TeacherTrainingConfiguration, folder: URL) throws {
+        let c = configuration
+        let all = try DataSets.load(c.data, file: c.dataFile.isEmpty ? nil : c.dataFile, seed: c.seed)
+        let (train, held) = all.split(fraction: c.trainFraction, seed: c.seed)
+        let configFile = folder.appendingPathComponent("config.json")
+        if let existing = FileManager.default.contents(atPath: configFile.path) {
+            let previous = try ConfigurationFile.decode(existing, over: TeacherTrainingConfiguration(), source: configFile.path)
+            var comparable = previous
+            comparable.steps = c.steps
+            guard comparable == c else {
+                throw ConfigurationError(location: configFile.path, what: "the run folder was started with a different configuration",
+                                         hint: "resume with the same settings (only --steps may change), or choose a new --out folder")
+            }
+        }
+        self.configuration = c
+        self.folder = folder
+        data = train
+        heldOut = held
+        var rng = RandomStream(seed: c.seed, stream: 1)
+        model = EDMDenoiser(Self.denoiserConfiguration(c, data: train), rng: &rng)
+    }
+
+    /// The denoiser configuration implied by the training configuration and the data.
+    public static func denoiserConfiguration(_ c: TeacherTrainingConfiguration, data: LabeledDataset) -> DenoiserConfiguration {
+        let architecture: DenoiserConfiguration.Architecture = c.architecture.isEmpty
+            ? (data.sampleShape.count == 3 ? .unet : .mlp) : (c.architecture == "unet" ? .unet : .mlp)
+        return DenoiserConfiguration(architecture: architecture, sampleShape: data.sampleShape, classCount: data.classCount,
+                                     sigmaData: c.sigmaData > 0 ? c.sigmaData : data.standardDeviation, hidden: c.hidden,
+                                     embeddingDimension: c.embeddingDimension, noiseFeatures: c.noiseFeatures, channels: c.channels)
+    }
+
+    /// Trains to `configuration.steps`, resuming from the newest checkpoint. Returns the EMA
+    /// teacher (also written to `teacher.safetensors`).
+    @discardableResult
+    public func run(progress: Bool = true, log: (String) -> Void = { _ in }) throws -> EDMDenoiser {
+        let c = configuration
+        guard c.steps > 0, c.batchSize > 0, c.checkpointEvery > 0 else {
+            throw ConfigurationError(location: "configuration", what: "steps, batchSize and checkpointEvery must be positive",
+                                     hint: "e.g. --steps 4000 --batch-size 256")
+        }
+        let valid = ["", "mlp", "unet"]
+        guard valid.contains(c.architecture) else {
+            throw ConfigurationError(location: "configuration, key 'architecture'", what: "unknown architecture '\(c.architecture)'",
+                                     hint: "use mlp, unet or leave it empty")
+        }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try ConfigurationFile.write(c, to: folder.appendingPathComponent("config.json"))
+        try ConfigurationFile.write(model.configuration, to: folder.appendingPathComponent("model.json"))
+
+        let names = model.namedParameters.map(\.name), params = model.parameters
+        let schedule = ExponentialMovingAverage.Schedule.halfLife(images: c.emaHalfLifeSamples, rampUp: c.emaRampUp)
+        var adam = Adam(.init(learningRate: c.learningRate, beta1: c.beta1, beta2: c.beta2))
+        var ema = ExponentialMovingAverage(params, schedule: schedule)
+        var batchRNG = RandomStream(seed: c.seed, stream: 2), noiseRNG = RandomStream(seed: c.seed, stream: 3)
+        var order: [Int] = [], cursor = 0, epoch = 0
+        let store = CheckpointStore(folder: folder)
+        var start = 0
+        if let (step, contents) = try store.latest() {
+            let source = store.url(step: step).path
+            try model.load(contents.tensors(prefixed: "model."), source: source)
+            try adam.restore(from: contents.tensors, prefix: "adam.", step: step, parameters: params, source: source)
+            ema = try ExponentialMovingAverage(restoring: contents.tensors, prefix: "ema.", names: names,
+                                               counts: params.map(\.count), schedule: schedule, source: source)
+            noiseRNG = try contents.metadataJSON("noise_rng", as: RandomStream.self, source: source)
+            batchRNG = try contents.metadataJSON("batch_rng", as: RandomStream.self, source: source)
+            epoch = Int(try contents.metadataValue("epoch", source: source)) ?? 0
+            cursor = Int(try contents.metadataValue("cursor", source: source)) ?? 0
+            var replay = RandomStream(seed: c.seed, stream: 2)
+            for _ in 0..<epoch { order = replay.permutation(data.count) }
+            start = step
+            log("resuming from \(source) (step \(step))")
+        }
+        if order.isEmpty { order = batchRNG.permutation(data.count); epoch = 1 }
+        let loss = EDMLoss(noise: .logNormal(mean: c.pMean, std: c.pStd, minimum: 0.002, maximum: 80), labelDropout: c.labelDropout)
+        let reporter = progress ? ProgressReporter(total: c.steps, label: "pretrain", startStep: start) : nil
+        var step = start
+        while step < c.steps {
+            var indices: [Int] = []
+            while indices.count < c.batchSize {
+                if cursor == order.count { order = batchRNG.permutation(data.count); cursor = 0; epoch += 1 }
+                indices.append(order[cursor])
+                cursor += 1
+            }
+            let (x0, labels) = data.batch(indices)
+            let l = loss(model, x0, conditions: Conditions(labels: labels), sigmaData: model.configuration.sigmaData, rng: &noiseRNG)
+            guard l.scalar.isFinite else {
+                throw ConfigurationError(location: "pretrain step \(step + 1)", what: "the EDM loss is \(l.scalar)",
+                                         hint: "lower --learning-rate or set gradientClip in the configuration")
+            }
+            var grads = Tensor.gradients(of: l, withRespectTo: params)
+            if c.gradientClip > 0 { grads = GradientClipping.clip(grads, maxNorm: c.gradientClip).gradients }
+            adam.update(params, along: grads)
+            step += 1
+            ema.update(params, batchSize: c.batchSize, imagesSeen: Double(step * c.batchSize))
+            reporter?.update(step: step, metrics: [("loss", l.scalar)])
+            if step % c.checkpointEvery == 0 || step == c.steps {
+                var tensors = model.stateDictionary().reduce(into: [String: Tensor]()) { $0["model.\($1.key)"] = $1.value }
+                tensors.merge(adam.stateTensors(prefix: "adam."), uniquingKeysWith: { a, _ in a })
+                tensors.merge(ema.stateTensors(prefix: "ema.", names: names, shapes: params.map(\.shape)), uniquingKeysWith: { a, _ in a })
+                try store.save(step: step, tensors: tensors, metadata: [
+                    "kind": "teacher", "noise_rng": jsonText(noiseRNG), "batch_rng": jsonText(batchRNG),
+                    "epoch": String(epoch), "cursor": String(cursor),
+                ])
+            }
+        }
+        let teacher = model.copy()
+        for (p, average) in zip(teacher.parameters, ema.averages) { p.withMutableStorage { $0 = average } }
+        try SafeTensors.write(teacher.stateDictionary(), metadata: ["kind": "teacher-ema", "step": String(step)],
+                              to: folder.appendingPathComponent("teacher.safetensors"))
+        return teacher
+    }
+}
+
+extension EDMDenoiser {
+    /// Loads a trained denoiser from a run folder: `model.json` and `teacher.safetensors`.
+    public static func load(runFolder folder: URL) throws -> EDMDenoiser {
+        let modelFile = folder.appendingPathComponent("model.json")
+        guard let json = FileManager.default.contents(atPath: modelFile.path) else {
+            throw ConfigurationError(location: modelFile.path, what: "no model.json in the run folder",
+                                     hint: "pass the --out folder of a finished `dipp pretrain` run")
+        }
+        let configuration = try ConfigurationFile.decode(json, over: DenoiserConfiguration(), source: modelFile.path)
+        var rng = RandomStream(seed: 0)
+        let model = EDMDenoiser(configuration, rng: &rng)
+        let weights = folder.appendingPathComponent("teacher.safetensors")
+        try model.load(SafeTensors.read(contentsOf: weights).tensors, source: weights.path)
+        return model
+    }
+}

@@ -1,0 +1,80 @@
+import DIPPData
+import DIPPDiffusion
+import DIPPTensor
+import Foundation
+
+/// The report `dipp pretrain` and `dipp sample` print: metrics of a model's samples, with the
+/// real-data floor beside them for images.
+public struct EvaluationReport: Codable, Sendable {
+    public var data: String
+    public var sampler: String
+    public var evaluationsPerSample: Int
+    public var mode: ModeReport?
+    public var image: ImageReport?
+    /// Classifier accuracy on the held-out real images.
+    public var classifierTestAccuracy: Double?
+    /// FD between the training half and the held-out half of the real data (the floor).
+    public var realFrechetDistanceFloor: Double?
+    public var wallSeconds: Double?
+
+    /// A few human-readable lines.
+    public var summary: String {
+        var lines = ["data \(data), sampler \(sampler) (\(evaluationsPerSample) evaluations/sample)"]
+        if let m = mode {
+            lines.append(String(format: "within 3σ of own mode: %.1f%%, every mode covered: %@, MMD² to data: %.4f",
+                                100 * m.fractionNearOwnMode, m.everyModeCovered ? "yes" : "no", m.mmd))
+            lines.append("per-mode fraction: " + m.perModeFraction.map { String(format: "%.2f", $0) }.joined(separator: " "))
+        }
+        if let i = image {
+            lines.append(String(format: "class accuracy (in-project classifier): %.1f%%   FD-%@: %.2f (real halves: %.2f)",
+                                100 * i.classAccuracy, data, i.frechetDistance, realFrechetDistanceFloor ?? .nan))
+            if let a = classifierTestAccuracy { lines.append(String(format: "classifier accuracy on held-out real data: %.1f%%", 100 * a)) }
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Evaluates samples of a conditional model on its data set.
+public enum ModelEvaluation {
+    /// Balanced labels: `perClass` of each class, class-major (one PNG row per class).
+    public static func balancedLabels(classes: Int, perClass: Int) -> [Int] {
+        (0..<classes).flatMap { [Int](repeating: $0, count: perClass) }
+    }
+
+    /// Evaluates `samples` (generated for `labels`) against the data: mode metrics for `gmm2d`,
+    /// classifier accuracy and FD for images (the classifier is cached in `classifierFolder`).
+    public static func evaluate(samples: Tensor, labels: [Int], train: LabeledDataset, heldOut: LabeledDataset,
+                                sampler: String, evaluations: Int, classifierFolder: URL) throws -> EvaluationReport {
+        var report = EvaluationReport(data: train.name, sampler: sampler, evaluationsPerSample: evaluations)
+        if train.name == "gmm2d" {
+            let reference = Array(heldOut.values.prefix(2 * min(heldOut.count, 2000)))
+            report.mode = PointCloudMetrics.evaluate(samples: samples.storage, labels: labels, mixture: GaussianMixture2D(),
+                                                     reference: reference)
+        } else {
+            let classifier = try Classifier.loadOrTrain(on: train, configuration: .init(), folder: classifierFolder)
+            let real = heldOut.all
+            report.classifierTestAccuracy = classifier.accuracy(real.samples, labels: real.labels)
+            report.image = ImageMetrics.evaluate(samples: samples, labels: labels, classifier: classifier, heldOut: heldOut)
+            report.realFrechetDistanceFloor = ImageMetrics.frechetDistance(train.all.samples, real.samples, classifier: classifier)
+        }
+        return report
+    }
+
+    /// Writes a PNG of `samples`: a grid with one row per class for images, a scatter for 2-D.
+    public static func writePicture(samples: Tensor, labels: [Int], data: LabeledDataset, perClass: Int, to path: String) throws {
+        if let (h, w) = data.imageSize {
+            let d = h * w
+            let columns = min(perClass, 16)
+            var images: [[Float]] = []
+            for c in 0..<data.classCount {
+                let rows = labels.indices.filter { labels[$0] == c }.prefix(columns)
+                images += rows.map { Array(samples.storage[($0 * d)..<(($0 + 1) * d)]) }
+            }
+            try ImageGrid.writeGrid(images, rows: data.classCount, columns: columns, height: h, width: w,
+                                    scale: h <= 8 ? 6 : 2, to: path)
+        } else {
+            let mixture = GaussianMixture2D()
+            try ImageGrid.writeScatter(samples.storage, labels: labels, marks: (0..<mixture.modes).map(mixture.mean), to: path)
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import DIPPTensor
+import Foundation
+
+/// Reads hand-written JSON configuration files strictly: every key is optional (missing keys
+/// keep their documented defaults), and a key the configuration does not have is an error that
+/// names it — a typo never silently falls back to a default.
+///
+/// How: the user's JSON object is merged over the JSON encoding of the defaults, and any user
+/// key with no counterpart in the defaults is reported; the merged object is then decoded.
+public enum ConfigurationFile {
+    /// Decodes `data` (a JSON object) over `defaults`. `source` names the file in errors.
+    public static func decode<T: Codable>(_ data: Data, over defaults: T, source: String) throws -> T {
+        let user: Any
+        do {
+            user = try JSONSerialization.jsonObject(with: data)
+        } catch {
+            throw ConfigurationError(location: source, what: "not valid JSON (\(error.localizedDescription))",
+                                     hint: "configuration files are JSON objects, e.g. {\"steps\": 1000}")
+        }
+        guard let userObject = user as? [String: Any] else {
+            throw ConfigurationError(location: source, what: "the top level is not a JSON object",
+                                     hint: "configuration files are JSON objects, e.g. {\"steps\": 1000}")
+        }
+        let base = try JSONSerialization.jsonObject(with: JSONEncoder().encode(defaults))
+        let merged = try merge(userObject, over: base, path: "", source: source)
+        do {
+            return try JSONDecoder().decode(T.self, from: JSONSerialization.data(withJSONObject: merged))
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.dataCorrupted(context) {
+            let key = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw ConfigurationError(location: "\(source), key '\(key)'", what: "wrong type or value: \(context.debugDescription)",
+                                     hint: "see Documentation/Configuration.md for each key's type")
+        } catch {
+            throw ConfigurationError(location: source, what: "cannot be decoded: \(error)",
+                                     hint: "see Documentation/Configuration.md")
+        }
+    }
+
+    /// Reads and decodes a file.
+    public static func read<T: Codable>(_ path: String, over defaults: T) throws -> T {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError(location: path, what: "cannot read the file", hint: "check the path")
+        }
+        return try decode(data, over: defaults, source: path)
+    }
+
+    /// Writes `value` as pretty, key-sorted JSON (the exact configuration a run used).
+    public static func write<T: Encodable>(_ value: T, to url: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(value).write(to: url, options: .atomic)
+    }
+
+    static func merge(_ user: Any, over base: Any, path: String, source: String) throws -> Any {
+        guard let userObject = user as? [String: Any], let baseObject = base as? [String: Any] else { return user }
+        // An enum with associated values encodes as {"case": {...}}: a user object naming a
+        // different single case replaces it whole.
+        if baseObject.count == 1, userObject.count == 1, baseObject.keys.first != userObject.keys.first {
+            return user
+        }
+        var merged = baseObject
+        for (key, value) in userObject {
+            let here = path.isEmpty ? key : "\(path).\(key)"
+            guard let baseValue = baseObject[key] else {
+                throw ConfigurationError(location: "\(source), key '\(here)'", what: "unknown key",
+                                         hint: "known keys here: \(baseObject.keys.sorted().joined(separator: ", "))")
+            }
+            merged[key] = try merge(value, over: baseValue, path: here, source: source)
+        }
+        return merged
+    }
+}
+
+/// A configuration file or value that cannot be used.
+public struct ConfigurationError: DiagnosticError {
+    public let location: String
+    public let what: String
+    public let hint: String
+
+    public init(location: String, what: String, hint: String) {
+        self.location = location
+        self.what = what
+        self.hint = hint
+    }
+}

@@ -1,0 +1,24 @@
+import ArgumentParser
+import DIPPTensor
+
+/// Options every compute command takes.
+struct ComputeOptions: ParsableArguments {
+    @Option(help: "Threads for matrix multiplies (default: DIPP_THREADS or all cores).")
+    var threads: Int?
+
+    func apply() throws {
+        if let t = threads {
+            guard t > 0 else { throw ValidationError("--threads must be positive. Hint: e.g. --threads 2") }
+            Compute.threads = t
+        }
+    }
+}
+
+/// Prints a user-facing error the house way (what, where, hint) and exits non-zero.
+func reportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as DiagnosticError {
+        throw ValidationError(error.description)
+    }
+}
