@@ -46,6 +46,8 @@ let package = Package(
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/dipp"
         ),
+        .executableTarget(name: "digits-teacher", dependencies: ["DIPPDiffusion", "DIPPEvaluation", "DIPPData", "DIPPNN"],
+                          path: "Examples/DigitsTeacher", exclude: ["README.md"]),
         .testTarget(name: "DIPPTensorTests", dependencies: ["DIPPTensor"], path: "Tests/DIPPTensorTests"),
         .testTarget(name: "DIPPNNTests", dependencies: ["DIPPNN"], path: "Tests/DIPPNNTests"),
         .testTarget(name: "DIPPDiffusionTests", dependencies: ["DIPPDiffusion", "DIPPEvaluation", "DIPPData"],

@@ -30,6 +30,13 @@ enum BroadcastKernels {
                             let base = row * inner
                             for j in 0..<inner { po[base + j] = f(pa[j], pb[base + j]) }
                         }
+                    } else if pa.count == n, let (mid, inner) = middleBlock(bShape, of: outShape) {
+                        for o in 0..<(n / (mid * inner)) {
+                            for m in 0..<mid {
+                                let s = pb[m], base = (o * mid + m) * inner
+                                for j in 0..<inner { po[base + j] = f(pa[base + j], s) }
+                            }
+                        }
                     } else if n > 0 {
                         let sa = Shape.broadcastStrides(aShape, to: outShape)
                         let sb = Shape.broadcastStrides(bShape, to: outShape)
@@ -60,6 +67,18 @@ enum BroadcastKernels {
         return trimmed.count <= outShape.count && Array(outShape.suffix(trimmed.count)) == trimmed
     }
 
+    /// When `shape` (aligned right) is 1 on every axis of `outShape` except one contiguous run
+    /// where it matches — a per-channel `[1, C, 1, 1]` against `[N, C, H, W]` — returns the run's
+    /// element count and the element count of the axes after it.
+    static func middleBlock(_ shape: [Int], of outShape: [Int]) -> (mid: Int, inner: Int)? {
+        guard shape.count <= outShape.count else { return nil }
+        let aligned = [Int](repeating: 1, count: outShape.count - shape.count) + shape
+        guard let first = aligned.firstIndex(where: { $0 != 1 }) else { return nil }
+        let last = aligned.lastIndex(where: { $0 != 1 })!
+        for axis in first...last where aligned[axis] != outShape[axis] { return nil }
+        return (Shape.count(Array(outShape[first...last])), Shape.count(Array(outShape[(last + 1)...])))
+    }
+
     /// Sums a gradient of shape `outShape` down to `shape` (the adjoint of broadcasting).
     static func reduce(_ g: [Float], from outShape: [Int], to shape: [Int]) -> [Float] {
         if outShape == shape { return g }
@@ -76,6 +95,17 @@ enum BroadcastKernels {
                     for row in 0..<(n / inner) {
                         let base = row * inner
                         for j in 0..<inner { po[j] += pg[base + j] }
+                    }
+                    return
+                }
+                if let (mid, inner) = middleBlock(shape, of: outShape) {
+                    for o in 0..<(n / (mid * inner)) {
+                        for m in 0..<mid {
+                            let base = (o * mid + m) * inner
+                            var total: Float = 0
+                            for j in 0..<inner { total += pg[base + j] }
+                            po[m] += total
+                        }
                     }
                     return
                 }
