@@ -8,6 +8,7 @@ import PackageDescription
 //   DIPPData                   data sets (gmm2d, digits, Fashion-MNIST), gzip, PNG
 //   DIPPDiffusion              ScoreModel, EDM preconditioning/loss, Heun sampler, guidance, teacher training
 //   DIPPEvaluation             metrics: 2-D mode coverage, MMD, in-project classifiers, Fréchet distance
+//   DiffInstruct               Generator, RewardModel, Divergence (IKL, SiD), the DI++ trainer, logs
 //   dipp                       the command-line tool
 let package = Package(
     name: "DIPP",
@@ -17,6 +18,7 @@ let package = Package(
         .library(name: "DIPPData", targets: ["DIPPData"]),
         .library(name: "DIPPDiffusion", targets: ["DIPPDiffusion"]),
         .library(name: "DIPPEvaluation", targets: ["DIPPEvaluation"]),
+        .library(name: "DiffInstruct", targets: ["DiffInstruct"]),
         .executable(name: "dipp", targets: ["dipp"]),
     ],
     dependencies: [
@@ -40,9 +42,11 @@ let package = Package(
                 exclude: ["Resources/DIGITS-ATTRIBUTION.md"], resources: [.copy("Resources/digits.csv.gz")]),
         .target(name: "DIPPDiffusion", dependencies: ["DIPPNN", "DIPPData"], path: "Sources/DIPPDiffusion"),
         .target(name: "DIPPEvaluation", dependencies: ["DIPPDiffusion", "DIPPData", "DIPPNN"], path: "Sources/DIPPEvaluation"),
+        .target(name: "DiffInstruct", dependencies: ["DIPPDiffusion", "DIPPEvaluation", "DIPPData", "DIPPNN"],
+                path: "Sources/DiffInstruct"),
         .executableTarget(
             name: "dipp",
-            dependencies: ["DIPPTensor", "DIPPNN", "DIPPData", "DIPPDiffusion", "DIPPEvaluation",
+            dependencies: ["DIPPTensor", "DIPPNN", "DIPPData", "DIPPDiffusion", "DIPPEvaluation", "DiffInstruct",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/dipp"
         ),
@@ -50,6 +54,7 @@ let package = Package(
                           path: "Examples/DigitsTeacher", exclude: ["README.md"]),
         .testTarget(name: "DIPPTensorTests", dependencies: ["DIPPTensor"], path: "Tests/DIPPTensorTests"),
         .testTarget(name: "DIPPNNTests", dependencies: ["DIPPNN"], path: "Tests/DIPPNNTests"),
+        .testTarget(name: "DiffInstructTests", dependencies: ["DiffInstruct"], path: "Tests/DiffInstructTests"),
         .testTarget(name: "DIPPDiffusionTests", dependencies: ["DIPPDiffusion", "DIPPEvaluation", "DIPPData"],
                     path: "Tests/DIPPDiffusionTests"),
     ],

@@ -21,8 +21,8 @@ public struct EvaluationReport: Codable, Sendable {
     public var summary: String {
         var lines = ["data \(data), sampler \(sampler) (\(evaluationsPerSample) evaluations/sample)"]
         if let m = mode {
-            lines.append(String(format: "within 3σ of own mode: %.1f%%, every mode covered: %@, MMD² to data: %.4f",
-                                100 * m.fractionNearOwnMode, m.everyModeCovered ? "yes" : "no", m.mmd))
+            lines.append(String(format: "within 3σ of own mode: %.1f%%, every mode covered: %@, spread %.3f (data 0.300), MMD² to data: %.4f",
+                                100 * m.fractionNearOwnMode, m.everyModeCovered ? "yes" : "no", m.withinModeStd, m.mmd))
             lines.append("per-mode fraction: " + m.perModeFraction.map { String(format: "%.2f", $0) }.joined(separator: " "))
         }
         if let i = image {

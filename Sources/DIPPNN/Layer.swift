@@ -19,6 +19,22 @@ extension Layer {
     /// Total number of scalar parameters.
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
 
+    /// Freezes (`false`) or unfreezes (`true`) every parameter for the graphs built afterwards.
+    public func setTrainable(_ trainable: Bool) {
+        for p in parameters { p.requiresGrad = trainable }
+    }
+
+    /// Copies every parameter value from `other`, a layer of the same architecture.
+    public func copyParameters(from other: some Layer) {
+        let source = other.namedParameters
+        precondition(source.map(\.name) == namedParameters.map(\.name), "copyParameters: the layers differ")
+        for ((_, target), (_, value)) in zip(namedParameters, source) {
+            precondition(target.shape == value.shape, "copyParameters: shapes differ")
+            let values = value.storage
+            target.withMutableStorage { $0 = values }
+        }
+    }
+
     /// Copies of the parameter values by name (for checkpoints).
     public func stateDictionary() -> [String: Tensor] {
         Dictionary(uniqueKeysWithValues: namedParameters.map { ($0.name, $0.tensor.detached()) })

@@ -23,10 +23,7 @@ public struct EDMDenoiser: ScoreModel, Layer {
     public func copy() -> EDMDenoiser {
         var rng = RandomStream(seed: 0)
         let clone = EDMDenoiser(configuration, rng: &rng)
-        for (source, target) in zip(parameters, clone.parameters) {
-            let values = source.storage
-            target.withMutableStorage { $0 = values }
-        }
+        clone.copyParameters(from: self)
         return clone
     }
 

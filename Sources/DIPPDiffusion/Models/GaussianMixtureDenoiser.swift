@@ -28,8 +28,34 @@ public struct GaussianMixtureDenoiser: ScoreModel {
 
     public func denoise(_ x: Tensor, sigma: Tensor, conditions: Conditions) -> Tensor {
         let (n, k, d) = (x.shape[0], componentCount, means.shape[1])
+        let terms = componentTerms(x, sigma: sigma, conditions: conditions)
+        let gamma = terms.logits.logSoftmax().exp()                              // [n, k]
+        let shrink = Tensor(shape: [n, k], storage: (0..<(n * k)).map {
+            let s = standardDeviations[$0 % k]
+            return s * s / terms.variances[$0]
+        })
+        let perComponent = means.reshaped([1, k, d]) + terms.diff * shrink.reshaped([n, k, 1])
+        return (perComponent * gamma.reshaped([n, k, 1])).sum(axis: 1)
+    }
+
+    /// `log p_σ(x | c)` per sample (`[N]`): the log-density of the noisy data, conditional on
+    /// the class or (for `∅`) of the mixture; differentiable in `x`, with `∇ₓ = score`.
+    /// (Theorem 3.3's implicit CFG reward is a weighted difference of two of these.)
+    public func logDensity(_ x: Tensor, sigma: Tensor, conditions: Conditions) -> Tensor {
+        let n = x.shape[0], d = means.shape[1]
+        let logits = componentTerms(x, sigma: sigma, conditions: conditions).logits
+        let rowMax = withoutGradients { (0..<n).map { i in (0..<componentCount).map { logits.storage[i * componentCount + $0] }.max()! } }
+        let shift = Tensor(shape: [n, 1], storage: rowMax)
+        let logSum = (logits - shift).exp().sum(axis: 1).log() + shift.reshaped([n])
+        return logSum - Float(d) / 2 * Foundation.log(2 * Float.pi)
+    }
+
+    /// Per (sample, component): `log π_k + log N(x; μ_k, v I)` (−∞-like for components the
+    /// condition excludes), `x − μ_k`, and `v = s_k² + σ²`.
+    private func componentTerms(_ x: Tensor, sigma: Tensor, conditions: Conditions)
+        -> (logits: Tensor, diff: Tensor, variances: [Float]) {
+        let (n, k, d) = (x.shape[0], componentCount, means.shape[1])
         let sigmas = sigma.storage
-        // v_nk = s_k² + σ_n²
         var variances = [Float](repeating: 0, count: n * k)
         var logPrior = [Float](repeating: 0, count: n * k)
         for i in 0..<n {
@@ -37,20 +63,15 @@ public struct GaussianMixtureDenoiser: ScoreModel {
             for j in 0..<k {
                 let s = standardDeviations[j]
                 variances[i * k + j] = s * s + sigmas[i] * sigmas[i]
-                let allowed = label == Conditions.nullLabel || label == j
-                logPrior[i * k + j] = allowed ? Foundation.log(weights[j]) : -1e30
+                // p(x | c = k) is component k alone (prior 1); p(x) is the weighted mixture.
+                if label == Conditions.nullLabel { logPrior[i * k + j] = Foundation.log(weights[j]) }
+                else { logPrior[i * k + j] = label == j ? 0 : -1e30 }
             }
         }
         let v = Tensor(shape: [n, k], storage: variances)
         let diff = x.reshaped([n, 1, d]) - means.reshaped([1, k, d])            // [n, k, d]
         let squared = diff.square().sum(axis: 2)                                 // [n, k]
         let logits = Tensor(shape: [n, k], storage: logPrior) - squared / (v * 2) - v.log() * (Float(d) / 2)
-        let gamma = logits.logSoftmax().exp()                                    // [n, k]
-        let shrink = Tensor(shape: [n, k], storage: (0..<(n * k)).map {
-            let s = standardDeviations[$0 % k]
-            return s * s / variances[$0]
-        })
-        let perComponent = means.reshaped([1, k, d]) + diff * shrink.reshaped([n, k, 1])
-        return (perComponent * gamma.reshaped([n, k, 1])).sum(axis: 1)
+        return (logits, diff, variances)
     }
 }

@@ -13,8 +13,10 @@ public final class Tensor {
     public let shape: [Int]
     /// The values, row-major; `storage.count == shape.reduce(1, *)`.
     public private(set) var storage: [Float]
-    /// Whether this leaf is a variable whose gradient is wanted.
-    public let requiresGrad: Bool
+    /// Whether this leaf is a variable whose gradient is wanted. Switching it off freezes a
+    /// parameter for the graphs built afterwards (a frozen network differentiated only with
+    /// respect to its input then does no weight-gradient work).
+    public var requiresGrad: Bool
     /// The gradient accumulated into this leaf by ``backward(seed:)``; `nil` until then.
     public var grad: Tensor?
     /// An optional name (parameters carry their checkpoint name here).
