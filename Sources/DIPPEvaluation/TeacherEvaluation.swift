@@ -16,6 +16,10 @@ public struct EvaluationReport: Codable, Sendable {
     /// FD between the training half and the held-out half of the real data (the floor).
     public var realFrechetDistanceFloor: Double?
     public var wallSeconds: Double?
+    /// For aligned generators: the reward, its mean before training and after.
+    public var rewardName: String?
+    public var initialMeanReward: Double?
+    public var meanReward: Double?
 
     /// A few human-readable lines.
     public var summary: String {
@@ -29,6 +33,9 @@ public struct EvaluationReport: Codable, Sendable {
             lines.append(String(format: "class accuracy (in-project classifier): %.1f%%   FD-%@: %.2f (real halves: %.2f)",
                                 100 * i.classAccuracy, data, i.frechetDistance, realFrechetDistanceFloor ?? .nan))
             if let a = classifierTestAccuracy { lines.append(String(format: "classifier accuracy on held-out real data: %.1f%%", 100 * a)) }
+        }
+        if let name = rewardName, let after = meanReward {
+            lines.append(String(format: "mean reward (%@): %.4f → %.4f", name, initialMeanReward ?? .nan, after))
         }
         return lines.joined(separator: "\n")
     }

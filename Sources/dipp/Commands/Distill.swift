@@ -1,0 +1,97 @@
+import ArgumentParser
+import DIPPDiffusion
+import DIPPNN
+import DIPPTensor
+import DiffInstruct
+import Foundation
+
+/// Options shared by `dipp distill` and `dipp align`.
+struct RunOptions: ParsableArguments {
+    @Option(help: "JSON configuration file (unknown keys are rejected; see Documentation/Configuration.md).") var config: String?
+    @Option(help: "Run folder of the `dipp pretrain` teacher.") var teacher: String?
+    @Option(help: "Generator: one-step or mlp.") var generator: String?
+    @Option(help: "Divergence: ikl or sid.") var divergence: String?
+    @Option(help: "IKL weighting: unit, l2 or dmd.") var weighting: String?
+    @Option(help: "Teacher CFG scale α_cfg.") var cfg: Float?
+    @Option(help: "Generator updates.") var steps: Int?
+    @Option(help: "Batch size.") var batchSize: Int?
+    @Option(help: "Generator learning rate.") var learningRate: Float?
+    @Option(help: "TA learning rate.") var assistantLearningRate: Float?
+    @Option(help: "Steps between checkpoints.") var checkpointEvery: Int?
+    @Option(help: "Seed.") var seed: UInt64?
+    @Option(help: "Run folder (checkpoints, logs, samples, report).") var out: String
+    @OptionGroup var compute: ComputeOptions
+
+    func configuration(preset: String?, reward: String?, rewardScale: Float?) throws -> RunConfiguration {
+        var c = try config.map { try ConfigurationFile.read($0, over: RunConfiguration()) } ?? RunConfiguration()
+        if let name = preset {
+            guard let p = Preset(rawValue: name) else {
+                throw ValidationError("unknown preset '\(name)'. Hint: one of \(Preset.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            p.apply(to: &c)
+        }
+        if let v = teacher { c.teacher = v }
+        if let v = generator { c.generator = v }
+        if let v = divergence { c.divergence = v }
+        if let v = weighting {
+            guard let w = IntegralKL.Weighting(rawValue: v) else { throw ValidationError("--weighting must be unit, l2 or dmd") }
+            c.weighting = w
+        }
+        if let v = cfg { c.algorithm.teacherGuidance = v }
+        if let v = steps { c.algorithm.steps = v }
+        if let v = batchSize { c.algorithm.batchSize = v }
+        if let v = learningRate { c.algorithm.generatorLearningRate = v }
+        if let v = assistantLearningRate { c.algorithm.assistantLearningRate = v }
+        if let v = checkpointEvery { c.algorithm.checkpointEvery = v }
+        if let v = seed { c.algorithm.seed = v }
+        if let v = reward { c.reward = v }
+        if let v = rewardScale { c.algorithm.rewardScale = v }
+        return c
+    }
+
+    func execute(_ c: RunConfiguration, initialWeights: URL? = nil) throws {
+        try compute.apply()
+        let start = Date()
+        let run = try AlignmentRun(configuration: c, folder: URL(fileURLWithPath: out), initialWeights: initialWeights)
+        print("\(c.algorithm.rewardScale == 0 ? "distill" : "align"): \(c.generator) generator (\(run.generator.parameterCount) parameters), \(c.divergence)\(c.divergence == "ikl" ? "-\(c.weighting.rawValue)" : ""), CFG \(c.algorithm.teacherGuidance), α_rew \(c.algorithm.rewardScale)\(run.reward.map { " (\($0.name))" } ?? "") → \(out)")
+        let report = try run.run { print($0) }
+        print(report.summary)
+        print(String(format: "done in %.1f s", Date().timeIntervalSince(start)))
+    }
+}
+
+/// `dipp distill`: Diff-Instruct (α_rew = 0).
+struct Distill: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Distil the teacher into a one-step generator (Diff-Instruct: DI++ with α_rew = 0).")
+
+    @OptionGroup var options: RunOptions
+
+    func run() throws {
+        try reportingErrors {
+            var c = try options.configuration(preset: nil, reward: nil, rewardScale: nil)
+            c.algorithm.rewardScale = 0
+            c.reward = "none"
+            try options.execute(c)
+        }
+    }
+}
+
+/// `dipp align`: DI++ with a reward.
+struct Align: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Align a generator with a reward by DI++ (reward + IKL/SiD regularisation + CFG).")
+
+    @OptionGroup var options: RunOptions
+    @Option(help: "Reward: classifier, mode-distance, linear:k1,k2,…") var reward: String?
+    @Option(help: "Reward scale α_rew.") var rewardScale: Float?
+    @Option(help: "One of the paper's configurations: \(Preset.allCases.map(\.rawValue).joined(separator: ", ")).") var preset: String?
+    @Option(help: "Initialise the generator from this distilled run (its generator.safetensors).") var initFrom: String?
+
+    func run() throws {
+        try reportingErrors {
+            var c = try options.configuration(preset: preset, reward: reward, rewardScale: rewardScale)
+            if c.reward == "none" { c.reward = "classifier" }
+            if preset == nil && rewardScale == nil && c.algorithm.rewardScale == 0 { c.algorithm.rewardScale = 1 }
+            try options.execute(c, initialWeights: initFrom.map { URL(fileURLWithPath: $0).appendingPathComponent("generator.safetensors") })
+        }
+    }
+}
