@@ -28,7 +28,7 @@ let package = Package(
         .target(
             name: "CDIPPBackend",
             path: "Sources/CDIPPBackend",
-            cSettings: [.unsafeFlags(["-O2"])],
+            cSettings: [.unsafeFlags(["-O3"])],
             linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp"), .linkedLibrary("lapack"), .linkedLibrary("pthread")]
         ),
         .target(

@@ -28,4 +28,14 @@ double dipp_fma_peak_gflops(int threads, int64_t iterations);
  * eigenvector of eigenvalue k; otherwise it is destroyed. Returns LAPACK's info (0 = success). */
 int dipp_symmetric_eigen(int32_t n, double *matrix, double *eigenvalues, int32_t vectors);
 
+/* Vectorised element-wise kernels (the hot loops of MLP training), compiled for AVX-512,
+ * AVX2 and baseline x86-64 and chosen at load time. exp is a Cephes-style polynomial with
+ * range reduction: relative error below 2e-7 on [-87, 88]; inputs are clamped to that range.
+ *   dipp_sigmoid: s = 1/(1 + e^-x)
+ *   dipp_silu:    y = x*s, and s stored for the backward pass
+ *   dipp_silu_backward: out = g * s * (1 + x*(1 - s)) */
+void dipp_sigmoid(const float *x, float *s, int64_t n);
+void dipp_silu(const float *x, float *y, float *s, int64_t n);
+void dipp_silu_backward(const float *x, const float *s, const float *g, float *out, int64_t n);
+
 #endif

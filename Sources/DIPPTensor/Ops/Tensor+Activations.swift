@@ -1,3 +1,4 @@
+import CDIPPBackend
 import Foundation
 
 /// Activation functions, each with its exact derivative.
@@ -8,8 +9,11 @@ extension Tensor {
     /// `tanh x`; derivative `1 − y²`.
     public func tanh() -> Tensor { Tensor.unary(self, Foundation.tanh) { _, y in 1 - y * y } }
 
-    /// Logistic sigmoid `σ(x) = 1/(1 + e⁻ˣ)`; derivative `σ(1 − σ)`.
-    public func sigmoid() -> Tensor { Tensor.unary(self, Activation.sigmoid) { _, y in y * (1 - y) } }
+    /// Logistic sigmoid `σ(x) = 1/(1 + e⁻ˣ)`; derivative `σ(1 − σ)`. Vectorised kernel.
+    public func sigmoid() -> Tensor {
+        let s = Tensor.vectorKernel(storage) { x, out, n in dipp_sigmoid(x, out, n) }
+        return Tensor.result(shape: shape, storage: s, inputs: [self]) { g, _ in [BroadcastKernels.zip(g, s) { $0 * $1 * (1 - $1) }] }
+    }
 
     /// `softplus(x) = ln(1 + eˣ)`, computed stably; derivative `σ(x)`.
     public func softplus() -> Tensor {
@@ -18,12 +22,36 @@ extension Tensor {
         }
     }
 
-    /// SiLU (swish) `x·σ(x)`; derivative `σ(x)(1 + x(1 − σ(x)))`.
+    /// SiLU (swish) `x·σ(x)`; derivative `σ(x)(1 + x(1 − σ(x)))`. Vectorised kernels (the
+    /// hottest op of MLP training; see Documentation/Performance.md); σ is kept for the VJP.
     public func silu() -> Tensor {
-        Tensor.unary(self, { $0 * Activation.sigmoid($0) }) { x, _ in
-            let s = Activation.sigmoid(x)
-            return s * (1 + x * (1 - s))
+        let x = storage
+        var sigmoid = [Float](repeating: 0, count: x.count)
+        let y = Tensor.vectorKernel(x) { xs, out, n in
+            sigmoid.withUnsafeMutableBufferPointer { dipp_silu(xs, out, $0.baseAddress!, n) }
         }
+        return Tensor.result(shape: shape, storage: y, inputs: [self]) { g, _ in
+            var out = [Float](repeating: 0, count: g.count)
+            guard !out.isEmpty else { return [out] }
+            x.withUnsafeBufferPointer { px in
+                sigmoid.withUnsafeBufferPointer { ps in
+                    g.withUnsafeBufferPointer { pg in
+                        out.withUnsafeMutableBufferPointer { dipp_silu_backward(px.baseAddress!, ps.baseAddress!, pg.baseAddress!, $0.baseAddress!, Int64(px.count)) }
+                    }
+                }
+            }
+            return [out]
+        }
+    }
+
+    /// Runs a C kernel `(input, output, count)` over `x` into a new array.
+    static func vectorKernel(_ x: [Float], _ kernel: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Void) -> [Float] {
+        var out = [Float](repeating: 0, count: x.count)
+        guard !x.isEmpty else { return out }
+        x.withUnsafeBufferPointer { px in
+            out.withUnsafeMutableBufferPointer { kernel(px.baseAddress!, $0.baseAddress!, Int64(px.count)) }
+        }
+        return out
     }
 
     /// GELU with the exact error function: `x·Φ(x) = ½x(1 + erf(x/√2))`;

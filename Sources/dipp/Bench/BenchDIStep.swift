@@ -1,0 +1,81 @@
+import ArgumentParser
+import DIPPData
+import DIPPDiffusion
+import DIPPNN
+import DIPPTensor
+import DiffInstruct
+import Foundation
+
+/// `dipp bench di-step`: the DI++ step rate on workload W1, and the teacher's pre-training step
+/// rate on the same network, on each thread count.
+///
+/// W1: the 2-D 8-mode mixture; EDM-preconditioned MLP denoisers (3 hidden layers of 256, SiLU,
+/// 32 noise features, 16-d class embedding + null class, σ_d = 2.84) as teacher, TA and
+/// teacher-initialised one-step generator; batch 1024; CFG 4.5 on the teacher (one batched 2N
+/// evaluation); one TA update + one generator update (IKL, unit weight) per step; Adam β = (0, 0.999).
+/// `Tests/Reference/bench_di_step_torch.py` is the same workload in PyTorch.
+struct BenchDIStep: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "di-step", abstract: "DI++ steps per second on workload W1 (and teacher pre-training steps per second).")
+
+    @Option(help: "Thread counts, comma-separated.") var threads: String = "1,2"
+    @Option(help: "Timed seconds per measurement (after 5 warm-up steps).") var seconds: Double = 5
+    @Option(help: "Batch size.") var batchSize: Int = 1024
+
+    func run() throws {
+        let counts = threads.split(separator: ",").compactMap { Int($0) }
+        guard !counts.isEmpty, counts.allSatisfy({ $0 > 0 }) else { throw ValidationError("--threads: e.g. 1,2") }
+        let model = DenoiserConfiguration(architecture: .mlp, sampleShape: [2], classCount: 8, sigmaData: 2.84,
+                                          hidden: [256, 256, 256], embeddingDimension: 16, noiseFeatures: 32)
+        var rng = RandomStream(seed: 0)
+        let teacher = EDMDenoiser(model, rng: &rng)
+        print("W1: 2-D 8-mode GMM, MLP denoisers 3x256 SiLU (\(teacher.parameterCount) parameters each), batch \(batchSize), CFG 4.5, 1 TA + 1 generator update per step")
+        for t in counts {
+            Compute.threads = t
+            let di = try measure { try diStep(teacher: teacher) }
+            let pre = try measure { try pretrainStep(model: model) }
+            print(String(format: "threads %d: DI++ step %.1f steps/s (%.2f ms)   teacher pre-training %.1f steps/s (%.2f ms)",
+                         t, di, 1000 / di, pre, 1000 / pre))
+        }
+    }
+
+    /// Returns a closure performing one DI++ step.
+    func diStep(teacher: EDMDenoiser) throws -> () throws -> Void {
+        var c = DIPPConfiguration()
+        c.batchSize = batchSize
+        c.teacherGuidance = 4.5
+        c.noise = .edm
+        c.lossSigmaData = 2.84
+        c.generatorLearningRate = 1e-5
+        let trainer = DIPPTrainer(configuration: c, teacher: teacher, generator: OneStepGenerator(teacher: teacher),
+                                  assistant: .learned(teacher.copy()), divergence: IntegralKL(), classCount: 8)
+        return { try trainer.trainStep() }
+    }
+
+    /// Returns a closure performing one EDM pre-training step on fresh mixture data.
+    func pretrainStep(model: DenoiserConfiguration) throws -> () throws -> Void {
+        var rng = RandomStream(seed: 1)
+        let network = EDMDenoiser(model, rng: &rng)
+        var adam = Adam(.init(learningRate: 2e-3))
+        let loss = EDMLoss()
+        let n = batchSize
+        return {
+            let data = GaussianMixture2D().sample(n, rng: &rng)
+            let x0 = Tensor(shape: [n, 2], storage: data.values)
+            let l = loss(network, x0, conditions: Conditions(labels: data.labels), sigmaData: 2.84, rng: &rng)
+            adam.update(network.parameters, along: Tensor.gradients(of: l, withRespectTo: network.parameters))
+        }
+    }
+
+    /// Steps per second of `make()`'s closure: 5 warm-up steps, then at least `seconds`.
+    func measure(_ make: () throws -> () throws -> Void) throws -> Double {
+        let step = try make()
+        for _ in 0..<5 { try step() }
+        let start = DispatchTime.now().uptimeNanoseconds
+        var count = 0
+        while count < 10 || Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9 < seconds {
+            try step()
+            count += 1
+        }
+        return Double(count) / (Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
+    }
+}
