@@ -55,11 +55,15 @@ public struct Adam: Sendable {
             p.withMutableStorage { values in
                 firstMoments[i].withUnsafeMutableBufferPointer { m in
                     secondMoments[i].withUnsafeMutableBufferPointer { v in
-                        for j in 0..<values.count {
-                            m[j] = c.beta1 * m[j] + (1 - c.beta1) * grad[j]
-                            v[j] = c.beta2 * v[j] + (1 - c.beta2) * grad[j] * grad[j]
-                            let mHat = m[j] / correction1, vHat = v[j] / correction2
-                            values[j] -= c.learningRate * (mHat / (vHat.squareRoot() + c.epsilon) + c.weightDecay * values[j])
+                        values.withUnsafeMutableBufferPointer { p in
+                            grad.withUnsafeBufferPointer { g in
+                                for j in 0..<p.count {
+                                    m[j] = c.beta1 * m[j] + (1 - c.beta1) * g[j]
+                                    v[j] = c.beta2 * v[j] + (1 - c.beta2) * g[j] * g[j]
+                                    let mHat = m[j] / correction1, vHat = v[j] / correction2
+                                    p[j] -= c.learningRate * (mHat / (vHat.squareRoot() + c.epsilon) + c.weightDecay * p[j])
+                                }
+                            }
                         }
                     }
                 }

@@ -41,6 +41,19 @@ import Testing
         #expect(report.passed, "\(c.name) \(shape): \(report)")
     }
 
+    /// The vectorised kernels (polynomial exp) against Double-precision formulas over a wide range.
+    @Test func vectorisedSiLUAndSigmoidAccuracy() {
+        let xs = (0..<4001).map { Float($0 - 2000) * 0.05 }          // −100 … 100
+        let x = Tensor(shape: [xs.count], storage: xs)
+        let silu = x.silu().storage, sigmoid = x.sigmoid().storage
+        var worst = 0.0
+        for (i, v) in xs.enumerated() {
+            let s = 1 / (1 + Foundation.exp(-Double(v)))
+            worst = max(worst, Swift.abs(Double(sigmoid[i]) - s) / max(s, 1e-30), Swift.abs(Double(silu[i]) - Double(v) * s) / max(Swift.abs(Double(v) * s), 1e-30))
+        }
+        #expect(worst < 1e-6, "worst relative error \(worst)")
+    }
+
     @Test func forwardValues() {
         let x = Tensor(shape: [4], storage: [-2, -0.5, 0.5, 2])
         let close = { (a: [Float], b: [Double]) in zip(a, b).allSatisfy { Swift.abs(Double($0) - $1) < 1e-5 } }

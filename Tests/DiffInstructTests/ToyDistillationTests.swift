@@ -62,8 +62,11 @@ import Testing
     func oneStepGeneratorCoversEveryMode(teacherKind: String, divergenceName: String) throws {
         let teacher: any ScoreModel = teacherKind == "analytic" ? Self.analyticTeacher() : try Self.mlpTeacher()
         let divergence: any Divergence = divergenceName == "ikl" ? IntegralKL() : ScoreIdentity()
+        // SiD's gradient is larger and noisier than IKL's (it differentiates through both
+        // networks): it takes a smaller generator learning rate.
+        let learningRate: Float = divergenceName == "sid" ? 3e-5 : 1e-4
         let initial = try Self.distill(teacher: teacher, divergence: divergence, steps: 0)
-        let report = try Self.distill(teacher: teacher, divergence: divergence, steps: 600)
+        let report = try Self.distill(teacher: teacher, divergence: divergence, steps: 600, learningRate: learningRate)
         #expect(report.fractionNearOwnMode >= 0.95, "\(teacherKind) teacher, \(divergenceName): \(report)")
         #expect(report.everyModeCovered, "\(teacherKind) teacher, \(divergenceName): \(report)")
         // The teacher-initialised generator already sits near the modes, but with the wrong

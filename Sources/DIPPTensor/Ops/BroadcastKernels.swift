@@ -11,18 +11,20 @@ enum BroadcastKernels {
             b.withUnsafeBufferPointer { pb in
                 out.withUnsafeMutableBufferPointer { po in
                     if pa.count == n && pb.count == n {
-                        for i in 0..<n { po[i] = f(pa[i], pb[i]) }
+                        Parallel.forEachChunk(n) { r in for i in r { po[i] = f(pa[i], pb[i]) } }
                     } else if pa.count == n && pb.count == 1 {
                         let s = pb[0]
-                        for i in 0..<n { po[i] = f(pa[i], s) }
+                        Parallel.forEachChunk(n) { r in for i in r { po[i] = f(pa[i], s) } }
                     } else if pb.count == n && pa.count == 1 {
                         let s = pa[0]
-                        for i in 0..<n { po[i] = f(s, pb[i]) }
+                        Parallel.forEachChunk(n) { r in for i in r { po[i] = f(s, pb[i]) } }
                     } else if pa.count == n && pb.count > 0 && isSuffix(bShape, of: outShape) {
                         let inner = pb.count
-                        for row in 0..<(n / inner) {
-                            let base = row * inner
-                            for j in 0..<inner { po[base + j] = f(pa[base + j], pb[j]) }
+                        Parallel.forEachChunk(n / inner) { rows in
+                            for row in rows {
+                                let base = row * inner
+                                for j in 0..<inner { po[base + j] = f(pa[base + j], pb[j]) }
+                            }
                         }
                     } else if pb.count == n && pa.count > 0 && isSuffix(aShape, of: outShape) {
                         let inner = pa.count
@@ -141,7 +143,7 @@ enum BroadcastKernels {
         var out = [Float](repeating: 0, count: x.count)
         x.withUnsafeBufferPointer { px in
             out.withUnsafeMutableBufferPointer { po in
-                for i in 0..<px.count { po[i] = f(px[i]) }
+                Parallel.forEachChunk(px.count) { r in for i in r { po[i] = f(px[i]) } }
             }
         }
         return out
@@ -155,7 +157,7 @@ enum BroadcastKernels {
         x.withUnsafeBufferPointer { px in
             y.withUnsafeBufferPointer { py in
                 out.withUnsafeMutableBufferPointer { po in
-                    for i in 0..<px.count { po[i] = f(px[i], py[i]) }
+                    Parallel.forEachChunk(px.count) { r in for i in r { po[i] = f(px[i], py[i]) } }
                 }
             }
         }

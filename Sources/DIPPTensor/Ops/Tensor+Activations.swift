@@ -11,7 +11,7 @@ extension Tensor {
 
     /// Logistic sigmoid `σ(x) = 1/(1 + e⁻ˣ)`; derivative `σ(1 − σ)`. Vectorised kernel.
     public func sigmoid() -> Tensor {
-        let s = Tensor.vectorKernel(storage) { x, out, n in dipp_sigmoid(x, out, n) }
+        let s = Tensor.vectorKernel(storage) { x, out, n, _ in dipp_sigmoid(x, out, n) }
         return Tensor.result(shape: shape, storage: s, inputs: [self]) { g, _ in [BroadcastKernels.zip(g, s) { $0 * $1 * (1 - $1) }] }
     }
 
@@ -27,8 +27,8 @@ extension Tensor {
     public func silu() -> Tensor {
         let x = storage
         var sigmoid = [Float](repeating: 0, count: x.count)
-        let y = Tensor.vectorKernel(x) { xs, out, n in
-            sigmoid.withUnsafeMutableBufferPointer { dipp_silu(xs, out, $0.baseAddress!, n) }
+        let y = sigmoid.withUnsafeMutableBufferPointer { ps in
+            Tensor.vectorKernel(x) { xs, out, n, offset in dipp_silu(xs, out, ps.baseAddress! + offset, n) }
         }
         return Tensor.result(shape: shape, storage: y, inputs: [self]) { g, _ in
             var out = [Float](repeating: 0, count: g.count)
@@ -36,7 +36,12 @@ extension Tensor {
             x.withUnsafeBufferPointer { px in
                 sigmoid.withUnsafeBufferPointer { ps in
                     g.withUnsafeBufferPointer { pg in
-                        out.withUnsafeMutableBufferPointer { dipp_silu_backward(px.baseAddress!, ps.baseAddress!, pg.baseAddress!, $0.baseAddress!, Int64(px.count)) }
+                        out.withUnsafeMutableBufferPointer { po in
+                            Parallel.forEachChunk(px.count) { r in
+                                dipp_silu_backward(px.baseAddress! + r.lowerBound, ps.baseAddress! + r.lowerBound, pg.baseAddress! + r.lowerBound,
+                                                   po.baseAddress! + r.lowerBound, Int64(r.count))
+                            }
+                        }
                     }
                 }
             }
@@ -44,12 +49,17 @@ extension Tensor {
         }
     }
 
-    /// Runs a C kernel `(input, output, count)` over `x` into a new array.
-    static func vectorKernel(_ x: [Float], _ kernel: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Void) -> [Float] {
+    /// Runs a C kernel `(input, output, count)` over `x` into a new array (in parallel chunks;
+    /// `kernel` is also given the chunk's offset for any side arrays).
+    static func vectorKernel(_ x: [Float], _ kernel: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64, Int) -> Void) -> [Float] {
         var out = [Float](repeating: 0, count: x.count)
         guard !x.isEmpty else { return out }
         x.withUnsafeBufferPointer { px in
-            out.withUnsafeMutableBufferPointer { kernel(px.baseAddress!, $0.baseAddress!, Int64(px.count)) }
+            out.withUnsafeMutableBufferPointer { po in
+                Parallel.forEachChunk(px.count) { r in
+                    kernel(px.baseAddress! + r.lowerBound, po.baseAddress! + r.lowerBound, Int64(r.count), r.lowerBound)
+                }
+            }
         }
         return out
     }

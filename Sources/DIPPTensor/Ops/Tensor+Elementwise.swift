@@ -14,7 +14,7 @@ extension Tensor {
                 xs.withUnsafeBufferPointer { px in
                     ys.withUnsafeBufferPointer { py in
                         out.withUnsafeMutableBufferPointer { po in
-                            for i in 0..<po.count { po[i] = pg[i] * derivative(px[i], py[i]) }
+                            Parallel.forEachChunk(po.count) { r in for i in r { po[i] = pg[i] * derivative(px[i], py[i]) } }
                         }
                     }
                 }
