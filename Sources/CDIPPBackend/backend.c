@@ -4,7 +4,17 @@
 #include <pthread.h>
 #include <time.h>
 
+#include <malloc.h>
 #include <stdlib.h>
+
+/* Keep large tensor buffers in the malloc heap instead of fresh mmap()s: every training step
+ * allocates and frees the same sizes, and glibc's default (mmap above 128 KiB, unmapped on
+ * free) turns each allocation into page faults and zero-filling by the kernel. Measured: see
+ * Documentation/Performance.md. */
+__attribute__((constructor)) static void dipp_tune_malloc(void) {
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 512 * 1024 * 1024);
+}
 
 /* LAPACK (Fortran calling convention). */
 void dsyev_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda, double *w,

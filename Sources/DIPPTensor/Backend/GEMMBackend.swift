@@ -22,9 +22,10 @@ extension GEMMBackend {
                          transposeA: Bool = false, transposeB: Bool = false,
                          accumulatingInto c: [Float]? = nil) -> [Float] {
         precondition(a.count >= m * k && b.count >= k * n, "multiply: operands too small for \(m)x\(k) · \(k)x\(n)")
-        var out = c ?? [Float](repeating: 0, count: m * n)
+        if m == 0 || n == 0 || k == 0 { return c ?? [Float](repeating: 0, count: m * n) }
+        // With β = 0 the kernel writes every element of C, so a fresh buffer need not be zeroed.
+        var out = c ?? [Float](unsafeUninitializedCapacity: m * n) { _, count in count = m * n }
         precondition(out.count == m * n, "multiply: accumulator has \(out.count) values, need \(m * n)")
-        if m == 0 || n == 0 || k == 0 { return out }
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 out.withUnsafeMutableBufferPointer { pc in

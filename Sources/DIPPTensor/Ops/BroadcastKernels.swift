@@ -6,7 +6,8 @@ enum BroadcastKernels {
     static func binary(_ a: [Float], _ aShape: [Int], _ b: [Float], _ bShape: [Int], _ outShape: [Int],
                        _ f: (Float, Float) -> Float) -> [Float] {
         let n = Shape.count(outShape)
-        var out = [Float](repeating: 0, count: n)
+        // Every path below writes every element, so the buffer need not be zeroed first.
+        var out = [Float](unsafeUninitializedCapacity: n) { _, count in count = n }
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 out.withUnsafeMutableBufferPointer { po in
@@ -140,7 +141,7 @@ enum BroadcastKernels {
     /// `out[i] = f(x[i])`.
     @inline(__always)
     static func map(_ x: [Float], _ f: (Float) -> Float) -> [Float] {
-        var out = [Float](repeating: 0, count: x.count)
+        var out = [Float](unsafeUninitializedCapacity: x.count) { _, count in count = x.count }
         x.withUnsafeBufferPointer { px in
             out.withUnsafeMutableBufferPointer { po in
                 Parallel.forEachChunk(px.count) { r in for i in r { po[i] = f(px[i]) } }
@@ -153,7 +154,7 @@ enum BroadcastKernels {
     @inline(__always)
     static func zip(_ x: [Float], _ y: [Float], _ f: (Float, Float) -> Float) -> [Float] {
         precondition(x.count == y.count, "internal: zip of \(x.count) and \(y.count) values")
-        var out = [Float](repeating: 0, count: x.count)
+        var out = [Float](unsafeUninitializedCapacity: x.count) { _, count in count = x.count }
         x.withUnsafeBufferPointer { px in
             y.withUnsafeBufferPointer { py in
                 out.withUnsafeMutableBufferPointer { po in

@@ -139,7 +139,7 @@ public final class AlignmentRun {
         return report
     }
 
-    var classifierFolder: URL { URL(fileURLWithPath: configuration.teacher).deletingLastPathComponent().appendingPathComponent("classifiers") }
+    public var classifierFolder: URL { URL(fileURLWithPath: configuration.teacher).deletingLastPathComponent().appendingPathComponent("classifiers") }
 
     /// Mean reward of 1000 one-step samples with balanced labels (fixed seed).
     func meanReward(_ reward: any RewardModel, of generator: any Generator) -> Float {
@@ -159,5 +159,20 @@ public final class AlignmentRun {
                                          to: folder.appendingPathComponent("samples-\(name).png").path)
         return try ModelEvaluation.evaluate(samples: samples, labels: labels, train: train, heldOut: heldOut, sampler: "one-step generator",
                                             evaluations: 1, classifierFolder: classifierFolder)
+    }
+}
+
+extension AlignmentRun {
+    /// Re-opens a finished run folder and loads its EMA generator (`generator.json` +
+    /// `generator.safetensors`), for `dipp sample --generator`.
+    public static func finished(runFolder folder: URL) throws -> AlignmentRun {
+        let file = folder.appendingPathComponent("generator.json")
+        guard FileManager.default.fileExists(atPath: file.path) else {
+            throw ConfigurationError(location: file.path, what: "no generator.json in the run folder",
+                                     hint: "pass the --out folder of a finished `dipp distill` or `dipp align` run")
+        }
+        let configuration = try ConfigurationFile.read(file.path, over: RunConfiguration())
+        let weights = folder.appendingPathComponent("generator.safetensors")
+        return try AlignmentRun(configuration: configuration, folder: folder, initialWeights: weights)
     }
 }
