@@ -9,7 +9,7 @@ public enum Files {
         var length = 0
         var message = [CChar](repeating: 0, count: 256)
         guard dipp_read_gzip_file(path, &pointer, &length, &message, message.count) == 0, let pointer else {
-            throw DataError(location: path, what: String(cString: message),
+            throw DataError(location: path, what: text(message),
                             hint: "check that the file exists and is a complete gzip (or plain) file")
         }
         defer { dipp_free(pointer) }
@@ -20,7 +20,7 @@ public enum Files {
     public static func writeGzip(_ bytes: [UInt8], to path: String) throws {
         var message = [CChar](repeating: 0, count: 256)
         guard dipp_write_gzip_file(path, bytes, bytes.count, &message, message.count) == 0 else {
-            throw DataError(location: path, what: String(cString: message), hint: "check the folder exists and is writable")
+            throw DataError(location: path, what: text(message), hint: "check the folder exists and is writable")
         }
     }
 
@@ -29,7 +29,7 @@ public enum Files {
         precondition(pixels.count == width * height * channels, "writePNG: \(pixels.count) bytes for \(width)x\(height)x\(channels)")
         var message = [CChar](repeating: 0, count: 256)
         guard dipp_write_png(path, Int32(width), Int32(height), Int32(channels), pixels, &message, message.count) == 0 else {
-            throw DataError(location: path, what: String(cString: message), hint: "check the folder exists and is writable")
+            throw DataError(location: path, what: text(message), hint: "check the folder exists and is writable")
         }
     }
 
@@ -39,9 +39,14 @@ public enum Files {
         var width: Int32 = 0, height: Int32 = 0
         var message = [CChar](repeating: 0, count: 256)
         guard dipp_read_png(path, Int32(channels), &pointer, &width, &height, &message, message.count) == 0, let pointer else {
-            throw DataError(location: path, what: String(cString: message), hint: "the file must be a PNG image")
+            throw DataError(location: path, what: text(message), hint: "the file must be a PNG image")
         }
         defer { dipp_free(pointer) }
         return (Array(UnsafeBufferPointer(start: pointer, count: Int(width) * Int(height) * channels)), Int(width), Int(height))
+    }
+
+    /// The NUL-terminated C message in `buffer`.
+    static func text(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

@@ -94,7 +94,8 @@ public final class AlignmentRun {
             }
             return LinearReward(direction: values.map { $0! })
         default:
-            return nil
+            throw ConfigurationError(location: "reward '\(name)'", what: "unknown reward",
+                                     hint: "use none, classifier, mode-distance or linear:k1,k2,…")
         }
     }
 

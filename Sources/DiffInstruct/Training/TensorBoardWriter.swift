@@ -17,7 +17,7 @@ public final class TensorBoardWriter {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let host = ProcessInfo.processInfo.hostName.isEmpty ? "localhost" : ProcessInfo.processInfo.hostName
         url = folder.appendingPathComponent("events.out.tfevents.\(Int(Date().timeIntervalSince1970)).\(host)")
-        FileManager.default.createFile(atPath: url.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         handle = try FileHandle(forWritingTo: url)
         try handle.seekToEnd()
         var event = Protobuf()

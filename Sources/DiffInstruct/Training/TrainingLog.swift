@@ -10,7 +10,7 @@ public final class TrainingLog {
     public init(folder: URL) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let path = folder.appendingPathComponent("metrics.jsonl")
-        if !FileManager.default.fileExists(atPath: path.path) { FileManager.default.createFile(atPath: path.path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: path.path) { _ = FileManager.default.createFile(atPath: path.path, contents: nil) }
         jsonl = try FileHandle(forWritingTo: path)
         try jsonl.seekToEnd()
         tensorboard = try TensorBoardWriter(folder: folder.appendingPathComponent("tensorboard"))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DIPPTensor
+import Foundation
 
 /// Options every compute command takes.
 struct ComputeOptions: ParsableArguments {
@@ -14,11 +15,12 @@ struct ComputeOptions: ParsableArguments {
     }
 }
 
-/// Prints a user-facing error the house way (what, where, hint) and exits non-zero.
+/// Prints a user-facing error the house way (where: what, then the hint) and exits with status 1.
 func reportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
     } catch let error as DiagnosticError {
-        throw ValidationError(error.description)
+        FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+        throw ExitCode.failure
     }
 }

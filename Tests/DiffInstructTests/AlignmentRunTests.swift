@@ -1,0 +1,74 @@
+import DIPPDiffusion
+import DIPPNN
+import DIPPTensor
+import DiffInstruct
+import Foundation
+import Testing
+
+/// A whole run as `dipp distill` / `dipp align` drive it: files written, resume, reloading the
+/// generator, and configuration errors.
+@Suite(.serialized) struct AlignmentRunTests {
+    static let root = FileManager.default.temporaryDirectory.appendingPathComponent("dipp-run-\(UUID())")
+
+    static func teacher() throws -> URL {
+        let folder = root.appendingPathComponent("teacher")
+        if FileManager.default.fileExists(atPath: folder.appendingPathComponent("teacher.safetensors").path) { return folder }
+        var c = TeacherTrainingConfiguration()
+        c.data = "gmm2d"
+        c.hidden = [32, 32]
+        c.steps = 50
+        c.batchSize = 64
+        c.checkpointEvery = 50
+        try TeacherTrainer(configuration: c, folder: folder).run(progress: false)
+        return folder
+    }
+
+    static func configuration(steps: Int) throws -> RunConfiguration {
+        var c = RunConfiguration()
+        c.teacher = try teacher().path
+        c.reward = "mode-distance"
+        c.reportPerClass = 20
+        c.algorithm.steps = steps
+        c.algorithm.batchSize = 32
+        c.algorithm.rewardScale = 1
+        c.algorithm.checkpointEvery = 4
+        c.algorithm.logEvery = 2
+        return c
+    }
+
+    @Test func runWritesItsOutputsAndResumes() throws {
+        let folder = Self.root.appendingPathComponent("align")
+        let report = try AlignmentRun(configuration: Self.configuration(steps: 6), folder: folder).run(progress: false)
+        for name in ["config.json", "generator.json", "generator.safetensors", "metrics.jsonl", "samples-generator.png",
+                     "report-generator.json", "checkpoint-00000006.safetensors"] {
+            #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path), "missing \(name)")
+        }
+        #expect(report.mode != nil && report.rewardName == "mode-distance" && report.meanReward != nil)
+        let lines = try String(contentsOf: folder.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 3 && lines[0].hasPrefix(#"{"step":2,"#) && lines[0].contains("reward_mean"))
+        // Same folder, more steps: resumes at 6 and goes on.
+        let resumed = try AlignmentRun(configuration: Self.configuration(steps: 10), folder: folder)
+        var messages: [String] = []
+        try resumed.run(progress: false) { messages.append($0) }
+        #expect(messages.contains { $0.contains("step 6") }, "\(messages)")
+        #expect(resumed.trainer.step == 10)
+        // The finished run reloads with its EMA generator.
+        let reloaded = try AlignmentRun.finished(runFolder: folder)
+        #expect(zip(reloaded.generator.parameters, resumed.generator.parameters).allSatisfy { $0.storage == $1.storage })
+    }
+
+    @Test func configurationErrorsNameTheKey() throws {
+        let folder = Self.root.appendingPathComponent("bad")
+        var c = try Self.configuration(steps: 2)
+        c.reward = "aesthetics"
+        #expect(throws: ConfigurationError.self) { try AlignmentRun(configuration: c, folder: folder) }
+        c.reward = "none"
+        #expect(throws: ConfigurationError.self) { try AlignmentRun(configuration: c, folder: folder) }   // α_rew 1, no reward
+        c.algorithm.rewardScale = 0
+        c.divergence = "jsd"
+        #expect(throws: ConfigurationError.self) { try AlignmentRun(configuration: c, folder: folder) }
+        c.divergence = "ikl"
+        c.teacher = "/nonexistent"
+        #expect(throws: ConfigurationError.self) { try AlignmentRun(configuration: c, folder: folder) }
+    }
+}
