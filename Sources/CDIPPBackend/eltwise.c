@@ -24,7 +24,7 @@ static inline float dipp_expf(float x) {
     return p * scale;
 }
 
-#define DIPP_CLONES __attribute__((target_clones("avx512f", "avx2,fma", "default")))
+#define DIPP_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 
 DIPP_CLONES void dipp_sigmoid(const float *x, float *s, int64_t n) {
     for (int64_t i = 0; i < n; i++) s[i] = 1.0f / (1.0f + dipp_expf(-x[i]));

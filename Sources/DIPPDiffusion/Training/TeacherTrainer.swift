@@ -23,16 +23,7 @@ public struct TeacherTrainer {
         let c = configuration
         let all = try DataSets.load(c.data, file: c.dataFile.isEmpty ? nil : c.dataFile, seed: c.seed)
         let (train, held) = all.split(fraction: c.trainFraction, seed: c.seed)
-        let configFile = folder.appendingPathComponent("config.json")
-        if let existing = FileManager.default.contents(atPath: configFile.path) {
-            let previous = try ConfigurationFile.decode(existing, over: TeacherTrainingConfiguration(), source: configFile.path)
-            var comparable = previous
-            comparable.steps = c.steps
-            guard comparable == c else {
-                throw ConfigurationError(location: configFile.path, what: "the run folder was started with a different configuration",
-                                         hint: "resume with the same settings (only --steps may change), or choose a new --out folder")
-            }
-        }
+        try ConfigurationFile.checkResumable(c, folder: folder, defaults: TeacherTrainingConfiguration()) { $0.steps = 0 }
         self.configuration = c
         self.folder = folder
         data = train

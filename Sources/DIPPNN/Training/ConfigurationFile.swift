@@ -43,6 +43,22 @@ public enum ConfigurationFile {
         return try decode(data, over: defaults, source: path)
     }
 
+    /// Refuses to resume a run folder whose `config.json` differs from `configuration` in
+    /// anything but what `allowedChanges` overwrites (e.g. the step count).
+    public static func checkResumable<T: Codable & Equatable>(_ configuration: T, folder: URL, defaults: T,
+                                                                allowedChanges: (inout T) -> Void) throws {
+        let file = folder.appendingPathComponent("config.json")
+        guard let existing = FileManager.default.contents(atPath: file.path) else { return }
+        var previous = try decode(existing, over: defaults, source: file.path)
+        allowedChanges(&previous)
+        var current = configuration
+        allowedChanges(&current)
+        guard previous == current else {
+            throw ConfigurationError(location: file.path, what: "the run folder was started with a different configuration",
+                                     hint: "resume with the same settings (only the step count may change), or choose a new --out folder")
+        }
+    }
+
     /// Writes `value` as pretty, key-sorted JSON (the exact configuration a run used).
     public static func write<T: Encodable>(_ value: T, to url: URL) throws {
         let encoder = JSONEncoder()

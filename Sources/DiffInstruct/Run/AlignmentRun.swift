@@ -37,15 +37,7 @@ public final class AlignmentRun {
                                     seed: teacherConfiguration.seed)
         (train, heldOut) = all.split(fraction: teacherConfiguration.trainFraction, seed: teacherConfiguration.seed)
         c.algorithm.lossSigmaData = teacher.configuration.sigmaData
-        let configFile = folder.appendingPathComponent("config.json")
-        if let existing = FileManager.default.contents(atPath: configFile.path) {
-            var previous = try ConfigurationFile.decode(existing, over: RunConfiguration(), source: configFile.path)
-            previous.algorithm.steps = c.algorithm.steps
-            guard previous == c else {
-                throw ConfigurationError(location: configFile.path, what: "the run folder was started with a different configuration",
-                                         hint: "resume with the same settings (only the step count may change), or choose a new --out folder")
-            }
-        }
+        try ConfigurationFile.checkResumable(c, folder: folder, defaults: RunConfiguration()) { $0.algorithm.steps = 0 }
         self.configuration = c
         self.folder = folder
         var rng = RandomStream(seed: c.algorithm.seed, stream: 0x6E4)
