@@ -9,6 +9,7 @@ import PackageDescription
 //   DIPPDiffusion              ScoreModel, EDM preconditioning/loss, Heun sampler, guidance, teacher training
 //   DIPPEvaluation             metrics: 2-D mode coverage, MMD, in-project classifiers, Fréchet distance
 //   DiffInstruct               Generator, RewardModel, Divergence (IKL, SiD), the DI++ trainer, logs
+//   CDIPPPluginABI, DIPPPlugins  the versioned C plugin ABI and the host that loads plugins with dlopen
 //   dipp                       the command-line tool
 let package = Package(
     name: "DIPP",
@@ -19,6 +20,9 @@ let package = Package(
         .library(name: "DIPPDiffusion", targets: ["DIPPDiffusion"]),
         .library(name: "DIPPEvaluation", targets: ["DIPPEvaluation"]),
         .library(name: "DiffInstruct", targets: ["DiffInstruct"]),
+        .library(name: "DIPPPlugins", targets: ["DIPPPlugins"]),
+        // Run-time plugins shipped with DIPP (loaded with dlopen, never linked).
+        .library(name: "SymmetryReward", type: .dynamic, targets: ["SymmetryReward"]),
         .executable(name: "dipp", targets: ["dipp"]),
     ],
     dependencies: [
@@ -44,9 +48,13 @@ let package = Package(
         .target(name: "DIPPEvaluation", dependencies: ["DIPPDiffusion", "DIPPData", "DIPPNN"], path: "Sources/DIPPEvaluation"),
         .target(name: "DiffInstruct", dependencies: ["DIPPDiffusion", "DIPPEvaluation", "DIPPData", "DIPPNN"],
                 path: "Sources/DiffInstruct"),
+        .target(name: "CDIPPPluginABI", path: "Sources/CDIPPPluginABI"),
+        .target(name: "DIPPPlugins", dependencies: ["CDIPPPluginABI", "DiffInstruct", "DIPPDiffusion", "DIPPTensor"],
+                path: "Sources/DIPPPlugins"),
+        .target(name: "SymmetryReward", dependencies: ["CDIPPPluginABI"], path: "Plugins/SymmetryReward"),
         .executableTarget(
             name: "dipp",
-            dependencies: ["DIPPTensor", "DIPPNN", "DIPPData", "DIPPDiffusion", "DIPPEvaluation", "DiffInstruct",
+            dependencies: ["DIPPTensor", "DIPPNN", "DIPPData", "DIPPDiffusion", "DIPPEvaluation", "DiffInstruct", "DIPPPlugins",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/dipp"
         ),
@@ -55,6 +63,7 @@ let package = Package(
         .testTarget(name: "DIPPTensorTests", dependencies: ["DIPPTensor"], path: "Tests/DIPPTensorTests"),
         .testTarget(name: "DIPPNNTests", dependencies: ["DIPPNN"], path: "Tests/DIPPNNTests"),
         .testTarget(name: "DiffInstructTests", dependencies: ["DiffInstruct"], path: "Tests/DiffInstructTests"),
+        .testTarget(name: "DIPPPluginsTests", dependencies: ["DIPPPlugins", "DiffInstruct"], path: "Tests/DIPPPluginsTests"),
         .testTarget(name: "DIPPDiffusionTests", dependencies: ["DIPPDiffusion", "DIPPEvaluation", "DIPPData"],
                     path: "Tests/DIPPDiffusionTests"),
     ],

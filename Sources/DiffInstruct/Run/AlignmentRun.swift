@@ -71,7 +71,8 @@ public final class AlignmentRun {
         }
     }
 
-    /// Built-in rewards by name.
+    /// Built-in rewards by name (plugins, `plugin:PATH.so`, are resolved by the caller and
+    /// passed as `rewardOverride`).
     public static func makeReward(_ name: String, data: LabeledDataset, classifierFolder: URL) throws -> (any RewardModel)? {
         switch name {
         case "none": return nil
@@ -158,7 +159,7 @@ public final class AlignmentRun {
 extension AlignmentRun {
     /// Re-opens a finished run folder and loads its EMA generator (`generator.json` +
     /// `generator.safetensors`), for `dipp sample --generator`.
-    public static func finished(runFolder folder: URL) throws -> AlignmentRun {
+    public static func finished(runFolder folder: URL, rewardOverride: (any RewardModel)? = nil) throws -> AlignmentRun {
         let file = folder.appendingPathComponent("generator.json")
         guard FileManager.default.fileExists(atPath: file.path) else {
             throw ConfigurationError(location: file.path, what: "no generator.json in the run folder",
@@ -166,6 +167,6 @@ extension AlignmentRun {
         }
         let configuration = try ConfigurationFile.read(file.path, over: RunConfiguration())
         let weights = folder.appendingPathComponent("generator.safetensors")
-        return try AlignmentRun(configuration: configuration, folder: folder, initialWeights: weights)
+        return try AlignmentRun(configuration: configuration, folder: folder, initialWeights: weights, rewardOverride: rewardOverride)
     }
 }

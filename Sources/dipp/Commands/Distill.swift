@@ -1,6 +1,7 @@
 import ArgumentParser
 import DIPPDiffusion
 import DIPPNN
+import DIPPPlugins
 import DIPPTensor
 import DiffInstruct
 import Foundation
@@ -52,12 +53,19 @@ struct RunOptions: ParsableArguments {
     func execute(_ c: RunConfiguration, initialWeights: URL? = nil) throws {
         try compute.apply()
         let start = Date()
-        let run = try AlignmentRun(configuration: c, folder: URL(fileURLWithPath: out), initialWeights: initialWeights)
+        let run = try AlignmentRun(configuration: c, folder: URL(fileURLWithPath: out), initialWeights: initialWeights,
+                                   rewardOverride: pluginReward(c.reward))
         print("\(c.algorithm.rewardScale == 0 ? "distill" : "align"): \(c.generator) generator (\(run.generator.parameterCount) parameters), \(c.divergence)\(c.divergence == "ikl" ? "-\(c.weighting.rawValue)" : ""), CFG \(c.algorithm.teacherGuidance), α_rew \(c.algorithm.rewardScale)\(run.reward.map { " (\($0.name))" } ?? "") → \(out)")
         let report = try run.run { print($0) }
         print(report.summary)
         print(String(format: "done in %.1f s", Date().timeIntervalSince(start)))
     }
+}
+
+/// A reward plugin named `plugin:PATH.so`, loaded through the plugin host; `nil` for built-in names.
+func pluginReward(_ spec: String) throws -> (any RewardModel)? {
+    guard spec.hasPrefix("plugin:") else { return nil }
+    return try PluginReward(library: PluginLibrary(path: String(spec.dropFirst("plugin:".count))))
 }
 
 /// `dipp distill`: Diff-Instruct (α_rew = 0).
@@ -81,7 +89,7 @@ struct Align: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Align a generator with a reward by DI++ (reward + IKL/SiD regularisation + CFG).")
 
     @OptionGroup var options: RunOptions
-    @Option(help: "Reward: classifier, mode-distance, linear:k1,k2,…") var reward: String?
+    @Option(help: "Reward: classifier, mode-distance, linear:k1,k2,…, or plugin:PATH.so (a dipp.reward/1 plugin).") var reward: String?
     @Option(help: "Reward scale α_rew.") var rewardScale: Float?
     @Option(help: "One of the paper's configurations: \(Preset.allCases.map(\.rawValue).joined(separator: ", ")).") var preset: String?
     @Option(help: "Initialise the generator from this distilled run (its generator.safetensors).") var initFrom: String?

@@ -1,0 +1,101 @@
+/* DIPP plugin ABI, version 1.0 (C99). Shared by the host, the Swift plugin SDK and C/Rust plugins.
+ *
+ * Rules (see Documentation/PluginABI.md when it lands; PLUGINS.md in the meantime):
+ *  - One exported entry symbol, DIPP_PLUGIN_ENTRY_SYMBOL, called first with the host's major
+ *    version; it returns NULL (unsupported major) or the plugin's entry table.
+ *  - Capabilities are looked up by string id ("dipp.reward/1", …); unknown ids return NULL.
+ *  - Every struct starts with its size in bytes and only grows at the end: a host reads only
+ *    the fields the plugin's struct_size covers and refuses tables smaller than version 1.0's.
+ *  - The host owns every tensor buffer (contiguous float32, batch-major) and every output
+ *    buffer; the plugin only writes into them. The plugin owns its instances and its static
+ *    descriptors and strings. Errors are status codes plus a message written into a
+ *    caller-owned buffer; nothing unwinds across the boundary.
+ */
+#ifndef DIPP_PLUGIN_H
+#define DIPP_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DIPP_ABI_MAJOR 1u
+#define DIPP_ABI_MINOR 0u
+#define DIPP_PLUGIN_ENTRY_SYMBOL "dipp_plugin_entry"
+#define DIPP_REWARD_CAPABILITY "dipp.reward/1"
+
+typedef enum dipp_status {
+    DIPP_OK = 0,
+    DIPP_ERROR_INVALID_ARGUMENT = 1,   /* a bad pointer, size, condition or hyper-parameter */
+    DIPP_ERROR_INTERNAL = 2,           /* the plugin failed; the message says why */
+    DIPP_ERROR_UNSUPPORTED = 3         /* a valid request the plugin does not implement */
+} dipp_status;
+
+typedef enum dipp_thread_safety {
+    DIPP_THREADS_NONE = 0,             /* one call at a time, process-wide */
+    DIPP_THREADS_PER_INSTANCE = 1,     /* concurrent calls on different instances */
+    DIPP_THREADS_SAFE = 2              /* concurrent calls on any instance */
+} dipp_thread_safety;
+
+/* A numeric hyper-parameter with its default and inclusive range. */
+typedef struct dipp_hyperparameter {
+    uint32_t struct_size;
+    const char *name;
+    const char *description;
+    double default_value;
+    double minimum;
+    double maximum;
+} dipp_hyperparameter;
+
+/* What the entry symbol returns. */
+typedef struct dipp_plugin_info {
+    uint32_t struct_size;
+    uint32_t abi_major;
+    uint32_t abi_minor;
+    const char *id;                    /* reverse-DNS style, e.g. "org.example.symmetry" */
+    const char *name;
+    const char *version;
+    /* The capability table for `capability_id`, or NULL when the plugin does not provide it. */
+    const void *(*get_capability)(const char *capability_id);
+} dipp_plugin_info;
+
+typedef const dipp_plugin_info *(*dipp_plugin_entry_function)(uint32_t host_abi_major);
+
+/* "dipp.reward/1": r(x, c) per sample and its input-gradient. */
+typedef struct dipp_reward_descriptor {
+    uint32_t struct_size;
+    const char *id;
+    const char *name;
+    const char *version;
+    uint32_t sample_rank;              /* per-sample shape of x: sample_shape[0 … rank-1] */
+    const int64_t *sample_shape;
+    uint32_t hyperparameter_count;
+    const dipp_hyperparameter *hyperparameters;
+    uint32_t thread_safety;            /* dipp_thread_safety */
+    uint32_t deterministic;            /* 1 when the same inputs always give the same outputs */
+} dipp_reward_descriptor;
+
+typedef struct dipp_reward_v1 {
+    uint32_t struct_size;
+    const dipp_reward_descriptor *(*describe)(void);
+    /* `hyperparameters` holds `count` values in the descriptor's order (count may be smaller:
+     * missing ones take their defaults). */
+    dipp_status (*create)(const double *hyperparameters, uint32_t count, void **instance,
+                          char *error, size_t error_size);
+    void (*destroy)(void *instance);
+    /* x: batch × prod(sample_shape) floats; conditions: batch class labels (-1 = none);
+     * rewards: batch floats (written). */
+    dipp_status (*reward)(void *instance, const float *x, const int32_t *conditions, int64_t batch,
+                          float *rewards, char *error, size_t error_size);
+    /* As reward, plus gradients: batch × prod(sample_shape) floats, ∂r_i/∂x_i (written). */
+    dipp_status (*reward_grad)(void *instance, const float *x, const int32_t *conditions, int64_t batch,
+                               float *rewards, float *gradients, char *error, size_t error_size);
+} dipp_reward_v1;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

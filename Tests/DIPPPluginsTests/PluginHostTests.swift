@@ -1,0 +1,83 @@
+import DIPPDiffusion
+import DIPPNN
+import DIPPPlugins
+import DIPPTensor
+import DiffInstruct
+import Foundation
+import Testing
+
+/// The plugin host against the shipped C reward plugin and against files that are not plugins.
+@Suite(.serialized) struct PluginHostTests {
+    /// A plugin library built by SwiftPM next to the test binary.
+    static func builtPlugin(_ name: String) -> String? {
+        let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var folders = [testBinary.deletingLastPathComponent(), testBinary.deletingLastPathComponent().deletingLastPathComponent()]
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        folders += ["release", "debug"].map { root.appendingPathComponent(".build/\($0)") }
+        return folders.map { $0.appendingPathComponent("lib\(name).so").path }.first { FileManager.default.fileExists(atPath: $0) }
+    }
+
+    static func symmetry() throws -> PluginReward {
+        let path = try #require(builtPlugin("SymmetryReward"), "libSymmetryReward.so is built by `swift build`")
+        return try PluginReward(library: PluginLibrary(path: path))
+    }
+
+    @Test func cRewardPluginLoadsAndMatchesItsFormula() throws {
+        let reward = try Self.symmetry()
+        #expect(reward.library.id == "dipp.example.symmetry" && reward.sampleShape == [64])
+        var rng = RandomStream(seed: 2)
+        let x = Tensor.randomUniform([3, 64], in: -1...1, using: &rng)
+        let values = reward.reward(x, conditions: Conditions(labels: [0, 1, 2])).storage
+        for n in 0..<3 {
+            var total = 0.0
+            for row in 0..<8 { for col in 0..<4 {
+                let d = Double(x.storage[n * 64 + row * 8 + col]) - Double(x.storage[n * 64 + row * 8 + 7 - col])
+                total += d * d
+            } }
+            #expect(Swift.abs(Double(values[n]) + total / 32) < 1e-5)
+        }
+        let report = GradientCheck.check([x]) { reward.reward($0[0], conditions: Conditions(labels: [0, 1, 2])) }
+        #expect(report.passed, "∇r of the plugin: \(report)")
+    }
+
+    @Test func filesThatAreNotPluginsGiveSpecificErrors() throws {
+        let text = FileManager.default.temporaryDirectory.appendingPathComponent("dipp-not-elf-\(UUID()).so")
+        try "not a library".write(to: text, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: text) }
+        func kind(_ path: String) -> PluginError.Kind? {
+            do { _ = try PluginLibrary(path: path); return nil } catch let e as PluginError { return e.kind } catch { return nil }
+        }
+        #expect(kind(text.path) == .notLoadable)
+        #expect(kind("/nonexistent/plugin.so") == .notLoadable)
+        let zlib = ["/lib/x86_64-linux-gnu/libz.so.1", "/usr/lib/x86_64-linux-gnu/libz.so.1"].first { FileManager.default.fileExists(atPath: $0) }
+        if let zlib { #expect(kind(zlib) == .missingEntry) }
+        let plugin = try PluginLibrary(path: try #require(Self.builtPlugin("SymmetryReward")))
+        #expect(plugin.capability("dipp.generator/1") == nil)
+        #expect(plugin.capability("dipp.unknown/7") == nil)
+        #expect(throws: PluginError.self) { try PluginReward(library: plugin, hyperparameters: [-5]) }
+    }
+
+    /// Aligning a one-step digits generator with the C plugin's reward raises that reward.
+    @Test func aligningWithThePluginRewardRaisesIt() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("dipp-plugin-align-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        var t = TeacherTrainingConfiguration()
+        t.data = "digits"
+        t.hidden = [128, 128]
+        t.steps = 300
+        t.checkpointEvery = 300
+        try TeacherTrainer(configuration: t, folder: root.appendingPathComponent("teacher")).run(progress: false)
+        var c = RunConfiguration()
+        c.teacher = root.appendingPathComponent("teacher").path
+        c.reward = "plugin:symmetry"
+        c.reportPerClass = 20
+        c.algorithm.steps = 100
+        c.algorithm.batchSize = 128
+        c.algorithm.rewardScale = 1
+        c.algorithm.generatorLearningRate = 1e-4
+        let report = try AlignmentRun(configuration: c, folder: root.appendingPathComponent("align"), rewardOverride: Self.symmetry())
+            .run(progress: false)
+        let before = try #require(report.initialMeanReward), after = try #require(report.meanReward)
+        #expect(after > before + 0.1 * Swift.abs(before), "mean symmetry reward \(before) → \(after)")
+    }
+}
