@@ -23,6 +23,14 @@ let package = Package(
         .library(name: "DIPPPlugins", targets: ["DIPPPlugins"]),
         // Run-time plugins shipped with DIPP (loaded with dlopen, never linked).
         .library(name: "SymmetryReward", type: .dynamic, targets: ["SymmetryReward"]),
+        // Broken plugins the validator must diagnose (test fixtures).
+        .library(name: "BrokenNaN", type: .dynamic, targets: ["BrokenNaN"]),
+        .library(name: "BrokenWrongGradient", type: .dynamic, targets: ["BrokenWrongGradient"]),
+        .library(name: "BrokenSegfault", type: .dynamic, targets: ["BrokenSegfault"]),
+        .library(name: "BrokenHang", type: .dynamic, targets: ["BrokenHang"]),
+        .library(name: "BrokenWrongMajor", type: .dynamic, targets: ["BrokenWrongMajor"]),
+        .library(name: "BrokenSmallTable", type: .dynamic, targets: ["BrokenSmallTable"]),
+        .library(name: "FixtureGood", type: .dynamic, targets: ["FixtureGood"]),
         .executable(name: "dipp", targets: ["dipp"]),
     ],
     dependencies: [
@@ -52,6 +60,14 @@ let package = Package(
         .target(name: "DIPPPlugins", dependencies: ["CDIPPPluginABI", "DiffInstruct", "DIPPDiffusion", "DIPPTensor"],
                 path: "Sources/DIPPPlugins"),
         .target(name: "SymmetryReward", dependencies: ["CDIPPPluginABI"], path: "Plugins/SymmetryReward"),
+        .target(name: "PluginFixtureSupport", dependencies: ["CDIPPPluginABI"], path: "Tests/PluginFixtures/Support"),
+        .target(name: "BrokenNaN", dependencies: ["PluginFixtureSupport"], path: "Tests/PluginFixtures/Broken-nan"),
+        .target(name: "BrokenWrongGradient", dependencies: ["PluginFixtureSupport"], path: "Tests/PluginFixtures/Broken-wrong-gradient"),
+        .target(name: "BrokenSegfault", dependencies: ["PluginFixtureSupport"], path: "Tests/PluginFixtures/Broken-segfault"),
+        .target(name: "BrokenHang", dependencies: ["PluginFixtureSupport"], path: "Tests/PluginFixtures/Broken-hang"),
+        .target(name: "BrokenWrongMajor", dependencies: ["PluginFixtureSupport"], path: "Tests/PluginFixtures/Broken-wrong-major"),
+        .target(name: "BrokenSmallTable", dependencies: ["PluginFixtureSupport"], path: "Tests/PluginFixtures/Broken-small-table"),
+        .target(name: "FixtureGood", dependencies: ["PluginFixtureSupport"], path: "Tests/PluginFixtures/Fixture-good"),
         .executableTarget(
             name: "dipp",
             dependencies: ["DIPPTensor", "DIPPNN", "DIPPData", "DIPPDiffusion", "DIPPEvaluation", "DiffInstruct", "DIPPPlugins",

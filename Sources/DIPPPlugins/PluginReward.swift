@@ -53,6 +53,22 @@ public final class PluginReward: RewardModel, @unchecked Sendable {
 
     public var name: String { "plugin:\(descriptorName)" }
 
+    /// A hyper-parameter as the plugin declares it.
+    public struct Hyperparameter: Sendable {
+        public let name: String, description: String
+        public let defaultValue: Double, minimum: Double, maximum: Double
+    }
+
+    /// The declared hyper-parameters, in order.
+    public var hyperparameters: [Hyperparameter] {
+        guard let d = table.pointee.describe?()?.pointee, let list = d.hyperparameters else { return [] }
+        return (0..<Int(d.hyperparameter_count)).map { i in
+            let h = list[i]
+            return Hyperparameter(name: h.name.map { String(cString: $0) } ?? "", description: h.description.map { String(cString: $0) } ?? "",
+                                  defaultValue: h.default_value, minimum: h.minimum, maximum: h.maximum)
+        }
+    }
+
     /// `r` and `∇ₓr` for a batch, or a ``PluginError`` (call failure or non-finite output).
     public func evaluate(_ x: [Float], conditions: [Int]) throws -> (rewards: [Float], gradients: [Float]) {
         let d = sampleShape.reduce(1, *)

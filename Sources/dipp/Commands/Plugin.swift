@@ -1,0 +1,58 @@
+import ArgumentParser
+import DIPPPlugins
+import Foundation
+
+/// `dipp plugin …`: inspect and validate run-time plugins.
+struct Plugin: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Inspect and validate run-time plugins (.so).",
+        subcommands: [PluginInspect.self, PluginValidate.self, PluginValidateChild.self]
+    )
+}
+
+struct PluginInspect: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Show a plugin's descriptor (loads it in this process).")
+    @Argument(help: "Path of the plugin .so.") var path: String
+
+    func run() throws {
+        try reportingErrors {
+            let library = try PluginLibrary(path: path)
+            print("\(library.id) — \(library.name) \(library.version) (ABI 1.\(library.abiMinor))")
+            if library.capability("dipp.reward/1") != nil {
+                let reward = try PluginReward(library: library)
+                print("  dipp.reward/1: \(reward.descriptorName), samples \(reward.sampleShape)")
+                for h in reward.hyperparameters {
+                    print("    \(h.name) = \(h.defaultValue) in [\(h.minimum), \(h.maximum)]: \(h.description)")
+                }
+            }
+        }
+    }
+}
+
+struct PluginValidate: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "validate",
+                                                    abstract: "Check a plugin against the ABI in a child process with a time limit; names each failed check.")
+    @Argument(help: "Path of the plugin .so.") var path: String
+    @Option(help: "Seconds before a hanging plugin is killed.") var timeout: Double = 30
+
+    func run() throws {
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        let report = try PluginValidator.validateInChildProcess(path: path, executable: executable, timeout: timeout)
+        for check in report.checks { print("\(check.passed ? "✔" : "✘") \(check.name): \(check.detail)") }
+        if let end = report.abnormalEnd { print("✘ \(end)") }
+        print(report.passed ? "PASS: \(path)" : "FAIL: \(path) — \(report.failures.count) problem(s)")
+        if !report.passed { throw ExitCode.failure }
+    }
+}
+
+/// The child side of `validate` (runs the plugin's code; may crash or hang).
+struct PluginValidateChild: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "validate-child", abstract: "Internal: run the checks in this process.",
+                                                    shouldDisplay: false)
+    @Argument var path: String
+
+    func run() throws {
+        // Unbuffered, one line per check: a crash later still leaves the earlier results.
+        PluginValidator.runChecks(path: path) { FileHandle.standardOutput.write(Data(($0.line + "\n").utf8)) }
+    }
+}

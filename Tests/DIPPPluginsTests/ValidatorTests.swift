@@ -1,0 +1,63 @@
+import DIPPPlugins
+import Foundation
+import Testing
+
+/// `dipp plugin validate` on the shipped plugin and on one broken fixture per defect: each gets
+/// its own diagnosis, and the host (this process) survives all of them.
+@Suite(.serialized) struct ValidatorTests {
+    static func executable() throws -> String {
+        let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let candidates = [testBinary.deletingLastPathComponent(), testBinary.deletingLastPathComponent().deletingLastPathComponent()]
+            + ["release", "debug"].map { root.appendingPathComponent(".build/\($0)") }
+        return try #require(candidates.map { $0.appendingPathComponent("dipp").path }.first { FileManager.default.isExecutableFile(atPath: $0) },
+                            "the dipp executable is built by `swift build`")
+    }
+
+    static func validate(_ name: String) throws -> PluginValidator.Report {
+        let path = try #require(PluginHostTests.builtPlugin(name), "lib\(name).so is built by `swift build`")
+        return try PluginValidator.validateInChildProcess(path: path, executable: executable(), timeout: 5)
+    }
+
+    @Test(arguments: ["SymmetryReward", "FixtureGood"])
+    func goodPluginsPass(_ name: String) throws {
+        let report = try Self.validate(name)
+        #expect(report.passed, "\(report.failures)")
+        #expect(Set(report.checks.map(\.name)).isSuperset(of: ["load", "negotiation", "unknown-capability", "reward-table",
+                                                             "rejects-bad-arguments", "finite-output", "gradient", "deterministic", "thread-stress"]))
+    }
+
+    @Test(arguments: [("BrokenNaN", "finite-output"), ("BrokenWrongGradient", "gradient"), ("BrokenWrongMajor", "load"),
+                      ("BrokenSmallTable", "reward-table")])
+    func brokenPluginsFailTheRightCheck(_ c: (name: String, check: String)) throws {
+        let report = try Self.validate(c.name)
+        #expect(!report.passed)
+        #expect(report.checks.filter { !$0.passed }.map(\.name) == [c.check], "\(c.name): \(report.failures)")
+        #expect(report.abnormalEnd == nil)
+    }
+
+    @Test func crashingPluginIsReportedNotFatal() throws {
+        let report = try Self.validate("BrokenSegfault")
+        #expect(report.abnormalEnd?.hasPrefix("crash") == true && report.abnormalEnd?.contains("SIGSEGV") == true, "\(report.failures)")
+    }
+
+    @Test func hangingPluginIsKilledAfterTheTimeLimit() throws {
+        let start = Date()
+        let report = try Self.validate("BrokenHang")
+        #expect(report.abnormalEnd?.hasPrefix("timeout") == true, "\(report.failures)")
+        #expect(Date().timeIntervalSince(start) < 30)
+    }
+
+    @Test func filesThatAreNotPluginsFailLoading() throws {
+        let text = FileManager.default.temporaryDirectory.appendingPathComponent("dipp-not-elf-\(UUID()).so")
+        try "not a library".write(to: text, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: text) }
+        let report = try PluginValidator.validateInChildProcess(path: text.path, executable: Self.executable(), timeout: 5)
+        #expect(report.checks.first?.name == "load" && report.checks.first?.passed == false)
+        #expect(report.checks.first?.detail.hasPrefix("notLoadable") == true)
+        if FileManager.default.fileExists(atPath: "/lib/x86_64-linux-gnu/libz.so.1") {
+            let zlib = try PluginValidator.validateInChildProcess(path: "/lib/x86_64-linux-gnu/libz.so.1", executable: Self.executable(), timeout: 5)
+            #expect(zlib.checks.first?.detail.hasPrefix("missingEntry") == true)
+        }
+    }
+}

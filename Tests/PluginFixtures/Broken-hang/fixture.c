@@ -1,0 +1,2 @@
+#define BROKEN_HANG
+#include <broken_reward.h>

@@ -1,0 +1,1 @@
+/* Fixture: hang (see broken_reward.h). */

@@ -1,0 +1,2 @@
+#define BROKEN_NAN
+#include <broken_reward.h>

@@ -1,0 +1,1 @@
+/* Fixture: nan (see broken_reward.h). */

@@ -1,0 +1,2 @@
+#define BROKEN_SEGFAULT
+#include <broken_reward.h>

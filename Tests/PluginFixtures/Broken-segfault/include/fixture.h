@@ -1,0 +1,1 @@
+/* Fixture: segfault (see broken_reward.h). */

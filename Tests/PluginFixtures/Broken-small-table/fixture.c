@@ -1,0 +1,2 @@
+#define BROKEN_SMALL_TABLE
+#include <broken_reward.h>

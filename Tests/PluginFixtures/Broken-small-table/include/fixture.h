@@ -1,0 +1,1 @@
+/* Fixture: small-table (see broken_reward.h). */

@@ -1,0 +1,2 @@
+#define BROKEN_WRONG_GRADIENT
+#include <broken_reward.h>

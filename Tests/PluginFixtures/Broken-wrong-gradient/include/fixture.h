@@ -1,0 +1,1 @@
+/* Fixture: wrong-gradient (see broken_reward.h). */

@@ -1,0 +1,2 @@
+#define BROKEN_WRONG_MAJOR
+#include <broken_reward.h>

@@ -1,0 +1,1 @@
+/* Fixture: wrong-major (see broken_reward.h). */

@@ -1,0 +1,1 @@
+/* Fixture: good (see broken_reward.h). */

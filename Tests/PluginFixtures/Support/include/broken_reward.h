@@ -1,0 +1,94 @@
+/* Broken reward plugins for the validator's tests: one template, one defect per fixture.
+ * A fixture defines BROKEN_MODE before including this header:
+ *   BROKEN_NAN, BROKEN_WRONG_GRADIENT, BROKEN_SEGFAULT, BROKEN_HANG, BROKEN_WRONG_MAJOR,
+ *   BROKEN_SMALL_TABLE. Otherwise it is a correct reward r(x) = -Σ x²/d over 4-vectors. */
+#ifndef BROKEN_REWARD_H
+#define BROKEN_REWARD_H
+#include <dipp_plugin.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+
+static const int64_t fixture_shape[1] = {4};
+static const dipp_reward_descriptor fixture_descriptor = {
+    sizeof(dipp_reward_descriptor), "dipp.fixture.broken", "broken fixture", "0.0.1", 1, fixture_shape, 0, NULL,
+    DIPP_THREADS_SAFE, 1};
+static int fixture_instance_token;
+
+static const dipp_reward_descriptor *fixture_describe(void) { return &fixture_descriptor; }
+
+static dipp_status fixture_create(const double *values, uint32_t count, void **instance, char *error, size_t size) {
+    (void)values;
+    if (count > 0) { snprintf(error, size, "this reward takes no hyper-parameters"); return DIPP_ERROR_INVALID_ARGUMENT; }
+    *instance = &fixture_instance_token;
+    return DIPP_OK;
+}
+
+static void fixture_destroy(void *instance) { (void)instance; }
+
+static dipp_status fixture_reward_grad(void *instance, const float *x, const int32_t *conditions, int64_t batch,
+                                       float *rewards, float *gradients, char *error, size_t size) {
+    (void)instance; (void)conditions;
+    if (!x || !rewards || batch < 0) { snprintf(error, size, "NULL buffer or negative batch"); return DIPP_ERROR_INVALID_ARGUMENT; }
+#if defined(BROKEN_SEGFAULT)
+    *(volatile int *)0 = 1;          /* a real segmentation fault */
+#elif defined(BROKEN_HANG)
+    for (volatile int spin = 0;; spin = spin + 0) {}
+#endif
+    for (int64_t n = 0; n < batch; n++) {
+        float total = 0;
+        for (int i = 0; i < 4; i++) total += x[n * 4 + i] * x[n * 4 + i];
+        rewards[n] = -total / 4;
+        for (int i = 0; i < 4 && gradients; i++) {
+#if defined(BROKEN_WRONG_GRADIENT)
+            gradients[n * 4 + i] = x[n * 4 + i] / 2;     /* sign flipped */
+#else
+            gradients[n * 4 + i] = -x[n * 4 + i] / 2;
+#endif
+        }
+#if defined(BROKEN_NAN)
+        rewards[n] = NAN;
+#endif
+    }
+    return DIPP_OK;
+}
+
+static dipp_status fixture_reward(void *instance, const float *x, const int32_t *conditions, int64_t batch, float *rewards,
+                                  char *error, size_t size) {
+    return fixture_reward_grad(instance, x, conditions, batch, rewards, NULL, error, size);
+}
+
+static const dipp_reward_v1 fixture_table = {
+#if defined(BROKEN_SMALL_TABLE)
+    8,
+#else
+    sizeof(dipp_reward_v1),
+#endif
+    fixture_describe, fixture_create, fixture_destroy, fixture_reward, fixture_reward_grad};
+
+static const void *fixture_capability(const char *id) {
+    const char *want = DIPP_REWARD_CAPABILITY;
+    for (int i = 0; id; i++) {
+        if (id[i] != want[i]) return NULL;
+        if (id[i] == 0) return &fixture_table;
+    }
+    return NULL;
+}
+
+static const dipp_plugin_info fixture_info = {sizeof(dipp_plugin_info),
+#if defined(BROKEN_WRONG_MAJOR)
+    DIPP_ABI_MAJOR + 1,
+#else
+    DIPP_ABI_MAJOR,
+#endif
+    DIPP_ABI_MINOR, "dipp.fixture.broken", "broken fixture", "0.0.1", fixture_capability};
+
+__attribute__((visibility("default"))) const dipp_plugin_info *dipp_plugin_entry(uint32_t host_abi_major) {
+#if defined(BROKEN_WRONG_MAJOR)
+    (void)host_abi_major;
+    return &fixture_info;       /* ignores the negotiation and claims major 2 */
+#else
+    return host_abi_major == DIPP_ABI_MAJOR ? &fixture_info : NULL;
+#endif
+}
+#endif

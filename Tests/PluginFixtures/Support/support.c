@@ -1,0 +1,1 @@
+/* Header-only support for the broken plugin fixtures. */
