@@ -31,6 +31,7 @@ let package = Package(
         .library(name: "BrokenWrongMajor", type: .dynamic, targets: ["BrokenWrongMajor"]),
         .library(name: "BrokenSmallTable", type: .dynamic, targets: ["BrokenSmallTable"]),
         .library(name: "FixtureGood", type: .dynamic, targets: ["FixtureGood"]),
+        .library(name: "ForeignScore", type: .dynamic, targets: ["ForeignScore"]),
         .executable(name: "dipp", targets: ["dipp"]),
     ],
     dependencies: [
@@ -57,7 +58,9 @@ let package = Package(
         .target(name: "DiffInstruct", dependencies: ["DIPPDiffusion", "DIPPEvaluation", "DIPPData", "DIPPNN"],
                 path: "Sources/DiffInstruct"),
         .target(name: "CDIPPPluginABI", path: "Sources/CDIPPPluginABI"),
-        .target(name: "DIPPPlugins", dependencies: ["CDIPPPluginABI", "DiffInstruct", "DIPPDiffusion", "DIPPTensor"],
+        .target(name: "CDIPPFFI", path: "Sources/CDIPPFFI", linkerSettings: [.linkedLibrary("ffi"), .linkedLibrary("dl")]),
+        .target(name: "ForeignScore", path: "Tests/PluginFixtures/ForeignScore"),
+        .target(name: "DIPPPlugins", dependencies: ["CDIPPPluginABI", "CDIPPFFI", "DiffInstruct", "DIPPDiffusion", "DIPPTensor"],
                 path: "Sources/DIPPPlugins"),
         .target(name: "SymmetryReward", dependencies: ["CDIPPPluginABI"], path: "Plugins/SymmetryReward"),
         .target(name: "PluginFixtureSupport", dependencies: ["CDIPPPluginABI"], path: "Tests/PluginFixtures/Support"),

@@ -17,6 +17,10 @@ public struct PluginError: DiagnosticError, Equatable {
         case callFailed
         /// A call produced NaN or Inf.
         case nonFiniteOutput
+        /// A foreign-function declaration is not one of the supported signatures.
+        case invalidSignature
+        /// A foreign function's symbol is not exported by the library.
+        case missingSymbol
     }
 
     public let kind: Kind

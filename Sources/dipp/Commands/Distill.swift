@@ -62,10 +62,20 @@ struct RunOptions: ParsableArguments {
     }
 }
 
-/// A reward plugin named `plugin:PATH.so`, loaded through the plugin host; `nil` for built-in names.
+/// A reward plugin (`plugin:PATH.so`) or a foreign function (`ffi:PATH:DECLARATION[;grad=…]`),
+/// loaded through the plugin host; `nil` for built-in names.
 func pluginReward(_ spec: String) throws -> (any RewardModel)? {
-    guard spec.hasPrefix("plugin:") else { return nil }
-    return try PluginReward(library: PluginLibrary(path: String(spec.dropFirst("plugin:".count))))
+    if spec.hasPrefix("plugin:") {
+        return try PluginReward(library: PluginLibrary(path: String(spec.dropFirst("plugin:".count))))
+    }
+    if spec.hasPrefix("ffi:") {
+        let reward = try ForeignFunctionReward(spec: String(spec.dropFirst("ffi:".count)))
+        if reward.usesFiniteDifferences {
+            print("note: \(reward.name) has no gradient function; ∇r comes from central finite differences (2·n calls per sample)")
+        }
+        return reward
+    }
+    return nil
 }
 
 /// `dipp distill`: Diff-Instruct (α_rew = 0).
@@ -89,7 +99,7 @@ struct Align: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Align a generator with a reward by DI++ (reward + IKL/SiD regularisation + CFG).")
 
     @OptionGroup var options: RunOptions
-    @Option(help: "Reward: classifier, mode-distance, linear:k1,k2,…, or plugin:PATH.so (a dipp.reward/1 plugin).") var reward: String?
+    @Option(help: "Reward: classifier, mode-distance, linear:k1,k2,…, plugin:PATH.so (a dipp.reward/1 plugin), or ffi:PATH:'float f(const float *x, int64_t n)'[;grad=…].") var reward: String?
     @Option(help: "Reward scale α_rew.") var rewardScale: Float?
     @Option(help: "One of the paper's configurations: \(Preset.allCases.map(\.rawValue).joined(separator: ", ")).") var preset: String?
     @Option(help: "Initialise the generator from this distilled run (its generator.safetensors).") var initFrom: String?

@@ -1,0 +1,71 @@
+import DIPPDiffusion
+import DIPPPlugins
+import DIPPTensor
+import DiffInstruct
+import Foundation
+import Testing
+
+/// Foreign-function rewards through libffi, against `libForeignScore.so` (a plain C library).
+@Suite(.serialized) struct ForeignFunctionRewardTests {
+    static func library() throws -> String {
+        try #require(PluginHostTests.builtPlugin("ForeignScore"), "libForeignScore.so is built by `swift build`")
+    }
+
+    @Test func declarationsAreParsedAndCheckedBeforeAnyCall() throws {
+        let d = try ForeignFunctionReward.parse("float ink(const float *x, int64_t n)", gradient: false)
+        #expect(d == .init(symbol: "ink", returnsDouble: false, lengthIs32Bit: false, lengthFirst: false))
+        let e = try ForeignFunctionReward.parse("double  ink_double ( int32_t n,const float* x )", gradient: false)
+        #expect(e == .init(symbol: "ink_double", returnsDouble: true, lengthIs32Bit: true, lengthFirst: true))
+        for bad in ["int ink(const float *x, int64_t n)", "float ink(float *x, int64_t n)", "float ink(const float *x)",
+                    "float ink(const float *x, double n)", "ink", "float (const float *x, int64_t n)"] {
+            #expect(throws: PluginError.self, "\(bad)") { try ForeignFunctionReward.parse(bad, gradient: false) }
+        }
+        #expect(throws: PluginError.self) { try ForeignFunctionReward.parse("float g(const float *x, int64_t n, float *g)", gradient: true) }
+        let path = try Self.library()
+        do {
+            _ = try ForeignFunctionReward(spec: "\(path):float nope(const float *x, int64_t n)")
+            Issue.record("a missing symbol was accepted")
+        } catch let error as PluginError {
+            #expect(error.kind == .missingSymbol && error.what.contains("nope"))
+        }
+    }
+
+    @Test(arguments: [
+        "float ink(const float *x, int64_t n);grad=void ink_grad(const float *x, int64_t n, float *g)",
+        "float ink(const float *x, int64_t n)",
+        "double ink_double(int32_t n, const float *x)",
+    ])
+    func valuesAndGradients(_ declaration: String) throws {
+        let reward = try ForeignFunctionReward(spec: "\(Self.library()):\(declaration)")
+        #expect(reward.usesFiniteDifferences == !declaration.contains("grad="))
+        let x = Tensor(shape: [2, 4], storage: [-1, 1, 0, 0.5, 1, 1, 1, 1])
+        let values = reward.reward(x, conditions: .null(count: 2)).storage
+        #expect(Swift.abs(values[0] - (0 + 1 + 0.5 + 0.75) / 4) < 1e-6 && Swift.abs(values[1] - 1) < 1e-6)
+        let report = GradientCheck.check([x]) { reward.reward($0[0], conditions: .null(count: 2)) }
+        #expect(report.passed, "\(report)")
+    }
+
+    /// Aligning a one-step digits generator with the foreign `ink` function raises its mean.
+    @Test func aligningWithAForeignFunctionRaisesIt() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("dipp-ffi-align-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        var t = TeacherTrainingConfiguration()
+        t.data = "digits"
+        t.hidden = [128, 128]
+        t.steps = 300
+        t.checkpointEvery = 300
+        try TeacherTrainer(configuration: t, folder: root.appendingPathComponent("teacher")).run(progress: false)
+        var c = RunConfiguration()
+        c.teacher = root.appendingPathComponent("teacher").path
+        c.reward = "ffi:ink"
+        c.reportPerClass = 20
+        c.algorithm.steps = 100
+        c.algorithm.batchSize = 128
+        // ∇ink = 1/(2·64) per pixel is small beside the divergence's pull: a large α_rew.
+        c.algorithm.rewardScale = 50
+        let reward = try ForeignFunctionReward(spec: "\(Self.library()):float ink(const float *x, int64_t n);grad=void ink_grad(const float *x, int64_t n, float *g)")
+        let report = try AlignmentRun(configuration: c, folder: root.appendingPathComponent("align"), rewardOverride: reward).run(progress: false)
+        let before = try #require(report.initialMeanReward), after = try #require(report.meanReward)
+        #expect(after > before + 0.02, "mean ink \(before) → \(after)")
+    }
+}
