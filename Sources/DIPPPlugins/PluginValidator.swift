@@ -74,7 +74,6 @@ public enum PluginValidator {
         }
         let rejects = reward.rawCall(batch: -1) != DIPP_OK
         emit(Check("rejects-bad-arguments", rejects, rejects ? "a negative batch size is refused" : "accepted a negative batch size"))
-        let d = reward.sampleShape.reduce(1, *)
         var rng = RandomStream(seed: 11)
         let x = Tensor.randomUniform([4] + reward.sampleShape, in: -1...1, using: &rng)
         let labels = [0, 1, 2, Conditions.nullLabel]
@@ -101,7 +100,6 @@ public enum PluginValidator {
             let mismatches = reward.stress(x.storage, conditions: labels, expected: first.rewards, threads: 4, rounds: 50)
             emit(Check("thread-stress", mismatches == 0, mismatches == 0 ? "4 threads × 50 concurrent calls agree" : "\(mismatches) concurrent calls disagreed"))
         }
-        _ = d
     }
 
     /// Runs the checks in a child process (`executable plugin validate-child PATH`) and waits at
@@ -156,10 +154,9 @@ extension PluginReward {
     func stress(_ x: [Float], conditions: [Int], expected: [Float], threads: Int, rounds: Int) -> Int {
         let lock = NSLock()
         nonisolated(unsafe) var mismatches = 0
-        nonisolated(unsafe) let reward = self
         DispatchQueue.concurrentPerform(iterations: threads) { _ in
             for _ in 0..<rounds {
-                let ok = (try? reward.evaluate(x, conditions: conditions).rewards) == expected
+                let ok = (try? self.evaluate(x, conditions: conditions).rewards) == expected
                 if !ok { lock.lock(); mismatches += 1; lock.unlock() }
             }
         }
