@@ -40,6 +40,20 @@ import Testing
         #expect(report.passed, "∇r of the plugin: \(report)")
     }
 
+    /// `dipp plugin list` reads manifests only; each shipped manifest must agree with the plugin.
+    @Test func manifestsDescribeTheShippedPlugins() throws {
+        let plugins = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Plugins")
+        let found = PluginManifest.discover(in: [plugins])
+        #expect(Set(found.map(\.manifest.id)) == ["dipp.example.symmetry", "dipp.example.swift-classifier", "dipp.example.rust-border"])
+        for (_, manifest) in found where manifest.language != "rust" {
+            let name = String(manifest.library.dropFirst(3).dropLast(3))
+            let library = try PluginLibrary(path: try #require(Self.builtPlugin(name)))
+            #expect(library.id == manifest.id && library.version == manifest.version)
+            #expect(manifest.capabilities.allSatisfy { library.capability($0) != nil })
+        }
+    }
+
     @Test func filesThatAreNotPluginsGiveSpecificErrors() throws {
         let text = FileManager.default.temporaryDirectory.appendingPathComponent("dipp-not-elf-\(UUID()).so")
         try "not a library".write(to: text, atomically: true, encoding: .utf8)
