@@ -47,25 +47,9 @@ import Testing
 
     /// Aligning a one-step digits generator with the foreign `ink` function raises its mean.
     @Test func aligningWithAForeignFunctionRaisesIt() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("dipp-ffi-align-\(UUID())")
-        defer { try? FileManager.default.removeItem(at: root) }
-        var t = TeacherTrainingConfiguration()
-        t.data = "digits"
-        t.hidden = [128, 128]
-        t.steps = 300
-        t.checkpointEvery = 300
-        try TeacherTrainer(configuration: t, folder: root.appendingPathComponent("teacher")).run(progress: false)
-        var c = RunConfiguration()
-        c.teacher = root.appendingPathComponent("teacher").path
-        c.reward = "ffi:ink"
-        c.reportPerClass = 20
-        c.algorithm.steps = 100
-        c.algorithm.batchSize = 128
-        // ∇ink = 1/(2·64) per pixel is small beside the divergence's pull: a large α_rew.
-        c.algorithm.rewardScale = 50
         let reward = try ForeignFunctionReward(spec: "\(Self.library()):float ink(const float *x, int64_t n);grad=void ink_grad(const float *x, int64_t n, float *g)")
-        let report = try AlignmentRun(configuration: c, folder: root.appendingPathComponent("align"), rewardOverride: reward).run(progress: false)
-        let before = try #require(report.initialMeanReward), after = try #require(report.meanReward)
+        // ∇ink = 1/(2·64) per pixel is small beside the divergence's pull: a large α_rew.
+        let (before, after) = try RewardAlignment.meanReward(aligningWith: reward, named: "ffi:ink", rewardScale: 50)
         #expect(after > before + 0.02, "mean ink \(before) → \(after)")
     }
 }

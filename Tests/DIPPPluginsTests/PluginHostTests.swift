@@ -75,26 +75,9 @@ import Testing
     /// plugin and the Swift one (written with the SDK).
     @Test(arguments: [("SymmetryReward", Float(1)), ("SwiftClassifierReward", Float(1))])
     func aligningWithThePluginRewardRaisesIt(_ plugin: (name: String, scale: Float)) throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("dipp-plugin-align-\(UUID())")
-        defer { try? FileManager.default.removeItem(at: root) }
-        var t = TeacherTrainingConfiguration()
-        t.data = "digits"
-        t.hidden = [128, 128]
-        t.steps = 300
-        t.checkpointEvery = 300
-        try TeacherTrainer(configuration: t, folder: root.appendingPathComponent("teacher")).run(progress: false)
-        var c = RunConfiguration()
-        c.teacher = root.appendingPathComponent("teacher").path
-        c.reward = "plugin:\(plugin.name)"
-        c.reportPerClass = 20
-        c.algorithm.steps = 100
-        c.algorithm.batchSize = 128
-        c.algorithm.rewardScale = plugin.scale
-        c.algorithm.generatorLearningRate = 1e-4
         let path = try #require(Self.builtPlugin(plugin.name))
-        let report = try AlignmentRun(configuration: c, folder: root.appendingPathComponent("align"),
-                                      rewardOverride: PluginReward(library: PluginLibrary(path: path))).run(progress: false)
-        let before = try #require(report.initialMeanReward), after = try #require(report.meanReward)
+        let (before, after) = try RewardAlignment.meanReward(aligningWith: PluginReward(library: PluginLibrary(path: path)),
+                                                             named: "plugin:\(plugin.name)", rewardScale: plugin.scale)
         #expect(after > before + 0.1 * Swift.abs(before), "\(plugin.name): mean reward \(before) → \(after)")
     }
 }

@@ -34,25 +34,8 @@ import Testing
         let path = try Self.built.get()
         let report = try PluginValidator.validateInChildProcess(path: path, executable: ValidatorTests.executable(), timeout: 10)
         #expect(report.passed, "\(report.failures)")
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("dipp-rust-align-\(UUID())")
-        defer { try? FileManager.default.removeItem(at: root) }
-        var t = TeacherTrainingConfiguration()
-        t.data = "digits"
-        t.hidden = [128, 128]
-        t.steps = 300
-        t.checkpointEvery = 300
-        try TeacherTrainer(configuration: t, folder: root.appendingPathComponent("teacher")).run(progress: false)
-        var c = RunConfiguration()
-        c.teacher = root.appendingPathComponent("teacher").path
-        c.reward = "plugin:rust-border"
-        c.reportPerClass = 20
-        c.algorithm.steps = 100
-        c.algorithm.batchSize = 128
-        c.algorithm.rewardScale = 5
-        let reward = try PluginReward(library: PluginLibrary(path: path))
-        let run = try AlignmentRun(configuration: c, folder: root.appendingPathComponent("align"), rewardOverride: reward)
-        let result = try run.run(progress: false)
-        let before = try #require(result.initialMeanReward), after = try #require(result.meanReward)
+        let (before, after) = try RewardAlignment.meanReward(aligningWith: PluginReward(library: PluginLibrary(path: path)),
+                                                             named: "plugin:rust-border", rewardScale: 5)
         #expect(after > before + 0.1 * Swift.abs(before), "mean border reward \(before) → \(after)")
     }
 }

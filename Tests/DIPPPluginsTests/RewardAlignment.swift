@@ -1,0 +1,37 @@
+import DIPPDiffusion
+import DIPPTensor
+import DiffInstruct
+import Foundation
+import Testing
+
+/// The alignment check every reward source (C, Swift, Rust plugins, foreign functions) must
+/// pass: starting from a small digits teacher's one-step generator, 100 DI++ steps with the
+/// reward must raise its mean.
+enum RewardAlignment {
+    /// A digits teacher (MLP 2×128, 300 steps), trained once per test process and shared.
+    static let teacher: Result<URL, Error> = Result {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dipp-reward-teacher-\(UUID())")
+        var t = TeacherTrainingConfiguration()
+        t.data = "digits"
+        t.hidden = [128, 128]
+        t.steps = 300
+        t.checkpointEvery = 300
+        try TeacherTrainer(configuration: t, folder: folder).run(progress: false)
+        return folder
+    }
+
+    /// Mean reward of the generator before and after aligning it with `reward` at `α_rew = rewardScale`.
+    static func meanReward(aligningWith reward: any RewardModel, named name: String, rewardScale: Float) throws -> (before: Double, after: Double) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dipp-reward-align-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var c = RunConfiguration()
+        c.teacher = try teacher.get().path
+        c.reward = name
+        c.reportPerClass = 20
+        c.algorithm.steps = 100
+        c.algorithm.batchSize = 128
+        c.algorithm.rewardScale = rewardScale
+        let report = try AlignmentRun(configuration: c, folder: folder, rewardOverride: reward).run(progress: false)
+        return (try #require(report.initialMeanReward), try #require(report.meanReward))
+    }
+}
