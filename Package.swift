@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "DIPPPlugins", targets: ["DIPPPlugins"]),
         // Run-time plugins shipped with DIPP (loaded with dlopen, never linked).
         .library(name: "SymmetryReward", type: .dynamic, targets: ["SymmetryReward"]),
+        .library(name: "StyleGenerator", type: .dynamic, targets: ["StyleGenerator"]),
         .library(name: "SwiftClassifierReward", type: .dynamic, targets: ["SwiftClassifierReward"]),
         .library(name: "DIPPPluginSDK", targets: ["DIPPPluginSDK"]),
         // Broken plugins the validator must diagnose (test fixtures).
@@ -33,6 +34,7 @@ let package = Package(
         .library(name: "BrokenWrongMajor", type: .dynamic, targets: ["BrokenWrongMajor"]),
         .library(name: "BrokenSmallTable", type: .dynamic, targets: ["BrokenSmallTable"]),
         .library(name: "FixtureGood", type: .dynamic, targets: ["FixtureGood"]),
+        .library(name: "BrokenGeneratorVJP", type: .dynamic, targets: ["BrokenGeneratorVJP"]),
         .library(name: "ForeignScore", type: .dynamic, targets: ["ForeignScore"]),
         .executable(name: "dipp", targets: ["dipp"]),
     ],
@@ -65,6 +67,8 @@ let package = Package(
         .target(name: "DIPPPlugins", dependencies: ["CDIPPPluginABI", "CDIPPFFI", "DiffInstruct", "DIPPDiffusion", "DIPPTensor"],
                 path: "Sources/DIPPPlugins"),
         .target(name: "SymmetryReward", dependencies: ["CDIPPPluginABI"], path: "Plugins/SymmetryReward", exclude: ["dipp-plugin.json"]),
+        .target(name: "StyleGenerator", dependencies: ["CDIPPPluginABI"], path: "Plugins/StyleGenerator", exclude: ["dipp-plugin.json"],
+                cSettings: [.unsafeFlags(["-O3"])], linkerSettings: [.linkedLibrary("m")]),
         .target(name: "DIPPPluginSDK", dependencies: ["CDIPPPluginABI", "DiffInstruct", "DIPPDiffusion", "DIPPTensor"],
                 path: "Sources/DIPPPluginSDK"),
         .target(name: "SwiftClassifierReward", dependencies: ["DIPPPluginSDK", "DIPPData", "DIPPEvaluation", "DiffInstruct"],
@@ -76,6 +80,7 @@ let package = Package(
         .target(name: "BrokenHang", dependencies: ["PluginFixtureSupport"], path: "Tests/PluginFixtures/Broken-hang"),
         .target(name: "BrokenWrongMajor", dependencies: ["PluginFixtureSupport"], path: "Tests/PluginFixtures/Broken-wrong-major"),
         .target(name: "BrokenSmallTable", dependencies: ["PluginFixtureSupport"], path: "Tests/PluginFixtures/Broken-small-table"),
+        .target(name: "BrokenGeneratorVJP", dependencies: ["CDIPPPluginABI"], path: "Tests/PluginFixtures/Broken-generator-vjp"),
         .target(name: "FixtureGood", dependencies: ["PluginFixtureSupport"], path: "Tests/PluginFixtures/Fixture-good"),
         .executableTarget(
             name: "dipp",

@@ -4,8 +4,8 @@ import DIPPTensor
 import DiffInstruct
 import Foundation
 
-/// The Swift plugin SDK: turns a Swift `RewardModel` into the C tables of `dipp.reward/1`, so a
-/// Swift reward plugin is the conformance plus one exported entry function:
+/// The Swift plugin SDK for rewards: turns a Swift `RewardModel` into the C tables of
+/// `dipp.reward/1`, so a Swift reward plugin is the conformance plus one exported entry function:
 ///
 /// ```swift
 /// @_cdecl("dipp_plugin_entry")
@@ -15,14 +15,18 @@ import Foundation
 /// }
 /// ```
 ///
-/// Nothing throws across the boundary: errors become `DIPP_ERROR_*` statuses with the message
-/// in the caller's buffer. The host owns every buffer; instances are retained Swift objects.
+/// `∇ₓr` comes from the tensor core's autodiff. Nothing throws across the boundary: errors
+/// become `DIPP_ERROR_*` statuses with the message in the caller's buffer (a thrown
+/// ``PluginArgumentError`` is `DIPP_ERROR_INVALID_ARGUMENT`, anything else `DIPP_ERROR_INTERNAL`).
+/// The host owns every buffer; instances are retained Swift objects, one call at a time each.
+/// One library exports one capability.
 public enum RewardPluginExport {
-    /// Builds a reward from hyper-parameter values (in declaration order).
+    /// Builds a reward from hyper-parameter values (in declaration order, defaults filled in).
     public typealias Factory = ([Double]) throws -> any RewardModel
 
     final class Instance {
         let reward: any RewardModel
+        let lock = NSLock()
         init(_ reward: any RewardModel) { self.reward = reward }
     }
 
@@ -31,6 +35,7 @@ public enum RewardPluginExport {
         let table: UnsafeMutablePointer<dipp_reward_v1>
         let descriptor: UnsafeMutablePointer<dipp_reward_descriptor>
         let sampleCount: Int
+        let declarations: [HyperparameterDeclaration]
         let factory: Factory
     }
 
@@ -39,38 +44,36 @@ public enum RewardPluginExport {
 
     /// The entry function's body: negotiates the version and returns the plugin's info table.
     public static func entry(_ hostMajor: UInt32, id: String, name: String, version: String, sampleShape: [Int],
-                             factory: @escaping Factory) -> UnsafeRawPointer? {
+                             hyperparameters: [HyperparameterDeclaration] = [], factory: @escaping Factory) -> UnsafeRawPointer? {
         guard hostMajor == DIPP_ABI_MAJOR else { return nil }
         lock.lock()
         defer { lock.unlock() }
-        if registration == nil { registration = register(id: id, name: name, version: version, sampleShape: sampleShape, factory: factory) }
+        if registration == nil {
+            registration = register(id: id, name: name, version: version, sampleShape: sampleShape, declarations: hyperparameters, factory: factory)
+        }
         return UnsafeRawPointer(registration!.info)
     }
 
-    static func cString(_ s: String) -> UnsafePointer<CChar> { UnsafePointer(strdup(s)!) }
-
-    static func register(id: String, name: String, version: String, sampleShape: [Int], factory: @escaping Factory) -> Registration {
-        let shape = UnsafeMutablePointer<Int64>.allocate(capacity: max(sampleShape.count, 1))
-        for (i, v) in sampleShape.enumerated() { shape[i] = Int64(v) }
+    static func register(id: String, name: String, version: String, sampleShape: [Int], declarations: [HyperparameterDeclaration],
+                         factory: @escaping Factory) -> Registration {
         let descriptor = UnsafeMutablePointer<dipp_reward_descriptor>.allocate(capacity: 1)
         descriptor.initialize(to: dipp_reward_descriptor(
-            struct_size: UInt32(MemoryLayout<dipp_reward_descriptor>.size), id: cString(id), name: cString(name), version: cString(version),
-            sample_rank: UInt32(sampleShape.count), sample_shape: UnsafePointer(shape), hyperparameter_count: 0, hyperparameters: nil,
-            thread_safety: DIPP_THREADS_NONE.rawValue, deterministic: 1))
+            struct_size: UInt32(MemoryLayout<dipp_reward_descriptor>.size), id: ExportSupport.cString(id), name: ExportSupport.cString(name),
+            version: ExportSupport.cString(version), sample_rank: UInt32(sampleShape.count), sample_shape: ExportSupport.shape(sampleShape),
+            hyperparameter_count: UInt32(declarations.count), hyperparameters: ExportSupport.hyperparameterTable(declarations),
+            thread_safety: DIPP_THREADS_SAFE.rawValue, deterministic: 1))
         let table = UnsafeMutablePointer<dipp_reward_v1>.allocate(capacity: 1)
         table.initialize(to: dipp_reward_v1(
             struct_size: UInt32(MemoryLayout<dipp_reward_v1>.size),
             describe: { UnsafePointer(RewardPluginExport.registration?.descriptor) },
             create: { values, count, instance, message, size in
-                guard let instance, let r = RewardPluginExport.registration, count == 0 || values != nil else { return DIPP_ERROR_INVALID_ARGUMENT }
-                let parameters = (0..<Int(count)).map { values![$0] }
+                guard let instance, let r = RewardPluginExport.registration else { return DIPP_ERROR_INVALID_ARGUMENT }
                 do {
-                    let made = Instance(try r.factory(parameters))
+                    let made = Instance(try r.factory(ExportSupport.resolve(values, count, r.declarations)))
                     instance.pointee = Unmanaged.passRetained(made).toOpaque()
                     return DIPP_OK
                 } catch {
-                    RewardPluginExport.write("\(error)", to: message, size: size)
-                    return DIPP_ERROR_INVALID_ARGUMENT
+                    return ExportSupport.status(for: error, message, size)
                 }
             },
             destroy: { instance in
@@ -83,37 +86,29 @@ public enum RewardPluginExport {
                 guard gradients != nil else { return DIPP_ERROR_INVALID_ARGUMENT }
                 return RewardPluginExport.call(instance, x, conditions, batch, rewards, gradients, error, size)
             }))
-        let info = UnsafeMutablePointer<dipp_plugin_info>.allocate(capacity: 1)
-        info.initialize(to: dipp_plugin_info(
-            struct_size: UInt32(MemoryLayout<dipp_plugin_info>.size), abi_major: DIPP_ABI_MAJOR, abi_minor: DIPP_ABI_MINOR,
-            id: cString(id), name: cString(name), version: cString(version),
-            get_capability: { capability in
-                guard let capability, String(cString: capability) == DIPP_REWARD_CAPABILITY,
-                      let table = RewardPluginExport.registration?.table else { return nil }
-                return UnsafeRawPointer(table)
-            }))
-        return Registration(info: info, table: table, descriptor: descriptor, sampleCount: max(sampleShape.reduce(1, *), 1), factory: factory)
-    }
-
-    static func write(_ text: String, to buffer: UnsafeMutablePointer<CChar>?, size: Int) {
-        guard let buffer, size > 0 else { return }
-        let bytes = Array(text.utf8.prefix(size - 1))
-        for (i, b) in bytes.enumerated() { buffer[i] = CChar(bitPattern: b) }
-        buffer[bytes.count] = 0
+        let info = ExportSupport.info(id: id, name: name, version: version) { capability in
+            guard let capability, String(cString: capability) == DIPP_REWARD_CAPABILITY,
+                  let table = RewardPluginExport.registration?.table else { return nil }
+            return UnsafeRawPointer(table)
+        }
+        return Registration(info: info, table: table, descriptor: descriptor, sampleCount: max(sampleShape.reduce(1, *), 1),
+                            declarations: declarations, factory: factory)
     }
 
     static func call(_ instance: UnsafeMutableRawPointer?, _ x: UnsafePointer<Float>?, _ conditions: UnsafePointer<Int32>?, _ batch: Int64,
                      _ rewards: UnsafeMutablePointer<Float>?, _ gradients: UnsafeMutablePointer<Float>?,
                      _ error: UnsafeMutablePointer<CChar>?, _ size: Int) -> dipp_status {
         guard let instance, let x, let rewards, batch >= 0, let r = registration else {
-            write("NULL buffer or negative batch", to: error, size: size)
+            ExportSupport.write("NULL buffer or negative batch", to: error, size: size)
             return DIPP_ERROR_INVALID_ARGUMENT
         }
-        let model = Unmanaged<Instance>.fromOpaque(instance).takeUnretainedValue().reward
+        let object = Unmanaged<Instance>.fromOpaque(instance).takeUnretainedValue()
+        object.lock.lock()
+        defer { object.lock.unlock() }
         let n = Int(batch), d = r.sampleCount
         let conditionLabels = (0..<n).map { i in conditions.map { Int($0[i]) } ?? Conditions.nullLabel }
         let input = Tensor(shape: [n, d], storage: Array(UnsafeBufferPointer(start: x, count: n * d)), requiresGrad: true)
-        let values = model.reward(input, conditions: Conditions(labels: conditionLabels))
+        let values = object.reward.reward(input, conditions: Conditions(labels: conditionLabels))
         for i in 0..<n { rewards[i] = values.storage[i] }
         if let gradients {
             let g = Tensor.gradients(of: values, withRespectTo: [input])[0].storage

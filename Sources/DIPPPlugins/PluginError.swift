@@ -17,6 +17,10 @@ public struct PluginError: DiagnosticError, Equatable {
         case callFailed
         /// A call produced NaN or Inf.
         case nonFiniteOutput
+        /// A hyper-parameter the plugin does not declare, or a value outside its range.
+        case invalidHyperparameter
+        /// A plugin's shapes or classes do not fit the data or the other components.
+        case incompatible
         /// A foreign-function declaration is not one of the supported signatures.
         case invalidSignature
         /// A foreign function's symbol is not exported by the library.

@@ -17,16 +17,40 @@ public final class PluginReward: RewardModel, @unchecked Sendable {
     /// The last error a call reported (for diagnostics after a NaN).
     public private(set) var lastError: PluginError?
 
+    /// Creates an instance of the plugin's reward with `settings` (by name; defaults elsewhere;
+    /// checked against the declared ranges before the plugin sees them).
+    public convenience init(library: PluginLibrary, settings: [String: Double]) throws {
+        let (_, d) = try Self.table(in: library)
+        let declared = PluginHyperparameter.list(d.hyperparameters, count: d.hyperparameter_count)
+        try self.init(library: library, hyperparameters: PluginHyperparameter.values(settings, declared: declared, plugin: library.path))
+    }
+
     /// Creates an instance of the plugin's reward with `hyperparameters` (in the descriptor's order).
     public init(library: PluginLibrary, hyperparameters: [Double] = []) throws {
         self.library = library
+        let (table, d) = try Self.table(in: library)
+        sampleShape = pluginShape(d.sample_shape, rank: d.sample_rank)
+        descriptorName = d.name.map { String(cString: $0) } ?? library.name
+        var error = [CChar](repeating: 0, count: 512)
+        var made: UnsafeMutableRawPointer?
+        let status = table.pointee.create!(hyperparameters, UInt32(hyperparameters.count), &made, &error, error.count)
+        guard status == DIPP_OK, let made else {
+            throw PluginError(.callFailed, location: "\(library.path), create", what: "status \(status.rawValue): \(pluginMessage(error))",
+                              hint: "check the hyper-parameters against `dipp plugin inspect`")
+        }
+        self.table = table
+        instance = made
+    }
+
+    /// The library's reward table and descriptor, size-checked.
+    static func table(in library: PluginLibrary) throws -> (UnsafePointer<dipp_reward_v1>, dipp_reward_descriptor) {
         guard let raw = library.capability(DIPP_REWARD_CAPABILITY) else {
             throw PluginError(.missingCapability, location: library.path, what: "the plugin provides no \(DIPP_REWARD_CAPABILITY) table",
                               hint: "is this a generator plugin? use it with --generator")
         }
         let table = raw.assumingMemoryBound(to: dipp_reward_v1.self)
         guard table.pointee.struct_size >= UInt32(MemoryLayout<dipp_reward_v1>.size),
-              let describe = table.pointee.describe, let create = table.pointee.create,
+              let describe = table.pointee.describe, table.pointee.create != nil,
               table.pointee.reward_grad != nil, table.pointee.destroy != nil else {
             throw PluginError(.tableTooSmall, location: library.path, what: "the \(DIPP_REWARD_CAPABILITY) table is smaller than ABI 1.0's or has NULL functions",
                               hint: "rebuild the plugin against this DIPP's dipp_plugin.h")
@@ -35,38 +59,17 @@ public final class PluginReward: RewardModel, @unchecked Sendable {
             throw PluginError(.tableTooSmall, location: library.path, what: "the reward descriptor is missing or too small",
                               hint: "rebuild the plugin against this DIPP's dipp_plugin.h")
         }
-        let d = descriptor.pointee
-        sampleShape = (0..<Int(d.sample_rank)).map { Int(d.sample_shape[$0]) }
-        descriptorName = d.name.map { String(cString: $0) } ?? library.name
-        var error = [CChar](repeating: 0, count: 512)
-        var made: UnsafeMutableRawPointer?
-        let status = create(hyperparameters, UInt32(hyperparameters.count), &made, &error, error.count)
-        guard status == DIPP_OK, let made else {
-            throw PluginError(.callFailed, location: "\(library.path), create", what: "status \(status.rawValue): \(Self.text(error))",
-                              hint: "check the hyper-parameters against `dipp plugin inspect`")
-        }
-        self.table = table
-        instance = made
+        return (table, descriptor.pointee)
     }
 
     deinit { table.pointee.destroy?(instance) }
 
     public var name: String { "plugin:\(descriptorName)" }
 
-    /// A hyper-parameter as the plugin declares it.
-    public struct Hyperparameter: Sendable {
-        public let name: String, description: String
-        public let defaultValue: Double, minimum: Double, maximum: Double
-    }
-
     /// The declared hyper-parameters, in order.
-    public var hyperparameters: [Hyperparameter] {
-        guard let d = table.pointee.describe?()?.pointee, let list = d.hyperparameters else { return [] }
-        return (0..<Int(d.hyperparameter_count)).map { i in
-            let h = list[i]
-            return Hyperparameter(name: h.name.map { String(cString: $0) } ?? "", description: h.description.map { String(cString: $0) } ?? "",
-                                  defaultValue: h.default_value, minimum: h.minimum, maximum: h.maximum)
-        }
+    public var hyperparameters: [PluginHyperparameter] {
+        guard let d = table.pointee.describe?()?.pointee else { return [] }
+        return PluginHyperparameter.list(d.hyperparameters, count: d.hyperparameter_count)
     }
 
     /// `r` and `∇ₓr` for a batch, or a ``PluginError`` (call failure or non-finite output).
@@ -78,7 +81,7 @@ public final class PluginReward: RewardModel, @unchecked Sendable {
         let labels = conditions.map { Int32($0) }
         let status = table.pointee.reward_grad!(instance, x, labels, Int64(n), &rewards, &gradients, &error, error.count)
         guard status == DIPP_OK else {
-            throw PluginError(.callFailed, location: "\(library.path), reward_grad", what: "status \(status.rawValue): \(Self.text(error))",
+            throw PluginError(.callFailed, location: "\(library.path), reward_grad", what: "status \(status.rawValue): \(pluginMessage(error))",
                               hint: "run `dipp plugin validate` on the plugin")
         }
         guard rewards.allSatisfy(\.isFinite), gradients.allSatisfy(\.isFinite) else {
@@ -105,9 +108,5 @@ public final class PluginReward: RewardModel, @unchecked Sendable {
         return Tensor.custom(shape: [n], values: result.rewards, inputs: [x]) { g, _ in
             [(0..<(n * d)).map { g[$0 / d] * gradients[$0] }]
         }
-    }
-
-    static func text(_ buffer: [CChar]) -> String {
-        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

@@ -57,37 +57,37 @@ public enum PluginValidator {
         emit(Check("negotiation", refusesFuture, refusesFuture ? "refuses ABI major \(DIPP_ABI_MAJOR + 1)" : "accepted an unknown ABI major \(DIPP_ABI_MAJOR + 1)"))
         let unknown = library.capability("dipp.no-such-capability/1")
         emit(Check("unknown-capability", unknown == nil, unknown == nil ? "NULL for an unknown id" : "returned a table for an unknown id"))
-        guard library.capability(DIPP_REWARD_CAPABILITY) != nil else {
-            emit(Check("capabilities", false, "no \(DIPP_REWARD_CAPABILITY) table (generator tables are not validated yet)"))
+        let hasReward = library.capability(DIPP_REWARD_CAPABILITY) != nil, hasGenerator = library.capability(DIPP_GENERATOR_CAPABILITY) != nil
+        guard hasReward || hasGenerator else {
+            emit(Check("capabilities", false, "neither a \(DIPP_REWARD_CAPABILITY) nor a \(DIPP_GENERATOR_CAPABILITY) table"))
             return
         }
-        let reward: PluginReward
+        if hasReward { rewardChecks(library, emit: emit) }
+        if hasGenerator { generatorChecks(library, emit: emit) }
+    }
+
+    /// Emits a failed check for a thrown error; returns the value otherwise.
+    static func attempt<T>(_ name: String, emit: (Check) -> Void, _ body: () throws -> T) -> T? {
         do {
-            reward = try PluginReward(library: library)
-            emit(Check("reward-table", true, "sample shape \(reward.sampleShape)"))
+            return try body()
         } catch let error as PluginError {
-            emit(Check("reward-table", false, "\(error.kind.rawValue): \(error.what)"))
-            return
+            emit(Check(name, false, "\(error.kind.rawValue): \(error.what)"))
         } catch {
-            emit(Check("reward-table", false, "\(error)"))
-            return
+            emit(Check(name, false, "\(error)"))
         }
+        return nil
+    }
+
+    static func rewardChecks(_ library: PluginLibrary, emit: (Check) -> Void) {
+        guard let reward = attempt("reward-table", emit: emit, { try PluginReward(library: library) }) else { return }
+        emit(Check("reward-table", true, "sample shape \(reward.sampleShape)"))
         let rejects = reward.rawCall(batch: -1) != DIPP_OK
         emit(Check("rejects-bad-arguments", rejects, rejects ? "a negative batch size is refused" : "accepted a negative batch size"))
         var rng = RandomStream(seed: 11)
         let x = Tensor.randomUniform([4] + reward.sampleShape, in: -1...1, using: &rng)
         let labels = [0, 1, 2, Conditions.nullLabel]
-        let first: (rewards: [Float], gradients: [Float])
-        do {
-            first = try reward.evaluate(x.storage, conditions: labels)
-            emit(Check("finite-output", true, "rewards and gradients finite"))
-        } catch let error as PluginError {
-            emit(Check("finite-output", false, "\(error.kind.rawValue): \(error.what)"))
-            return
-        } catch {
-            emit(Check("finite-output", false, "\(error)"))
-            return
-        }
+        guard let first = attempt("finite-output", emit: emit, { try reward.evaluate(x.storage, conditions: labels) }) else { return }
+        emit(Check("finite-output", true, "rewards and gradients finite"))
         let gradient = GradientCheck.check([x], epsilon: 1e-2, absoluteTolerance: 1e-2, relativeTolerance: 2e-2) {
             reward.reward($0[0], conditions: Conditions(labels: labels))
         }
@@ -97,9 +97,58 @@ public enum PluginValidator {
             emit(Check("deterministic", same || !reward.declaresDeterminism, same ? "same input, same output" : "outputs differ between identical calls"))
         }
         if reward.threadSafety == DIPP_THREADS_SAFE.rawValue {
-            let mismatches = reward.stress(x.storage, conditions: labels, expected: first.rewards, threads: 4, rounds: 50)
+            let values = x.storage
+            let mismatches = stress(threads: 4, rounds: 50) { (try? reward.evaluate(values, conditions: labels).rewards) == first.rewards }
             emit(Check("thread-stress", mismatches == 0, mismatches == 0 ? "4 threads × 50 concurrent calls agree" : "\(mismatches) concurrent calls disagreed"))
         }
+    }
+
+    static func generatorChecks(_ library: PluginLibrary, emit: (Check) -> Void) {
+        guard let generator = attempt("generator-table", emit: emit, { try PluginGenerator(library: library, seed: 1) }) else { return }
+        emit(Check("generator-table", true, "z \(generator.latentShape) → x \(generator.sampleShape), \(generator.classCount) classes, \(generator.params.count) parameters"))
+        let theta = generator.params.storage
+        var rng = RandomStream(seed: 11)
+        let z = Tensor.randomNormal([4] + generator.latentShape, using: &rng)
+        let labels = generator.classCount == 0 ? [Int](repeating: Conditions.nullLabel, count: 4)
+            : [0, 1 % generator.classCount, generator.classCount - 1, Conditions.nullLabel]
+        let int32Labels = labels.map(Int32.init)
+        var refusals: [String] = []
+        if generator.rawForward(batch: -1, label: 0) == DIPP_OK { refusals.append("accepted a negative batch size") }
+        if generator.classCount > 0 && generator.rawForward(batch: 1, label: Int32(generator.classCount)) == DIPP_OK {
+            refusals.append("accepted label \(generator.classCount) with class_count \(generator.classCount)")
+        }
+        emit(Check("rejects-bad-arguments", refusals.isEmpty, refusals.isEmpty ? "a negative batch size and an unknown label are refused" : refusals.joined(separator: "; ")))
+        guard let again = attempt("init-params", emit: emit, { try PluginGenerator(library: library, seed: 1) }) else { return }
+        let sameInit = again.params.storage == theta
+        emit(Check("init-params", sameInit, sameInit ? "init_params(seed) is reproducible" : "init_params gave different θ for the same seed"))
+        guard let first = attempt("finite-output", emit: emit, { try generator.forward(params: theta, z: z.storage, labels: int32Labels) }) else { return }
+        emit(Check("finite-output", true, "samples finite"))
+        let conditions = Conditions(labels: labels)
+        let vjp = GradientCheck.check([generator.params, z], epsilon: 1e-2, absoluteTolerance: 1e-2, relativeTolerance: 2e-2, elementsPerInput: 200) {
+            generator(params: $0[0], $0[1], conditions: conditions)
+        }
+        emit(Check("vjp", vjp.passed, vjp.passed ? "vᵀ∂x/∂θ and vᵀ∂x/∂z match central differences (\(vjp.checked) elements)" : "the VJP disagrees with central differences: \(vjp)"))
+        if let second = try? generator.forward(params: theta, z: z.storage, labels: int32Labels) {
+            let same = second == first
+            emit(Check("deterministic", same || !generator.declaresDeterminism, same ? "same θ, z and c, same output" : "outputs differ between identical calls"))
+        }
+        if generator.threadSafety == DIPP_THREADS_SAFE.rawValue {
+            let latents = z.storage
+            let mismatches = stress(threads: 4, rounds: 50) { (try? generator.forward(params: theta, z: latents, labels: int32Labels)) == first }
+            emit(Check("thread-stress", mismatches == 0, mismatches == 0 ? "4 threads × 50 concurrent calls agree" : "\(mismatches) concurrent calls disagreed"))
+        }
+    }
+
+    /// Runs `call` from `threads` threads `rounds` times each; returns how many calls returned false.
+    static func stress(threads: Int, rounds: Int, _ call: @escaping @Sendable () -> Bool) -> Int {
+        let lock = NSLock()
+        nonisolated(unsafe) var mismatches = 0
+        DispatchQueue.concurrentPerform(iterations: threads) { _ in
+            for _ in 0..<rounds where !call() {
+                lock.lock(); mismatches += 1; lock.unlock()
+            }
+        }
+        return mismatches
     }
 
     /// Runs the checks in a child process (`executable plugin validate-child PATH`) and waits at
@@ -149,17 +198,13 @@ extension PluginReward {
         var error = [CChar](repeating: 0, count: 256)
         return table.pointee.reward_grad!(instance, &x, [0], batch, &r, &g, &error, error.count)
     }
+}
 
-    /// Concurrent calls on this instance; returns how many disagreed with `expected`.
-    func stress(_ x: [Float], conditions: [Int], expected: [Float], threads: Int, rounds: Int) -> Int {
-        let lock = NSLock()
-        nonisolated(unsafe) var mismatches = 0
-        DispatchQueue.concurrentPerform(iterations: threads) { _ in
-            for _ in 0..<rounds {
-                let ok = (try? self.evaluate(x, conditions: conditions).rewards) == expected
-                if !ok { lock.lock(); mismatches += 1; lock.unlock() }
-            }
-        }
-        return mismatches
+extension PluginGenerator {
+    /// `forward` with the given batch size and label and valid buffers for one sample: the status.
+    func rawForward(batch: Int64, label: Int32) -> dipp_status {
+        var z = [Float](repeating: 0, count: latentCount), x = [Float](repeating: 0, count: sampleCount)
+        var error = [CChar](repeating: 0, count: 256)
+        return table.pointee.forward!(instance, params.storage, &z, [label], batch, &x, &error, error.count)
     }
 }

@@ -68,7 +68,23 @@ import Testing
         c.divergence = "jsd"
         #expect(throws: ConfigurationError.self) { try AlignmentRun(configuration: c, folder: folder) }
         c.divergence = "ikl"
+        c.generator = "plugin:/nowhere/libGenerator.so"   // plugins are loaded by the caller
+        #expect(throws: ConfigurationError.self) { try AlignmentRun(configuration: c, folder: folder) }
+        c.generator = "one-step"
         c.teacher = "/nonexistent"
         #expect(throws: ConfigurationError.self) { try AlignmentRun(configuration: c, folder: folder) }
+    }
+
+    /// Plugin hyper-parameters are free-form maps: any name is accepted, values must be numbers.
+    @Test func pluginHyperparametersAreAFreeFormMap() throws {
+        let file = Self.root.appendingPathComponent("plugin-config.json")
+        try FileManager.default.createDirectory(at: Self.root, withIntermediateDirectories: true)
+        try #"{"generator": "libStyle.so", "generatorHyperparameters": {"width": 32, "style_dim": 8}}"#.write(to: file, atomically: true, encoding: .utf8)
+        let c = try ConfigurationFile.read(file.path, over: RunConfiguration())
+        #expect(c.generatorHyperparameters == ["width": 32, "style_dim": 8] && c.generator == "libStyle.so")
+        try #"{"generatorHyperparameters": {"width": "wide"}}"#.write(to: file, atomically: true, encoding: .utf8)
+        #expect(throws: ConfigurationError.self) { try ConfigurationFile.read(file.path, over: RunConfiguration()) }
+        try #"{"generatorHyperparameter": {}}"#.write(to: file, atomically: true, encoding: .utf8)
+        #expect(throws: ConfigurationError.self) { try ConfigurationFile.read(file.path, over: RunConfiguration()) }
     }
 }

@@ -1,6 +1,6 @@
 /* DIPP plugin ABI, version 1.0 (C99). Shared by the host, the Swift plugin SDK and C/Rust plugins.
  *
- * Rules (see Documentation/PluginABI.md when it lands; PLUGINS.md in the meantime):
+ * Rules (the reference is Documentation/PluginABI.md):
  *  - One exported entry symbol, DIPP_PLUGIN_ENTRY_SYMBOL, called first with the host's major
  *    version; it returns NULL (unsupported major) or the plugin's entry table.
  *  - Capabilities are looked up by string id ("dipp.reward/1", …); unknown ids return NULL.
@@ -25,6 +25,7 @@ extern "C" {
 #define DIPP_ABI_MINOR 0u
 #define DIPP_PLUGIN_ENTRY_SYMBOL "dipp_plugin_entry"
 #define DIPP_REWARD_CAPABILITY "dipp.reward/1"
+#define DIPP_GENERATOR_CAPABILITY "dipp.generator/1"
 
 typedef enum dipp_status {
     DIPP_OK = 0,
@@ -93,6 +94,53 @@ typedef struct dipp_reward_v1 {
     dipp_status (*reward_grad)(void *instance, const float *x, const int32_t *conditions, int64_t batch,
                                float *rewards, float *gradients, char *error, size_t error_size);
 } dipp_reward_v1;
+
+
+/* "dipp.generator/1": x = g_θ(z, c) with θ owned by the host.
+ *
+ * The host allocates θ (parameter_count floats), fills it once with init_params, and from then
+ * on Adam, EMA, checkpoints and resume work on that buffer; the plugin never keeps a copy.
+ * forward and backward are pure functions of (θ, z, c): backward recomputes what it needs, so
+ * an instance holds only hyper-parameters and the calls need no ordering. The per-sample
+ * condition is one int32 class label (0 … class_count−1, or −1 for "no condition"). */
+typedef struct dipp_generator_descriptor {
+    uint32_t struct_size;
+    const char *id;
+    const char *name;
+    const char *version;
+    uint32_t latent_rank;              /* per-sample shape of z */
+    const int64_t *latent_shape;
+    uint32_t sample_rank;              /* per-sample shape of x */
+    const int64_t *sample_shape;
+    uint32_t class_count;              /* labels the generator understands; 0 = unconditional */
+    uint32_t hyperparameter_count;
+    const dipp_hyperparameter *hyperparameters;
+    uint32_t thread_safety;            /* dipp_thread_safety */
+    uint32_t deterministic;            /* 1 when the same inputs always give the same outputs */
+} dipp_generator_descriptor;
+
+typedef struct dipp_generator_v1 {
+    uint32_t struct_size;
+    const dipp_generator_descriptor *(*describe)(void);
+    dipp_status (*create)(const double *hyperparameters, uint32_t count, void **instance,
+                          char *error, size_t error_size);
+    void (*destroy)(void *instance);
+    /* |θ| for this instance (it may depend on the hyper-parameters). */
+    int64_t (*parameter_count)(const void *instance);
+    /* Writes the initial θ (count floats, count == parameter_count) drawn from `seed`;
+     * the same seed gives the same θ. */
+    dipp_status (*init_params)(void *instance, uint64_t seed, float *params, int64_t count,
+                               char *error, size_t error_size);
+    /* z: batch × prod(latent_shape) floats; x: batch × prod(sample_shape) floats (written). */
+    dipp_status (*forward)(void *instance, const float *params, const float *z, const int32_t *conditions,
+                           int64_t batch, float *x, char *error, size_t error_size);
+    /* The vector-Jacobian product for v = ∂L/∂x (batch × prod(sample_shape)):
+     * params_grad = vᵀ ∂x/∂θ (parameter_count floats, written, not accumulated) and, when
+     * z_grad is not NULL, z_grad = vᵀ ∂x/∂z (batch × prod(latent_shape) floats, written). */
+    dipp_status (*backward)(void *instance, const float *params, const float *z, const int32_t *conditions,
+                            int64_t batch, const float *v, float *params_grad, float *z_grad,
+                            char *error, size_t error_size);
+} dipp_generator_v1;
 
 #ifdef __cplusplus
 }

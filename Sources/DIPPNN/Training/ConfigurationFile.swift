@@ -68,6 +68,9 @@ public enum ConfigurationFile {
 
     static func merge(_ user: Any, over base: Any, path: String, source: String) throws -> Any {
         guard let userObject = user as? [String: Any], let baseObject = base as? [String: Any] else { return user }
+        // An empty default object is a free-form map (`[String: Double]`, e.g. plugin
+        // hyper-parameters): its keys are the user's; its values are type-checked on decoding.
+        if baseObject.isEmpty { return user }
         // An enum with associated values encodes as {"case": {...}}: a user object naming a
         // different single case replaces it whole.
         if baseObject.count == 1, userObject.count == 1, baseObject.keys.first != userObject.keys.first {

@@ -42,6 +42,11 @@ public final class AlignmentRun {
         self.folder = folder
         var rng = RandomStream(seed: c.algorithm.seed, stream: 0x6E4)
         generator = try generatorOverride ?? Self.makeGenerator(c, teacher: teacher, data: train, rng: &rng)
+        guard generator.sampleShape.reduce(1, *) == train.dimension else {
+            throw ConfigurationError(location: "configuration, key 'generator'",
+                                     what: "the generator makes samples of shape \(generator.sampleShape), the teacher's data has \(train.sampleShape)",
+                                     hint: "use a generator for this data, or a teacher trained on the generator's shape")
+        }
         if let initialWeights {
             try generator.load(SafeTensors.read(contentsOf: initialWeights).tensors, source: initialWeights.path)
         }
@@ -65,6 +70,9 @@ public final class AlignmentRun {
         switch c.generator {
         case "one-step": return OneStepGenerator(teacher: teacher, sigmaInit: c.sigmaInit)
         case "mlp": return MLPGenerator(c.mlpGenerator, sampleShape: data.sampleShape, classCount: data.classCount, rng: &rng)
+        case let name where RunConfiguration.isPlugin(name):
+            throw ConfigurationError(location: "configuration, key 'generator'", what: "the plugin generator '\(name)' was not loaded",
+                                     hint: "pass it as generatorOverride (the dipp command does this)")
         default:
             throw ConfigurationError(location: "configuration, key 'generator'", what: "unknown generator '\(c.generator)'",
                                      hint: "use one-step or mlp (plugins: --generator PATH.so)")
@@ -88,7 +96,7 @@ public final class AlignmentRun {
             return LinearReward(direction: values.map { $0! })
         default:
             throw ConfigurationError(location: "reward '\(name)'", what: "unknown reward",
-                                     hint: "use none, classifier, mode-distance or linear:k1,k2,…")
+                                     hint: "use none, classifier, mode-distance, linear:k1,k2,…, a plugin PATH.so or ffi:…")
         }
     }
 
@@ -159,7 +167,11 @@ public final class AlignmentRun {
 extension AlignmentRun {
     /// Re-opens a finished run folder and loads its EMA generator (`generator.json` +
     /// `generator.safetensors`), for `dipp sample --generator`.
-    public static func finished(runFolder folder: URL, rewardOverride: (any RewardModel)? = nil) throws -> AlignmentRun {
+    /// `loadPlugins` turns the saved configuration into the plugin generator and reward it names
+    /// (`nil` for built-ins).
+    public static func finished(runFolder folder: URL,
+                                loadPlugins: (RunConfiguration) throws -> (generator: (any Generator)?, reward: (any RewardModel)?) = { _ in (nil, nil) })
+        throws -> AlignmentRun {
         let file = folder.appendingPathComponent("generator.json")
         guard FileManager.default.fileExists(atPath: file.path) else {
             throw ConfigurationError(location: file.path, what: "no generator.json in the run folder",
@@ -167,6 +179,8 @@ extension AlignmentRun {
         }
         let configuration = try ConfigurationFile.read(file.path, over: RunConfiguration())
         let weights = folder.appendingPathComponent("generator.safetensors")
-        return try AlignmentRun(configuration: configuration, folder: folder, initialWeights: weights, rewardOverride: rewardOverride)
+        let plugins = try loadPlugins(configuration)
+        return try AlignmentRun(configuration: configuration, folder: folder, initialWeights: weights, generatorOverride: plugins.generator,
+                                rewardOverride: plugins.reward)
     }
 }

@@ -5,8 +5,11 @@ import DIPPNN
 public struct RunConfiguration: Codable, Sendable, Equatable {
     /// Run folder of the `dipp pretrain` teacher (`model.json`, `teacher.safetensors`, `config.json`).
     public var teacher: String = "runs/digits"
-    /// `one-step` (the teacher at σ_init, initialised from it) or `mlp` (latent ≠ data size).
+    /// `one-step` (the teacher at σ_init, initialised from it), `mlp` (latent ≠ data size), or a
+    /// `dipp.generator/1` plugin: `PATH.so` (or `plugin:PATH.so`), resolved by the caller.
     public var generator: String = "one-step"
+    /// A generator plugin's hyper-parameters by name (unset ones take their defaults).
+    public var generatorHyperparameters: [String: Double] = [:]
     public var sigmaInit: Float = 2.5
     public var mlpGenerator = MLPGenerator.Configuration()
     /// `ikl` or `sid`.
@@ -16,14 +19,22 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     /// SiD's α.
     public var sidAlpha: Float = 1.2
     /// `none`, `classifier` (log p(c|x) of the in-project classifier), `mode-distance` (2-D),
-    /// or `linear:k1,k2,…`.
+    /// `linear:k1,k2,…`, or a plugin (`PATH.so`, `plugin:PATH.so`, `ffi:…`) resolved by the caller.
     public var reward: String = "none"
+    /// A reward plugin's hyper-parameters by name (unset ones take their defaults).
+    public var rewardHyperparameters: [String: Double] = [:]
     /// Samples per class in the final report.
     public var reportPerClass: Int = 100
     /// The algorithm's settings.
     public var algorithm = DIPPConfiguration()
 
     public init() {}
+
+    /// Whether a component name is a plugin path rather than a built-in name.
+    public static func isPlugin(_ name: String) -> Bool { name.hasPrefix("plugin:") || name.hasSuffix(".so") }
+
+    /// The library path of a plugin component name (`plugin:` prefix removed).
+    public static func pluginPath(_ name: String) -> String { name.hasPrefix("plugin:") ? String(name.dropFirst("plugin:".count)) : name }
 }
 
 /// The paper's five (α_cfg, α_rew) configurations (Table 1).

@@ -10,7 +10,9 @@ import Foundation
 struct RunOptions: ParsableArguments {
     @Option(help: "JSON configuration file (unknown keys are rejected; see Documentation/Configuration.md).") var config: String?
     @Option(help: "Run folder of the `dipp pretrain` teacher.") var teacher: String?
-    @Option(help: "Generator: one-step or mlp.") var generator: String?
+    @Option(help: "Generator: one-step, mlp, or a dipp.generator/1 plugin PATH.so.") var generator: String?
+    @Option(name: .customLong("generator-hyperparameter"), help: "A generator plugin's hyper-parameter, name=value (repeatable).")
+    var generatorHyperparameters: [String] = []
     @Option(help: "Divergence: ikl or sid.") var divergence: String?
     @Option(help: "IKL weighting: unit, l2 or dmd.") var weighting: String?
     @Option(help: "Teacher CFG scale α_cfg.") var cfg: Float?
@@ -33,6 +35,7 @@ struct RunOptions: ParsableArguments {
         }
         if let v = teacher { c.teacher = v }
         if let v = generator { c.generator = v }
+        try c.generatorHyperparameters.merge(PluginHyperparameter.settings(generatorHyperparameters)) { $1 }
         if let v = divergence { c.divergence = v }
         if let v = weighting {
             guard let w = IntegralKL.Weighting(rawValue: v) else { throw ValidationError("--weighting must be unit, l2 or dmd") }
@@ -53,8 +56,10 @@ struct RunOptions: ParsableArguments {
     func execute(_ c: RunConfiguration, initialWeights: URL? = nil) throws {
         try compute.apply()
         let start = Date()
+        let plugins = try loadPlugins(c)
         let run = try AlignmentRun(configuration: c, folder: URL(fileURLWithPath: out), initialWeights: initialWeights,
-                                   rewardOverride: pluginReward(c.reward))
+                                   generatorOverride: plugins.generator, rewardOverride: plugins.reward)
+        try (run.generator as? PluginGenerator)?.checkCompatible(sampleShape: run.train.sampleShape, classCount: run.train.classCount)
         print("\(c.algorithm.rewardScale == 0 ? "distill" : "align"): \(c.generator) generator (\(run.generator.parameterCount) parameters), \(c.divergence)\(c.divergence == "ikl" ? "-\(c.weighting.rawValue)" : ""), CFG \(c.algorithm.teacherGuidance), α_rew \(c.algorithm.rewardScale)\(run.reward.map { " (\($0.name))" } ?? "") → \(out)")
         let report = try run.run { print($0) }
         print(report.summary)
@@ -62,20 +67,26 @@ struct RunOptions: ParsableArguments {
     }
 }
 
-/// A reward plugin (`plugin:PATH.so`) or a foreign function (`ffi:PATH:DECLARATION[;grad=…]`),
-/// loaded through the plugin host; `nil` for built-in names.
-func pluginReward(_ spec: String) throws -> (any RewardModel)? {
-    if spec.hasPrefix("plugin:") {
-        return try PluginReward(library: PluginLibrary(path: String(spec.dropFirst("plugin:".count))))
+/// The plugin generator and reward a configuration names (`nil` for built-ins): generator and
+/// reward plugins are `PATH.so` or `plugin:PATH.so`; a foreign function is
+/// `ffi:PATH:DECLARATION[;grad=…]`. θ of a plugin generator starts from `init_params(seed)`.
+func loadPlugins(_ c: RunConfiguration) throws -> (generator: (any Generator)?, reward: (any RewardModel)?) {
+    var generator: (any Generator)?
+    if RunConfiguration.isPlugin(c.generator) {
+        generator = try PluginGenerator(library: PluginLibrary(path: RunConfiguration.pluginPath(c.generator)),
+                                        settings: c.generatorHyperparameters, seed: c.algorithm.seed)
     }
-    if spec.hasPrefix("ffi:") {
-        let reward = try ForeignFunctionReward(spec: String(spec.dropFirst("ffi:".count)))
-        if reward.usesFiniteDifferences {
-            print("note: \(reward.name) has no gradient function; ∇r comes from central finite differences (2·n calls per sample)")
+    var reward: (any RewardModel)?
+    if c.reward.hasPrefix("ffi:") {
+        let foreign = try ForeignFunctionReward(spec: String(c.reward.dropFirst("ffi:".count)))
+        if foreign.usesFiniteDifferences {
+            print("note: \(foreign.name) has no gradient function; ∇r comes from central finite differences (2·n calls per sample)")
         }
-        return reward
+        reward = foreign
+    } else if RunConfiguration.isPlugin(c.reward) {
+        reward = try PluginReward(library: PluginLibrary(path: RunConfiguration.pluginPath(c.reward)), settings: c.rewardHyperparameters)
     }
-    return nil
+    return (generator, reward)
 }
 
 /// `dipp distill`: Diff-Instruct (α_rew = 0).
@@ -99,7 +110,9 @@ struct Align: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Align a generator with a reward by DI++ (reward + IKL/SiD regularisation + CFG).")
 
     @OptionGroup var options: RunOptions
-    @Option(help: "Reward: classifier, mode-distance, linear:k1,k2,…, plugin:PATH.so (a dipp.reward/1 plugin), or ffi:PATH:'float f(const float *x, int64_t n)'[;grad=…].") var reward: String?
+    @Option(help: "Reward: classifier, mode-distance, linear:k1,k2,…, PATH.so (a dipp.reward/1 plugin), or ffi:PATH:'float f(const float *x, int64_t n)'[;grad=…].") var reward: String?
+    @Option(name: .customLong("reward-hyperparameter"), help: "A reward plugin's hyper-parameter, name=value (repeatable).")
+    var rewardHyperparameters: [String] = []
     @Option(help: "Reward scale α_rew.") var rewardScale: Float?
     @Option(help: "One of the paper's configurations: \(Preset.allCases.map(\.rawValue).joined(separator: ", ")).") var preset: String?
     @Option(help: "Initialise the generator from this distilled run (its generator.safetensors).") var initFrom: String?
@@ -107,6 +120,7 @@ struct Align: ParsableCommand {
     func run() throws {
         try reportingErrors {
             var c = try options.configuration(preset: preset, reward: reward, rewardScale: rewardScale)
+            try c.rewardHyperparameters.merge(PluginHyperparameter.settings(rewardHyperparameters)) { $1 }
             if c.reward == "none" { c.reward = "classifier" }
             if preset == nil && rewardScale == nil && c.algorithm.rewardScale == 0 { c.algorithm.rewardScale = 1 }
             try options.execute(c, initialWeights: initFrom.map { URL(fileURLWithPath: $0).appendingPathComponent("generator.safetensors") })

@@ -6,7 +6,7 @@ import Foundation
 struct Plugin: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Inspect and validate run-time plugins (.so).",
-        subcommands: [PluginList.self, PluginInspect.self, PluginValidate.self, PluginValidateChild.self]
+        subcommands: [PluginList.self, PluginInspect.self, PluginValidate.self, PluginNew.self, PluginValidateChild.self]
     )
 }
 
@@ -35,12 +35,20 @@ struct PluginInspect: ParsableCommand {
             if library.capability("dipp.reward/1") != nil {
                 let reward = try PluginReward(library: library)
                 print("  dipp.reward/1: \(reward.descriptorName), samples \(reward.sampleShape)")
-                for h in reward.hyperparameters {
-                    print("    \(h.name) = \(h.defaultValue) in [\(h.minimum), \(h.maximum)]: \(h.description)")
-                }
+                printHyperparameters(reward.hyperparameters)
+            }
+            if library.capability("dipp.generator/1") != nil {
+                let generator = try PluginGenerator(library: library)
+                print("  dipp.generator/1: \(generator.descriptorName), z \(generator.latentShape) → x \(generator.sampleShape), "
+                      + "\(generator.classCount) classes, \(generator.params.count) parameters with the defaults")
+                printHyperparameters(generator.hyperparameters)
             }
         }
     }
+}
+
+func printHyperparameters(_ list: [PluginHyperparameter]) {
+    for h in list { print("    \(h.name) = \(h.defaultValue) in [\(h.minimum), \(h.maximum)]: \(h.description)") }
 }
 
 struct PluginValidate: ParsableCommand {

@@ -28,8 +28,7 @@ struct Sample: ParsableCommand {
             }
             if let generator {
                 let folder = URL(fileURLWithPath: generator)
-                let saved = try ConfigurationFile.read(folder.appendingPathComponent("generator.json").path, over: RunConfiguration())
-                let run = try AlignmentRun.finished(runFolder: folder, rewardOverride: pluginReward(saved.reward))
+                let run = try AlignmentRun.finished(runFolder: folder, loadPlugins: loadPlugins)
                 let report = try AlignmentRun.evaluate(run.generator, train: run.train, heldOut: run.heldOut, perClass: perClass, seed: seed,
                                                        folder: folder, name: name ?? "one-step", classifierFolder: run.classifierFolder)
                 try ConfigurationFile.write(report, to: folder.appendingPathComponent("report-\(name ?? "one-step").json"))

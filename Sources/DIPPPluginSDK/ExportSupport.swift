@@ -1,0 +1,79 @@
+import CDIPPPluginABI
+import Foundation
+
+/// A numeric hyper-parameter a Swift plugin declares: its default and inclusive range.
+public struct HyperparameterDeclaration: Sendable {
+    public let name: String
+    public let description: String
+    public let defaultValue: Double
+    public let minimum: Double
+    public let maximum: Double
+
+    public init(_ name: String, _ description: String, default defaultValue: Double, range: ClosedRange<Double>) {
+        (self.name, self.description, self.defaultValue) = (name, description, defaultValue)
+        (minimum, maximum) = (range.lowerBound, range.upperBound)
+    }
+}
+
+/// A refused argument, reported to the host as `DIPP_ERROR_INVALID_ARGUMENT` with this message.
+public struct PluginArgumentError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// What both exports share: C strings and tables that live as long as the process, the error
+/// buffer protocol, and hyper-parameter resolution.
+enum ExportSupport {
+    static func cString(_ s: String) -> UnsafePointer<CChar> { UnsafePointer(strdup(s)!) }
+
+    static func shape(_ values: [Int]) -> UnsafePointer<Int64> {
+        let shape = UnsafeMutablePointer<Int64>.allocate(capacity: max(values.count, 1))
+        for (i, v) in values.enumerated() { shape[i] = Int64(v) }
+        return UnsafePointer(shape)
+    }
+
+    static func hyperparameterTable(_ declarations: [HyperparameterDeclaration]) -> UnsafePointer<dipp_hyperparameter>? {
+        guard !declarations.isEmpty else { return nil }
+        let table = UnsafeMutablePointer<dipp_hyperparameter>.allocate(capacity: declarations.count)
+        for (i, h) in declarations.enumerated() {
+            table[i] = dipp_hyperparameter(struct_size: UInt32(MemoryLayout<dipp_hyperparameter>.size), name: cString(h.name),
+                                           description: cString(h.description), default_value: h.defaultValue, minimum: h.minimum, maximum: h.maximum)
+        }
+        return UnsafePointer(table)
+    }
+
+    /// The plugin info table whose `get_capability` is `lookup`.
+    static func info(id: String, name: String, version: String,
+                     lookup: @convention(c) (UnsafePointer<CChar>?) -> UnsafeRawPointer?) -> UnsafeMutablePointer<dipp_plugin_info> {
+        let info = UnsafeMutablePointer<dipp_plugin_info>.allocate(capacity: 1)
+        info.initialize(to: dipp_plugin_info(struct_size: UInt32(MemoryLayout<dipp_plugin_info>.size), abi_major: DIPP_ABI_MAJOR,
+                                             abi_minor: DIPP_ABI_MINOR, id: cString(id), name: cString(name), version: cString(version),
+                                             get_capability: lookup))
+        return info
+    }
+
+    /// `count` values from the host, defaults for the missing ones, each checked against its range.
+    static func resolve(_ values: UnsafePointer<Double>?, _ count: UInt32, _ declarations: [HyperparameterDeclaration]) throws -> [Double] {
+        guard count == 0 || values != nil else { throw PluginArgumentError("NULL hyper-parameter pointer") }
+        guard Int(count) <= declarations.count else { throw PluginArgumentError("\(count) hyper-parameters, \(declarations.count) declared") }
+        return try declarations.enumerated().map { i, h in
+            let value = i < Int(count) ? values![i] : h.defaultValue
+            guard value >= h.minimum && value <= h.maximum else { throw PluginArgumentError("\(h.name) = \(value) is outside [\(h.minimum), \(h.maximum)]") }
+            return value
+        }
+    }
+
+    /// Writes `text` (truncated, NUL-terminated) into the caller's buffer.
+    static func write(_ text: String, to buffer: UnsafeMutablePointer<CChar>?, size: Int) {
+        guard let buffer, size > 0 else { return }
+        let bytes = Array(text.utf8.prefix(size - 1))
+        for (i, b) in bytes.enumerated() { buffer[i] = CChar(bitPattern: b) }
+        buffer[bytes.count] = 0
+    }
+
+    /// The status for a thrown error (its message written into the caller's buffer).
+    static func status(for error: Error, _ buffer: UnsafeMutablePointer<CChar>?, _ size: Int) -> dipp_status {
+        write("\(error)", to: buffer, size: size)
+        return error is PluginArgumentError ? DIPP_ERROR_INVALID_ARGUMENT : DIPP_ERROR_INTERNAL
+    }
+}
