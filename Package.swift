@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "StyleGenerator", type: .dynamic, targets: ["StyleGenerator"]),
         .library(name: "SwiftClassifierReward", type: .dynamic, targets: ["SwiftClassifierReward"]),
         .library(name: "DIPPPluginSDK", targets: ["DIPPPluginSDK"]),
+        .library(name: "RustPlugins", targets: ["RustPlugins"]),
         // Broken plugins the validator must diagnose (test fixtures).
         .library(name: "BrokenNaN", type: .dynamic, targets: ["BrokenNaN"]),
         .library(name: "BrokenWrongGradient", type: .dynamic, targets: ["BrokenWrongGradient"]),
@@ -67,6 +68,9 @@ let package = Package(
         .target(name: "DIPPPlugins", dependencies: ["CDIPPPluginABI", "CDIPPFFI", "DiffInstruct", "DIPPDiffusion", "DIPPTensor"],
                 path: "Sources/DIPPPlugins"),
         .target(name: "SymmetryReward", dependencies: ["CDIPPPluginABI"], path: "Plugins/SymmetryReward", exclude: ["dipp-plugin.json"]),
+        // The Rust plugins: built by cargo from a build-tool plugin during `swift build`.
+        .plugin(name: "CargoBuild", capability: .buildTool(), path: "Sources/CargoBuild"),
+        .target(name: "RustPlugins", path: "Sources/RustPlugins", plugins: ["CargoBuild"]),
         .target(name: "StyleGenerator", dependencies: ["CDIPPPluginABI"], path: "Plugins/StyleGenerator", exclude: ["dipp-plugin.json"],
                 cSettings: [.unsafeFlags(["-O3"])], linkerSettings: [.linkedLibrary("m")]),
         .target(name: "DIPPPluginSDK", dependencies: ["CDIPPPluginABI", "DiffInstruct", "DIPPDiffusion", "DIPPTensor"],
@@ -93,7 +97,7 @@ let package = Package(
         .testTarget(name: "DIPPTensorTests", dependencies: ["DIPPTensor"], path: "Tests/DIPPTensorTests"),
         .testTarget(name: "DIPPNNTests", dependencies: ["DIPPNN"], path: "Tests/DIPPNNTests"),
         .testTarget(name: "DiffInstructTests", dependencies: ["DiffInstruct"], path: "Tests/DiffInstructTests"),
-        .testTarget(name: "DIPPPluginsTests", dependencies: ["DIPPPlugins", "DiffInstruct"], path: "Tests/DIPPPluginsTests"),
+        .testTarget(name: "DIPPPluginsTests", dependencies: ["DIPPPlugins", "DiffInstruct", "RustPlugins"], path: "Tests/DIPPPluginsTests"),
         .testTarget(name: "DIPPDiffusionTests", dependencies: ["DIPPDiffusion", "DIPPEvaluation", "DIPPData"],
                     path: "Tests/DIPPDiffusionTests"),
     ],

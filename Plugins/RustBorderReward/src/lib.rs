@@ -4,7 +4,8 @@
 //! Reward: clean borders of an 8x8 digit in [-1, 1]. With `b_i = (x_i + 1)/2` the brightness of
 //! the 28 border pixels B, `r(x) = -(1/|B|) Σ_{i∈B} b_i²`, `∂r/∂x_i = -b_i/|B|` on B, 0 inside.
 //! Panics never cross the boundary: every entry point runs under `catch_unwind`.
-use std::ffi::{c_char, c_void};
+//! Written for Rust 1.63 (Debian 12's rustc) and newer.
+use std::os::raw::{c_char, c_void};
 use std::panic::catch_unwind;
 
 #[repr(C)]
@@ -38,18 +39,20 @@ pub struct PluginInfo {
 struct Shared<T>(T);
 unsafe impl<T> Sync for Shared<T> {}
 
+const fn text(bytes: &'static [u8]) -> *const c_char { bytes.as_ptr() as *const c_char }
+
 static SHAPE: [i64; 1] = [64];
 static DESCRIPTOR: Shared<RewardDescriptor> = Shared(RewardDescriptor {
-    struct_size: std::mem::size_of::<RewardDescriptor>() as u32, id: c"dipp.example.rust-border".as_ptr(),
-    name: c"8x8 clean border (Rust)".as_ptr(), version: c"1.0.0".as_ptr(), sample_rank: 1, sample_shape: SHAPE.as_ptr(),
+    struct_size: std::mem::size_of::<RewardDescriptor>() as u32, id: text(b"dipp.example.rust-border\0"),
+    name: text(b"8x8 clean border (Rust)\0"), version: text(b"1.0.0\0"), sample_rank: 1, sample_shape: &SHAPE as *const [i64; 1] as *const i64,
     hyperparameter_count: 0, hyperparameters: std::ptr::null(), thread_safety: 2, deterministic: 1,
 });
 static TABLE: Shared<RewardTable> = Shared(RewardTable {
     struct_size: std::mem::size_of::<RewardTable>() as u32, describe, create, destroy, reward, reward_grad,
 });
 static INFO: Shared<PluginInfo> = Shared(PluginInfo {
-    struct_size: std::mem::size_of::<PluginInfo>() as u32, abi_major: 1, abi_minor: 0, id: c"dipp.example.rust-border".as_ptr(),
-    name: c"Border reward (Rust)".as_ptr(), version: c"1.0.0".as_ptr(), get_capability,
+    struct_size: std::mem::size_of::<PluginInfo>() as u32, abi_major: 1, abi_minor: 0, id: text(b"dipp.example.rust-border\0"),
+    name: text(b"Border reward (Rust)\0"), version: text(b"1.0.0\0"), get_capability,
 });
 static TOKEN: u8 = 0;
 
