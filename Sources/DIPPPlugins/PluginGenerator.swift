@@ -50,13 +50,7 @@ public final class PluginGenerator: Generator, @unchecked Sendable {
             throw PluginError(.incompatible, location: library.path, what: "latent shape \(latentShape) or sample shape \(sampleShape) has a non-positive size",
                               hint: "fix latent_shape / sample_shape in the generator descriptor")
         }
-        var error = [CChar](repeating: 0, count: 512)
-        var made: UnsafeMutableRawPointer?
-        let status = table.pointee.create!(hyperparameters, UInt32(hyperparameters.count), &made, &error, error.count)
-        guard status == DIPP_OK, let made else {
-            throw PluginError(.callFailed, location: "\(library.path), create", what: "status \(status.rawValue): \(pluginMessage(error))",
-                              hint: "check the hyper-parameters against `dipp plugin inspect`")
-        }
+        let made = try createInstance(table.pointee.create!, hyperparameters: hyperparameters, library: library)
         self.table = table
         instance = made
         let count = table.pointee.parameter_count!(made)
@@ -66,6 +60,7 @@ public final class PluginGenerator: Generator, @unchecked Sendable {
                               hint: "return the number of floats in θ")
         }
         var values = [Float](repeating: 0, count: Int(count))
+        var error = [CChar](repeating: 0, count: 512)
         let initStatus = table.pointee.init_params!(made, seed, &values, count, &error, error.count)
         guard initStatus == DIPP_OK else {
             table.pointee.destroy?(made)

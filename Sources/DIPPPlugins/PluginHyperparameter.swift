@@ -61,3 +61,17 @@ func pluginShape(_ shape: UnsafePointer<Int64>?, rank: UInt32) -> [Int] {
     guard let shape else { return [] }
     return (0..<Int(rank)).map { Int(shape[$0]) }
 }
+
+/// Calls a table's `create` with `hyperparameters`: the new instance, or a ``PluginError``
+/// carrying the plugin's message.
+func createInstance(_ create: (UnsafePointer<Double>?, UInt32, UnsafeMutablePointer<UnsafeMutableRawPointer?>?, UnsafeMutablePointer<CChar>?, Int) -> dipp_status,
+                    hyperparameters: [Double], library: PluginLibrary) throws -> UnsafeMutableRawPointer {
+    var error = [CChar](repeating: 0, count: 512)
+    var made: UnsafeMutableRawPointer?
+    let status = create(hyperparameters, UInt32(hyperparameters.count), &made, &error, error.count)
+    guard status == DIPP_OK, let made else {
+        throw PluginError(.callFailed, location: "\(library.path), create", what: "status \(status.rawValue): \(pluginMessage(error))",
+                          hint: "check the hyper-parameters against `dipp plugin inspect`")
+    }
+    return made
+}

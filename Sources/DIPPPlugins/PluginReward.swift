@@ -31,13 +31,7 @@ public final class PluginReward: RewardModel, @unchecked Sendable {
         let (table, d) = try Self.table(in: library)
         sampleShape = pluginShape(d.sample_shape, rank: d.sample_rank)
         descriptorName = d.name.map { String(cString: $0) } ?? library.name
-        var error = [CChar](repeating: 0, count: 512)
-        var made: UnsafeMutableRawPointer?
-        let status = table.pointee.create!(hyperparameters, UInt32(hyperparameters.count), &made, &error, error.count)
-        guard status == DIPP_OK, let made else {
-            throw PluginError(.callFailed, location: "\(library.path), create", what: "status \(status.rawValue): \(pluginMessage(error))",
-                              hint: "check the hyper-parameters against `dipp plugin inspect`")
-        }
+        let made = try createInstance(table.pointee.create!, hyperparameters: hyperparameters, library: library)
         self.table = table
         instance = made
     }
