@@ -36,6 +36,7 @@ let package = Package(
         .library(name: "BrokenSmallTable", type: .dynamic, targets: ["BrokenSmallTable"]),
         .library(name: "FixtureGood", type: .dynamic, targets: ["FixtureGood"]),
         .library(name: "BrokenGeneratorVJP", type: .dynamic, targets: ["BrokenGeneratorVJP"]),
+        .library(name: "BrokenAcceptsAnything", type: .dynamic, targets: ["BrokenAcceptsAnything"]),
         .library(name: "ForeignScore", type: .dynamic, targets: ["ForeignScore"]),
         .executable(name: "dipp", targets: ["dipp"]),
     ],
@@ -85,6 +86,7 @@ let package = Package(
         .target(name: "BrokenWrongMajor", dependencies: ["PluginFixtureSupport"], path: "Tests/PluginFixtures/Broken-wrong-major"),
         .target(name: "BrokenSmallTable", dependencies: ["PluginFixtureSupport"], path: "Tests/PluginFixtures/Broken-small-table"),
         .target(name: "BrokenGeneratorVJP", dependencies: ["CDIPPPluginABI"], path: "Tests/PluginFixtures/Broken-generator-vjp"),
+        .target(name: "BrokenAcceptsAnything", dependencies: ["PluginFixtureSupport"], path: "Tests/PluginFixtures/Broken-accepts-anything"),
         .target(name: "FixtureGood", dependencies: ["PluginFixtureSupport"], path: "Tests/PluginFixtures/Fixture-good"),
         .executableTarget(
             name: "dipp",

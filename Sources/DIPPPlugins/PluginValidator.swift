@@ -78,65 +78,18 @@ public enum PluginValidator {
         return nil
     }
 
-    static func rewardChecks(_ library: PluginLibrary, emit: (Check) -> Void) {
-        guard let reward = attempt("reward-table", emit: emit, { try PluginReward(library: library) }) else { return }
-        emit(Check("reward-table", true, "sample shape \(reward.sampleShape)"))
-        let rejects = reward.rawCall(batch: -1) != DIPP_OK
-        emit(Check("rejects-bad-arguments", rejects, rejects ? "a negative batch size is refused" : "accepted a negative batch size"))
-        var rng = RandomStream(seed: 11)
-        let x = Tensor.randomUniform([4] + reward.sampleShape, in: -1...1, using: &rng)
-        let labels = [0, 1, 2, Conditions.nullLabel]
-        guard let first = attempt("finite-output", emit: emit, { try reward.evaluate(x.storage, conditions: labels) }) else { return }
-        emit(Check("finite-output", true, "rewards and gradients finite"))
-        let gradient = GradientCheck.check([x], epsilon: 1e-2, absoluteTolerance: 1e-2, relativeTolerance: 2e-2) {
-            reward.reward($0[0], conditions: Conditions(labels: labels))
+    /// The defaults with the first bounded hyper-parameter set just outside its range (what
+    /// `create` must refuse), or `nil` when none is bounded.
+    static func outOfRange(_ declared: [PluginHyperparameter]) -> (values: [Double], name: String, value: Double)? {
+        for (i, h) in declared.enumerated() {
+            let bad = h.maximum.isFinite ? h.maximum + Swift.max(1, Swift.abs(h.maximum)) : h.minimum.isFinite ? h.minimum - Swift.max(1, Swift.abs(h.minimum)) : nil
+            if let bad {
+                var values = declared.map(\.defaultValue)
+                values[i] = bad
+                return (values, h.name, bad)
+            }
         }
-        emit(Check("gradient", gradient.passed, gradient.passed ? "∇r matches central differences (\(gradient.checked) elements)" : "∇r disagrees with central differences: \(gradient)"))
-        if let second = try? reward.evaluate(x.storage, conditions: labels) {
-            let same = second.rewards == first.rewards && second.gradients == first.gradients
-            emit(Check("deterministic", same || !reward.declaresDeterminism, same ? "same input, same output" : "outputs differ between identical calls"))
-        }
-        if reward.threadSafety == DIPP_THREADS_SAFE.rawValue {
-            let values = x.storage
-            let mismatches = stress(threads: 4, rounds: 50) { (try? reward.evaluate(values, conditions: labels).rewards) == first.rewards }
-            emit(Check("thread-stress", mismatches == 0, mismatches == 0 ? "4 threads × 50 concurrent calls agree" : "\(mismatches) concurrent calls disagreed"))
-        }
-    }
-
-    static func generatorChecks(_ library: PluginLibrary, emit: (Check) -> Void) {
-        guard let generator = attempt("generator-table", emit: emit, { try PluginGenerator(library: library, seed: 1) }) else { return }
-        emit(Check("generator-table", true, "z \(generator.latentShape) → x \(generator.sampleShape), \(generator.classCount) classes, \(generator.params.count) parameters"))
-        let theta = generator.params.storage
-        var rng = RandomStream(seed: 11)
-        let z = Tensor.randomNormal([4] + generator.latentShape, using: &rng)
-        let labels = generator.classCount == 0 ? [Int](repeating: Conditions.nullLabel, count: 4)
-            : [0, 1 % generator.classCount, generator.classCount - 1, Conditions.nullLabel]
-        let int32Labels = labels.map(Int32.init)
-        var refusals: [String] = []
-        if generator.rawForward(batch: -1, label: 0) == DIPP_OK { refusals.append("accepted a negative batch size") }
-        if generator.classCount > 0 && generator.rawForward(batch: 1, label: Int32(generator.classCount)) == DIPP_OK {
-            refusals.append("accepted label \(generator.classCount) with class_count \(generator.classCount)")
-        }
-        emit(Check("rejects-bad-arguments", refusals.isEmpty, refusals.isEmpty ? "a negative batch size and an unknown label are refused" : refusals.joined(separator: "; ")))
-        guard let again = attempt("init-params", emit: emit, { try PluginGenerator(library: library, seed: 1) }) else { return }
-        let sameInit = again.params.storage == theta
-        emit(Check("init-params", sameInit, sameInit ? "init_params(seed) is reproducible" : "init_params gave different θ for the same seed"))
-        guard let first = attempt("finite-output", emit: emit, { try generator.forward(params: theta, z: z.storage, labels: int32Labels) }) else { return }
-        emit(Check("finite-output", true, "samples finite"))
-        let conditions = Conditions(labels: labels)
-        let vjp = GradientCheck.check([generator.params, z], epsilon: 1e-2, absoluteTolerance: 1e-2, relativeTolerance: 2e-2, elementsPerInput: 200) {
-            generator(params: $0[0], $0[1], conditions: conditions)
-        }
-        emit(Check("vjp", vjp.passed, vjp.passed ? "vᵀ∂x/∂θ and vᵀ∂x/∂z match central differences (\(vjp.checked) elements)" : "the VJP disagrees with central differences: \(vjp)"))
-        if let second = try? generator.forward(params: theta, z: z.storage, labels: int32Labels) {
-            let same = second == first
-            emit(Check("deterministic", same || !generator.declaresDeterminism, same ? "same θ, z and c, same output" : "outputs differ between identical calls"))
-        }
-        if generator.threadSafety == DIPP_THREADS_SAFE.rawValue {
-            let latents = z.storage
-            let mismatches = stress(threads: 4, rounds: 50) { (try? generator.forward(params: theta, z: latents, labels: int32Labels)) == first }
-            emit(Check("thread-stress", mismatches == 0, mismatches == 0 ? "4 threads × 50 concurrent calls agree" : "\(mismatches) concurrent calls disagreed"))
-        }
+        return nil
     }
 
     /// Runs `call` from `threads` threads `rounds` times each; returns how many calls returned false.
@@ -184,27 +137,5 @@ extension PluginLibrary {
     func entryFunction(_ major: UInt32) -> UnsafePointer<dipp_plugin_info>? {
         guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD), let symbol = dlsym(handle, DIPP_PLUGIN_ENTRY_SYMBOL) else { return nil }
         return unsafeBitCast(symbol, to: dipp_plugin_entry_function.self)(major)
-    }
-}
-
-extension PluginReward {
-    var declaresDeterminism: Bool { table.pointee.describe?()?.pointee.deterministic == 1 }
-    var threadSafety: UInt32 { table.pointee.describe?()?.pointee.thread_safety ?? 0 }
-
-    /// `reward_grad` with the given batch size and valid buffers for one sample: the status.
-    func rawCall(batch: Int64) -> dipp_status {
-        let d = sampleShape.reduce(1, *)
-        var x = [Float](repeating: 0, count: d), r: [Float] = [0], g = [Float](repeating: 0, count: d)
-        var error = [CChar](repeating: 0, count: 256)
-        return table.pointee.reward_grad!(instance, &x, [0], batch, &r, &g, &error, error.count)
-    }
-}
-
-extension PluginGenerator {
-    /// `forward` with the given batch size and label and valid buffers for one sample: the status.
-    func rawForward(batch: Int64, label: Int32) -> dipp_status {
-        var z = [Float](repeating: 0, count: latentCount), x = [Float](repeating: 0, count: sampleCount)
-        var error = [CChar](repeating: 0, count: 256)
-        return table.pointee.forward!(instance, params.storage, &z, [label], batch, &x, &error, error.count)
     }
 }

@@ -28,7 +28,7 @@ import Testing
     }
 
     @Test(arguments: [("BrokenNaN", "finite-output"), ("BrokenWrongGradient", "gradient"), ("BrokenWrongMajor", "load"),
-                      ("BrokenSmallTable", "reward-table")])
+                      ("BrokenSmallTable", "reward-table"), ("BrokenAcceptsAnything", "rejects-bad-arguments")])
     func brokenPluginsFailTheRightCheck(_ c: (name: String, check: String)) throws {
         let report = try Self.validate(c.name)
         #expect(!report.passed)

@@ -1,7 +1,8 @@
 /* Broken reward plugins for the validator's tests: one template, one defect per fixture.
  * A fixture defines BROKEN_MODE before including this header:
  *   BROKEN_NAN, BROKEN_WRONG_GRADIENT, BROKEN_SEGFAULT, BROKEN_HANG, BROKEN_WRONG_MAJOR,
- *   BROKEN_SMALL_TABLE. Otherwise it is a correct reward r(x) = -Σ x²/d over 4-vectors. */
+ *   BROKEN_SMALL_TABLE, BROKEN_ACCEPTS_ANYTHING (declares a hyper-parameter in [0, 1] and
+ *   never checks it). Otherwise it is a correct reward r(x) = -Σ x²/d over 4-vectors. */
 #ifndef BROKEN_REWARD_H
 #define BROKEN_REWARD_H
 #include <dipp_plugin.h>
@@ -10,8 +11,15 @@
 #include <stdio.h>
 
 static const int64_t fixture_shape[1] = {4};
+#if defined(BROKEN_ACCEPTS_ANYTHING)
+static const dipp_hyperparameter fixture_hyperparameters[1] = {
+    {sizeof(dipp_hyperparameter), "scale", "declared, never checked", 1.0, 0.0, 1.0}};
+#define FIXTURE_HYPERPARAMETERS 1, fixture_hyperparameters
+#else
+#define FIXTURE_HYPERPARAMETERS 0, NULL
+#endif
 static const dipp_reward_descriptor fixture_descriptor = {
-    sizeof(dipp_reward_descriptor), "dipp.fixture.broken", "broken fixture", "0.0.1", 1, fixture_shape, 0, NULL,
+    sizeof(dipp_reward_descriptor), "dipp.fixture.broken", "broken fixture", "0.0.1", 1, fixture_shape, FIXTURE_HYPERPARAMETERS,
     DIPP_THREADS_SAFE, 1};
 static int fixture_instance_token;
 
@@ -19,7 +27,9 @@ static const dipp_reward_descriptor *fixture_describe(void) { return &fixture_de
 
 static dipp_status fixture_create(const double *values, uint32_t count, void **instance, char *error, size_t size) {
     (void)values;
+#if !defined(BROKEN_ACCEPTS_ANYTHING)
     if (count > 0) { snprintf(error, size, "this reward takes no hyper-parameters"); return DIPP_ERROR_INVALID_ARGUMENT; }
+#endif
     *instance = &fixture_instance_token;
     return DIPP_OK;
 }

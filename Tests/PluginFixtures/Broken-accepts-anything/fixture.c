@@ -1,0 +1,2 @@
+#define BROKEN_ACCEPTS_ANYTHING
+#include <broken_reward.h>

@@ -1,0 +1,1 @@
+/* Fixture: accepts anything (see broken_reward.h). */
