@@ -34,7 +34,7 @@ struct RunOptions: ParsableArguments {
             p.apply(to: &c)
         }
         if let v = teacher { c.teacher = v }
-        if let v = generator { c.generator = v }
+        if let v = generator { c.generator = absolutePluginPath(v) }
         try c.generatorHyperparameters.merge(PluginHyperparameter.settings(generatorHyperparameters)) { $1 }
         if let v = divergence { c.divergence = v }
         if let v = weighting {
@@ -48,7 +48,7 @@ struct RunOptions: ParsableArguments {
         if let v = assistantLearningRate { c.algorithm.assistantLearningRate = v }
         if let v = checkpointEvery { c.algorithm.checkpointEvery = v }
         if let v = seed { c.algorithm.seed = v }
-        if let v = reward { c.reward = v }
+        if let v = reward { c.reward = absolutePluginPath(v) }
         if let v = rewardScale { c.algorithm.rewardScale = v }
         return c
     }
@@ -65,6 +65,13 @@ struct RunOptions: ParsableArguments {
         print(report.summary)
         print(String(format: "done in %.1f s", Date().timeIntervalSince(start)))
     }
+}
+
+/// A plugin given on the command line as an absolute path, so that the run folder's
+/// `config.json` still finds it from another working directory; other names unchanged.
+func absolutePluginPath(_ name: String) -> String {
+    guard RunConfiguration.isPlugin(name), !name.hasPrefix("ffi:") else { return name }
+    return URL(fileURLWithPath: RunConfiguration.pluginPath(name)).standardizedFileURL.path
 }
 
 /// The plugin generator and reward a configuration names (`nil` for built-ins): generator and
