@@ -71,6 +71,18 @@ enum ExportSupport {
         buffer[bytes.count] = 0
     }
 
+    /// `create`'s body: the object `make` builds, retained, becomes the instance; a thrown error
+    /// becomes a status and a message.
+    static func retain(_ make: () throws -> AnyObject, into instance: UnsafeMutablePointer<UnsafeMutableRawPointer?>,
+                       _ message: UnsafeMutablePointer<CChar>?, _ size: Int) -> dipp_status {
+        do {
+            instance.pointee = Unmanaged.passRetained(try make()).toOpaque()
+            return DIPP_OK
+        } catch {
+            return status(for: error, message, size)
+        }
+    }
+
     /// The status for a thrown error (its message written into the caller's buffer).
     static func status(for error: Error, _ buffer: UnsafeMutablePointer<CChar>?, _ size: Int) -> dipp_status {
         write("\(error)", to: buffer, size: size)

@@ -86,14 +86,10 @@ public enum GeneratorPluginExport {
             describe: { UnsafePointer(GeneratorPluginExport.registration?.descriptor) },
             create: { values, count, instance, message, size in
                 guard let instance, let r = GeneratorPluginExport.registration else { return DIPP_ERROR_INVALID_ARGUMENT }
-                do {
+                return ExportSupport.retain({
                     let hyperparameters = try ExportSupport.resolve(values, count, r.declarations)
-                    let made = Instance(try r.factory(hyperparameters, 0), hyperparameters)
-                    instance.pointee = Unmanaged.passRetained(made).toOpaque()
-                    return DIPP_OK
-                } catch {
-                    return ExportSupport.status(for: error, message, size)
-                }
+                    return Instance(try r.factory(hyperparameters, 0), hyperparameters)
+                }, into: instance, message, size)
             },
             destroy: { instance in
                 if let instance { Unmanaged<Instance>.fromOpaque(instance).release() }

@@ -68,13 +68,7 @@ public enum RewardPluginExport {
             describe: { UnsafePointer(RewardPluginExport.registration?.descriptor) },
             create: { values, count, instance, message, size in
                 guard let instance, let r = RewardPluginExport.registration else { return DIPP_ERROR_INVALID_ARGUMENT }
-                do {
-                    let made = Instance(try r.factory(ExportSupport.resolve(values, count, r.declarations)))
-                    instance.pointee = Unmanaged.passRetained(made).toOpaque()
-                    return DIPP_OK
-                } catch {
-                    return ExportSupport.status(for: error, message, size)
-                }
+                return ExportSupport.retain({ Instance(try r.factory(ExportSupport.resolve(values, count, r.declarations))) }, into: instance, message, size)
             },
             destroy: { instance in
                 if let instance { Unmanaged<Instance>.fromOpaque(instance).release() }

@@ -104,12 +104,9 @@ public final class PluginGenerator: Generator, @unchecked Sendable {
     var threadSafety: UInt32 { descriptor.thread_safety }
     var declaresDeterminism: Bool { descriptor.deterministic == 1 }
 
-    /// Refuses data of another sample shape, or more classes than the plugin understands.
-    public func checkCompatible(sampleShape data: [Int], classCount classes: Int) throws {
-        guard data.reduce(1, *) == sampleCount else {
-            throw PluginError(.incompatible, location: library.path, what: "the generator makes samples of shape \(sampleShape), the data has \(data)",
-                              hint: "use a teacher trained on data of the generator's shape")
-        }
+    /// Refuses data with more classes than the plugin understands (`AlignmentRun` already
+    /// refuses another sample shape, for every generator).
+    public func checkCompatible(classCount classes: Int) throws {
         guard classCount == 0 || classes <= classCount else {
             throw PluginError(.incompatible, location: library.path, what: "the generator understands \(classCount) classes, the data has \(classes)",
                               hint: "raise the plugin's class count")

@@ -101,18 +101,7 @@ import Testing
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dipp-style-cli-\(UUID())")
         defer { try? FileManager.default.removeItem(at: folder) }
         let dipp = try ValidatorTests.executable()
-        func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: dipp)
-            process.arguments = arguments
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            try process.run()
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            return (process.terminationStatus, output)
-        }
+        func run(_ arguments: [String]) throws -> (status: Int32, output: String) { try TestSupport.run(dipp, arguments) }
         let teacher = try RewardAlignment.teacher.get().path
         let distill = try run(["distill", "--teacher", teacher, "--generator", Self.stylePath(), "--generator-hyperparameter", "width=32",
                                "--steps", "10", "--batch-size", "32", "--out", folder.path])

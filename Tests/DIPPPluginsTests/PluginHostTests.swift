@@ -8,14 +8,8 @@ import Testing
 
 /// The plugin host against the shipped C reward plugin and against files that are not plugins.
 @Suite(.serialized) struct PluginHostTests {
-    /// A plugin library built by SwiftPM next to the test binary.
-    static func builtPlugin(_ name: String) -> String? {
-        let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        var folders = [testBinary.deletingLastPathComponent(), testBinary.deletingLastPathComponent().deletingLastPathComponent()]
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        folders += ["release", "debug"].map { root.appendingPathComponent(".build/\($0)") }
-        return folders.map { $0.appendingPathComponent("lib\(name).so").path }.first { FileManager.default.fileExists(atPath: $0) }
-    }
+    /// A plugin library built by SwiftPM.
+    static func builtPlugin(_ name: String) -> String? { TestSupport.builtProduct("lib\(name).so") }
 
     static func symmetry() throws -> PluginReward {
         let path = try #require(builtPlugin("SymmetryReward"), "libSymmetryReward.so is built by `swift build`")

@@ -6,33 +6,16 @@ import Testing
 /// own `build.sh` and passes `dipp plugin validate` exactly as generated. The Swift scaffolds
 /// build a package that depends on this checkout (about 30 s each); the Rust ones need cargo.
 @Suite(.serialized) struct ScaffoldTests {
-    /// Runs `executable arguments` with `PATH` extended by `extraPath`; status and output.
-    static func run(_ executable: String, _ arguments: [String], extraPath: String? = nil) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        if let extraPath { environment["PATH"] = "\(extraPath):\(environment["PATH"] ?? "/usr/bin:/bin")" }
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
-    }
-
     func scaffoldBuildsAndValidates(kind: String, language: String) throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dipp-scaffold-\(UUID())")
         defer { try? FileManager.default.removeItem(at: folder) }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let dipp = try ValidatorTests.executable()
         let name = "My\(language.capitalized)\(kind.capitalized)"
-        let created = try Self.run(dipp, ["plugin", "new", kind, "--lang", language, name, "--output", folder.path])
+        let created = try TestSupport.run(dipp, ["plugin", "new", kind, "--lang", language, name, "--output", folder.path])
         #expect(created.status == 0, "\(created.output)")
         let plugin = folder.appendingPathComponent(name)
-        let built = try Self.run("/bin/bash", [plugin.appendingPathComponent("build.sh").path],
+        let built = try TestSupport.run("/bin/bash", [plugin.appendingPathComponent("build.sh").path],
                                  extraPath: RustPluginTests.cargo.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path })
         #expect(built.status == 0, "build.sh failed:\n\(built.output)")
         let library = plugin.appendingPathComponent("lib\(name).so").path
@@ -59,10 +42,10 @@ import Testing
         let dipp = try ValidatorTests.executable()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dipp-scaffold-\(UUID())")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let bad = try Self.run(dipp, ["plugin", "new", "reward", "--lang", "c", "9lives", "--output", folder.path])
+        let bad = try TestSupport.run(dipp, ["plugin", "new", "reward", "--lang", "c", "9lives", "--output", folder.path])
         #expect(bad.status != 0 && bad.output.contains("not a plugin name"), "\(bad.output)")
-        #expect(try Self.run(dipp, ["plugin", "new", "reward", "--lang", "c", "Ink", "--output", folder.path]).status == 0)
-        let again = try Self.run(dipp, ["plugin", "new", "reward", "--lang", "c", "Ink", "--output", folder.path])
+        #expect(try TestSupport.run(dipp, ["plugin", "new", "reward", "--lang", "c", "Ink", "--output", folder.path]).status == 0)
+        let again = try TestSupport.run(dipp, ["plugin", "new", "reward", "--lang", "c", "Ink", "--output", folder.path])
         #expect(again.status != 0 && again.output.contains("already exists"), "\(again.output)")
     }
 }

@@ -6,12 +6,7 @@ import Testing
 /// its own diagnosis, and the host (this process) survives all of them.
 @Suite(.serialized) struct ValidatorTests {
     static func executable() throws -> String {
-        let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let candidates = [testBinary.deletingLastPathComponent(), testBinary.deletingLastPathComponent().deletingLastPathComponent()]
-            + ["release", "debug"].map { root.appendingPathComponent(".build/\($0)") }
-        return try #require(candidates.map { $0.appendingPathComponent("dipp").path }.first { FileManager.default.isExecutableFile(atPath: $0) },
-                            "the dipp executable is built by `swift build`")
+        try #require(TestSupport.builtProduct("dipp"), "the dipp executable is built by `swift build`")
     }
 
     static func validate(_ name: String) throws -> PluginValidator.Report {

@@ -59,7 +59,7 @@ struct RunOptions: ParsableArguments {
         let plugins = try loadPlugins(c)
         let run = try AlignmentRun(configuration: c, folder: URL(fileURLWithPath: out), initialWeights: initialWeights,
                                    generatorOverride: plugins.generator, rewardOverride: plugins.reward)
-        try (run.generator as? PluginGenerator)?.checkCompatible(sampleShape: run.train.sampleShape, classCount: run.train.classCount)
+        try (run.generator as? PluginGenerator)?.checkCompatible(classCount: run.train.classCount)
         print("\(c.algorithm.rewardScale == 0 ? "distill" : "align"): \(c.generator) generator (\(run.generator.parameterCount) parameters), \(c.divergence)\(c.divergence == "ikl" ? "-\(c.weighting.rawValue)" : ""), CFG \(c.algorithm.teacherGuidance), α_rew \(c.algorithm.rewardScale)\(run.reward.map { " (\($0.name))" } ?? "") → \(out)")
         let report = try run.run { print($0) }
         print(report.summary)
