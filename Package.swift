@@ -6,10 +6,14 @@ import PackageDescription
 //   DIPPTensor                 tensors, reverse-mode autodiff, RNG, GEMM backend, safetensors
 //   DIPPNN                     layers, optimizers, EMA, checkpoints, configuration files
 //   DIPPData                   data sets (gmm2d, digits, Fashion-MNIST), gzip, PNG
-//   DIPPDiffusion              ScoreModel, EDM preconditioning/loss, Heun sampler, guidance, teacher training
+//   DIPPDiffusion              Conditions, ScoreModel, Guidance, EDM preconditioning/loss, samplers, denoisers
+//   DiffInstruct               the core: Generator, RewardModel, Divergence (IKL, SiD), TA objectives, the DI++
+//                              trainer, scheduled scalars, conformance checkers (no data, files or plugins)
 //   DIPPEvaluation             metrics: 2-D mode coverage, MMD, in-project classifiers, Fréchet distance
-//   DiffInstruct               Generator, RewardModel, Divergence (IKL, SiD), the DI++ trainer, logs
+//   DIPPRuns                   the application: component registry, run folders, teacher training, DI++ runs,
+//                              logs, built-ins that need data or classifiers
 //   CDIPPPluginABI, DIPPPlugins  the versioned C plugin ABI and the host that loads plugins with dlopen
+//   DIPPPluginSDK              Swift plugins: the core + the ABI only
 //   dipp                       the command-line tool
 let package = Package(
     name: "DIPP",
@@ -20,6 +24,7 @@ let package = Package(
         .library(name: "DIPPDiffusion", targets: ["DIPPDiffusion"]),
         .library(name: "DIPPEvaluation", targets: ["DIPPEvaluation"]),
         .library(name: "DiffInstruct", targets: ["DiffInstruct"]),
+        .library(name: "DIPPRuns", targets: ["DIPPRuns"]),
         .library(name: "DIPPPlugins", targets: ["DIPPPlugins"]),
         // Run-time plugins shipped with DIPP (loaded with dlopen, never linked).
         .library(name: "SymmetryReward", type: .dynamic, targets: ["SymmetryReward"]),
@@ -57,16 +62,17 @@ let package = Package(
         ),
         .target(name: "DIPPTensor", dependencies: ["CDIPPBackend"], path: "Sources/DIPPTensor"),
         .target(name: "DIPPNN", dependencies: ["DIPPTensor"], path: "Sources/DIPPNN"),
-        .target(name: "DIPPData", dependencies: ["DIPPTensor", "CDIPPIO"], path: "Sources/DIPPData",
+        .target(name: "DIPPData", dependencies: ["DIPPTensor", "DIPPNN", "CDIPPIO"], path: "Sources/DIPPData",
                 exclude: ["Resources/DIGITS-ATTRIBUTION.md"], resources: [.copy("Resources/digits.csv.gz")]),
-        .target(name: "DIPPDiffusion", dependencies: ["DIPPNN", "DIPPData"], path: "Sources/DIPPDiffusion"),
+        .target(name: "DIPPDiffusion", dependencies: ["DIPPNN"], path: "Sources/DIPPDiffusion"),
         .target(name: "DIPPEvaluation", dependencies: ["DIPPDiffusion", "DIPPData", "DIPPNN"], path: "Sources/DIPPEvaluation"),
-        .target(name: "DiffInstruct", dependencies: ["DIPPDiffusion", "DIPPEvaluation", "DIPPData", "DIPPNN"],
-                path: "Sources/DiffInstruct"),
+        .target(name: "DiffInstruct", dependencies: ["DIPPDiffusion", "DIPPNN", "DIPPTensor"], path: "Sources/DiffInstruct"),
+        .target(name: "DIPPRuns", dependencies: ["DiffInstruct", "DIPPDiffusion", "DIPPEvaluation", "DIPPData", "DIPPNN"],
+                path: "Sources/DIPPRuns"),
         .target(name: "CDIPPPluginABI", path: "Sources/CDIPPPluginABI"),
         .target(name: "CDIPPFFI", path: "Sources/CDIPPFFI", linkerSettings: [.linkedLibrary("ffi"), .linkedLibrary("dl")]),
         .target(name: "ForeignScore", path: "Tests/PluginFixtures/ForeignScore"),
-        .target(name: "DIPPPlugins", dependencies: ["CDIPPPluginABI", "CDIPPFFI", "DiffInstruct", "DIPPDiffusion", "DIPPTensor"],
+        .target(name: "DIPPPlugins", dependencies: ["CDIPPPluginABI", "CDIPPFFI", "DiffInstruct", "DIPPRuns", "DIPPDiffusion", "DIPPTensor"],
                 path: "Sources/DIPPPlugins"),
         .target(name: "SymmetryReward", dependencies: ["CDIPPPluginABI"], path: "Plugins/SymmetryReward", exclude: ["dipp-plugin.json"]),
         // The Rust plugins: built by cargo from a build-tool plugin during `swift build`.
@@ -76,7 +82,7 @@ let package = Package(
                 cSettings: [.unsafeFlags(["-O3"])], linkerSettings: [.linkedLibrary("m")]),
         .target(name: "DIPPPluginSDK", dependencies: ["CDIPPPluginABI", "DiffInstruct", "DIPPDiffusion", "DIPPTensor"],
                 path: "Sources/DIPPPluginSDK"),
-        .target(name: "SwiftClassifierReward", dependencies: ["DIPPPluginSDK", "DIPPData", "DIPPEvaluation", "DiffInstruct"],
+        .target(name: "SwiftClassifierReward", dependencies: ["DIPPPluginSDK", "DIPPData", "DIPPEvaluation", "DIPPRuns", "DiffInstruct"],
                 path: "Plugins/SwiftClassifierReward", exclude: ["dipp-plugin.json"]),
         .target(name: "PluginFixtureSupport", dependencies: ["CDIPPPluginABI"], path: "Tests/PluginFixtures/Support"),
         .target(name: "BrokenNaN", dependencies: ["PluginFixtureSupport"], path: "Tests/PluginFixtures/Broken-nan"),
@@ -90,17 +96,17 @@ let package = Package(
         .target(name: "FixtureGood", dependencies: ["PluginFixtureSupport"], path: "Tests/PluginFixtures/Fixture-good"),
         .executableTarget(
             name: "dipp",
-            dependencies: ["DIPPTensor", "DIPPNN", "DIPPData", "DIPPDiffusion", "DIPPEvaluation", "DiffInstruct", "DIPPPlugins",
+            dependencies: ["DIPPTensor", "DIPPNN", "DIPPData", "DIPPDiffusion", "DIPPEvaluation", "DiffInstruct", "DIPPRuns", "DIPPPlugins",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/dipp"
         ),
-        .executableTarget(name: "digits-teacher", dependencies: ["DIPPDiffusion", "DIPPEvaluation", "DIPPData", "DIPPNN"],
+        .executableTarget(name: "digits-teacher", dependencies: ["DIPPRuns", "DIPPDiffusion", "DIPPEvaluation", "DIPPData", "DIPPNN"],
                           path: "Examples/DigitsTeacher", exclude: ["README.md"]),
         .testTarget(name: "DIPPTensorTests", dependencies: ["DIPPTensor"], path: "Tests/DIPPTensorTests"),
         .testTarget(name: "DIPPNNTests", dependencies: ["DIPPNN"], path: "Tests/DIPPNNTests"),
-        .testTarget(name: "DiffInstructTests", dependencies: ["DiffInstruct"], path: "Tests/DiffInstructTests"),
-        .testTarget(name: "DIPPPluginsTests", dependencies: ["DIPPPlugins", "DiffInstruct", "RustPlugins"], path: "Tests/DIPPPluginsTests"),
-        .testTarget(name: "DIPPDiffusionTests", dependencies: ["DIPPDiffusion", "DIPPEvaluation", "DIPPData"],
+        .testTarget(name: "DiffInstructTests", dependencies: ["DiffInstruct", "DIPPRuns"], path: "Tests/DiffInstructTests"),
+        .testTarget(name: "DIPPPluginsTests", dependencies: ["DIPPPlugins", "DiffInstruct", "DIPPRuns", "RustPlugins"], path: "Tests/DIPPPluginsTests"),
+        .testTarget(name: "DIPPDiffusionTests", dependencies: ["DIPPDiffusion", "DIPPEvaluation", "DIPPData", "DIPPRuns"],
                     path: "Tests/DIPPDiffusionTests"),
     ],
     swiftLanguageModes: [.v6]

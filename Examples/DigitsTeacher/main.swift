@@ -8,6 +8,7 @@ import DIPPData
 import DIPPDiffusion
 import DIPPEvaluation
 import DIPPNN
+import DIPPRuns
 import DIPPTensor
 import Foundation
 

@@ -5,6 +5,7 @@
 import DIPPData
 import DIPPEvaluation
 import DIPPPluginSDK
+import DIPPRuns
 import DiffInstruct
 import Foundation
 

@@ -16,20 +16,40 @@ public enum Files {
         return Array(UnsafeBufferPointer(start: pointer, count: length))
     }
 
-    /// Writes `bytes` gzip-compressed to `path`.
+    /// Writes `bytes` gzip-compressed to `path` (atomically).
     public static func writeGzip(_ bytes: [UInt8], to path: String) throws {
         var message = [CChar](repeating: 0, count: 256)
-        guard dipp_write_gzip_file(path, bytes, bytes.count, &message, message.count) == 0 else {
-            throw DataError(location: path, what: text(message), hint: "check the folder exists and is writable")
+        try atomically(path) { temporary in
+            guard dipp_write_gzip_file(temporary, bytes, bytes.count, &message, message.count) == 0 else {
+                throw DataError(location: path, what: text(message), hint: "check the folder exists and is writable")
+            }
         }
     }
 
-    /// Writes an 8-bit PNG with 1 (grey) or 3 (RGB) interleaved channels, rows top to bottom.
+    /// Runs `write` on a temporary file beside `path`, then renames it into place: a process
+    /// killed at any moment leaves either the old file or the new one, never a partial one.
+    public static func atomically(_ path: String, _ write: (String) throws -> Void) throws {
+        let temporary = path + ".partial-\(getpid())"
+        do {
+            try write(temporary)
+            guard rename(temporary, path) == 0 else {
+                throw DataError(location: path, what: "cannot rename the finished file into place (errno \(errno))",
+                                hint: "check the folder is writable")
+            }
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+    }
+
+    /// Writes an 8-bit PNG (atomically) with 1 (grey) or 3 (RGB) interleaved channels, rows top to bottom.
     public static func writePNG(_ pixels: [UInt8], width: Int, height: Int, channels: Int, to path: String) throws {
         precondition(pixels.count == width * height * channels, "writePNG: \(pixels.count) bytes for \(width)x\(height)x\(channels)")
         var message = [CChar](repeating: 0, count: 256)
-        guard dipp_write_png(path, Int32(width), Int32(height), Int32(channels), pixels, &message, message.count) == 0 else {
-            throw DataError(location: path, what: text(message), hint: "check the folder exists and is writable")
+        try atomically(path) { temporary in
+            guard dipp_write_png(temporary, Int32(width), Int32(height), Int32(channels), pixels, &message, message.count) == 0 else {
+                throw DataError(location: path, what: text(message), hint: "check the folder exists and is writable")
+            }
         }
     }
 

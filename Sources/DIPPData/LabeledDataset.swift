@@ -52,7 +52,7 @@ public struct LabeledDataset: Sendable {
     /// A seeded split into two halves (`fraction` of the samples first), stratified by class so
     /// both halves keep the class balance.
     public func split(fraction: Double = 0.5, seed: UInt64) -> (first: LabeledDataset, second: LabeledDataset) {
-        var rng = RandomStream(seed: seed, stream: 0x5711)
+        var rng = RandomStream(seed: seed, .dataSplit)
         var first: [Int] = [], second: [Int] = []
         for c in 0..<classCount {
             let members = (0..<count).filter { labels[$0] == c }

@@ -72,7 +72,7 @@ public struct Classifier: Layer {
 
     /// Trains on `data` with Adam and cross-entropy (seeded, deterministic).
     public static func train(on data: LabeledDataset, configuration c: Configuration, progress: Bool = false) -> Classifier {
-        var rng = RandomStream(seed: c.seed, stream: 0xC1A5)
+        var rng = RandomStream(seed: c.seed, .classifierTraining)
         let model = Classifier(inputDimension: data.dimension, classCount: data.classCount, hidden: c.hidden, rng: &rng)
         var adam = Adam(.init(learningRate: c.learningRate))
         let batches = max(data.count / c.batchSize, 1)

@@ -1,5 +1,6 @@
 import DIPPData
 import DIPPDiffusion
+import DIPPNN
 import DIPPTensor
 import Foundation
 
@@ -41,6 +42,68 @@ public struct EvaluationReport: Codable, Sendable {
     }
 }
 
+/// What an evaluator compares samples with: the training data, the held-out data, and where
+/// the in-project classifiers are cached.
+public struct EvaluationContext {
+    public let train: LabeledDataset
+    public let heldOut: LabeledDataset
+    public let classifierFolder: URL
+
+    public init(train: LabeledDataset, heldOut: LabeledDataset, classifierFolder: URL) {
+        (self.train, self.heldOut, self.classifierFolder) = (train, heldOut, classifierFolder)
+    }
+}
+
+/// Adds metrics of `samples` (generated for `labels`) to a report.
+public protocol SampleEvaluator {
+    func evaluate(samples: Tensor, labels: [Int], into report: inout EvaluationReport) throws
+}
+
+/// The evaluators known by name.
+public enum Evaluators {
+    public static let registry: ComponentRegistry<any SampleEvaluator, EvaluationContext> = {
+        let r = ComponentRegistry<any SampleEvaluator, EvaluationContext>(kind: "evaluator")
+        r.register("mode-coverage", summary: "2-D points: fraction within 3σ of their mode, modes covered, spread, MMD² to held-out data") {
+            ModeCoverageEvaluator(heldOut: $0.heldOut)
+        }
+        r.register("image-classifier", summary: "images: in-project classifier accuracy and Fréchet distance in its features, with the real-data floor") {
+            try ImageClassifierEvaluator(context: $0)
+        }
+        return r
+    }()
+
+    /// The evaluator for a data set's samples: `image-classifier` for images, `mode-coverage` for 2-D points.
+    public static func defaultName(for data: LabeledDataset) -> String {
+        data.imageSize == nil ? "mode-coverage" : "image-classifier"
+    }
+}
+
+struct ModeCoverageEvaluator: SampleEvaluator {
+    let heldOut: LabeledDataset
+
+    func evaluate(samples: Tensor, labels: [Int], into report: inout EvaluationReport) throws {
+        let reference = Array(heldOut.values.prefix(2 * min(heldOut.count, 2000)))
+        report.mode = PointCloudMetrics.evaluate(samples: samples.storage, labels: labels, mixture: GaussianMixture2D(), reference: reference)
+    }
+}
+
+struct ImageClassifierEvaluator: SampleEvaluator {
+    let classifier: Classifier
+    let context: EvaluationContext
+
+    init(context: EvaluationContext) throws {
+        self.context = context
+        classifier = try Classifier.loadOrTrain(on: context.train, configuration: .init(), folder: context.classifierFolder)
+    }
+
+    func evaluate(samples: Tensor, labels: [Int], into report: inout EvaluationReport) throws {
+        let real = context.heldOut.all
+        report.classifierTestAccuracy = classifier.accuracy(real.samples, labels: real.labels)
+        report.image = ImageMetrics.evaluate(samples: samples, labels: labels, classifier: classifier, heldOut: context.heldOut)
+        report.realFrechetDistanceFloor = ImageMetrics.frechetDistance(context.train.all.samples, real.samples, classifier: classifier)
+    }
+}
+
 /// Evaluates samples of a conditional model on its data set.
 public enum ModelEvaluation {
     /// Balanced labels: `perClass` of each class, class-major (one PNG row per class).
@@ -48,22 +111,15 @@ public enum ModelEvaluation {
         (0..<classes).flatMap { [Int](repeating: $0, count: perClass) }
     }
 
-    /// Evaluates `samples` (generated for `labels`) against the data: mode metrics for `gmm2d`,
-    /// classifier accuracy and FD for images (the classifier is cached in `classifierFolder`).
+    /// Evaluates `samples` (generated for `labels`) with the data set's default evaluator
+    /// (``Evaluators/defaultName(for:)``) or the one named.
     public static func evaluate(samples: Tensor, labels: [Int], train: LabeledDataset, heldOut: LabeledDataset,
-                                sampler: String, evaluations: Int, classifierFolder: URL) throws -> EvaluationReport {
+                                sampler: String, evaluations: Int, classifierFolder: URL, evaluator: String? = nil) throws -> EvaluationReport {
         var report = EvaluationReport(data: train.name, sampler: sampler, evaluationsPerSample: evaluations)
-        if train.name == "gmm2d" {
-            let reference = Array(heldOut.values.prefix(2 * min(heldOut.count, 2000)))
-            report.mode = PointCloudMetrics.evaluate(samples: samples.storage, labels: labels, mixture: GaussianMixture2D(),
-                                                     reference: reference)
-        } else {
-            let classifier = try Classifier.loadOrTrain(on: train, configuration: .init(), folder: classifierFolder)
-            let real = heldOut.all
-            report.classifierTestAccuracy = classifier.accuracy(real.samples, labels: real.labels)
-            report.image = ImageMetrics.evaluate(samples: samples, labels: labels, classifier: classifier, heldOut: heldOut)
-            report.realFrechetDistanceFloor = ImageMetrics.frechetDistance(train.all.samples, real.samples, classifier: classifier)
-        }
+        let context = EvaluationContext(train: train, heldOut: heldOut, classifierFolder: classifierFolder)
+        let name = evaluator ?? Evaluators.defaultName(for: train)
+        try Evaluators.registry.make(ComponentSpec(name), context: context, path: "evaluator")
+            .evaluate(samples: samples, labels: labels, into: &report)
         return report
     }
 

@@ -54,10 +54,15 @@ public final class ForeignFunctionReward: RewardModel, @unchecked Sendable {
         try self.init(path: path, score: rest[0], gradient: gradient)
     }
 
-    public init(path: String, score: String, gradient: String?) throws {
+    public init(path given: String, score: String, gradient: String?) throws {
+        let path = URL(fileURLWithPath: given).standardizedFileURL.path
         self.path = path
         self.score = try Self.parse(score, gradient: false)
         self.gradient = try gradient.map { try Self.parse($0, gradient: true) }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw PluginError(.notLoadable, location: path, what: "the file does not exist",
+                              hint: "check the path (relative paths are resolved against the current folder)")
+        }
         guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
             let reason = dlerror().map { String(cString: $0) } ?? "unknown error"
             throw PluginError(.notLoadable, location: path, what: "dlopen failed: \(reason)", hint: "pass a shared library (.so) built for this machine")
@@ -156,10 +161,12 @@ public final class ForeignFunctionReward: RewardModel, @unchecked Sendable {
 
     public func reward(_ x: Tensor, conditions: Conditions) -> Tensor {
         let batch = x.shape[0], n = x.count / max(batch, 1)
-        let values = scores(x.storage, n: n)
-        let grads = gradients(x.storage, n: n)
+        let input = x.storage
+        let values = scores(input, n: n)
+        // ∇ₓr only when a backward pass asks for it (evaluation never does).
         return Tensor.custom(shape: [batch], values: values, inputs: [x]) { g, _ in
-            [(0..<(batch * n)).map { g[$0 / n] * grads[$0] }]
+            let grads = self.gradients(input, n: n)
+            return [(0..<(batch * n)).map { g[$0 / n] * grads[$0] }]
         }
     }
 }

@@ -13,9 +13,15 @@ public final class PluginLibrary: @unchecked Sendable {
     public let abiMinor: UInt32
     let entry: UnsafePointer<dipp_plugin_info>
 
-    /// Loads and version-checks the library at `path`.
-    public init(path: String) throws {
+    /// Loads and version-checks the library at `path` (relative paths, bare file names too,
+    /// are resolved against the current folder — never searched for on the library path).
+    public init(path given: String) throws {
+        let path = URL(fileURLWithPath: given).standardizedFileURL.path
         self.path = path
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw PluginError(.notLoadable, location: path, what: "the file does not exist",
+                              hint: "check the path (relative paths are resolved against the current folder)")
+        }
         guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
             let reason = dlerror().map { String(cString: $0) } ?? "unknown error"
             throw PluginError(.notLoadable, location: path, what: "dlopen failed: \(reason)",

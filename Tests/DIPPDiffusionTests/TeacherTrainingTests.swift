@@ -2,6 +2,7 @@ import DIPPData
 import DIPPDiffusion
 import DIPPEvaluation
 import DIPPNN
+import DIPPRuns
 import DIPPTensor
 import Foundation
 import Testing

@@ -1,6 +1,7 @@
 import DIPPDiffusion
 import DIPPNN
 import DIPPPlugins
+import DIPPRuns
 import DIPPTensor
 import DiffInstruct
 import Foundation
@@ -64,12 +65,12 @@ import Testing
     static func distill(steps: Int, folder: URL, checkpointEvery: Int = 100) throws -> AlignmentRun {
         var c = RunConfiguration()
         c.teacher = try RewardAlignment.teacher.get().path
-        c.generator = try stylePath()
+        c.generator = ComponentSpec(try stylePath())
         c.reportPerClass = 20
         c.algorithm.steps = steps
         c.algorithm.batchSize = 128
         c.algorithm.checkpointEvery = checkpointEvery
-        return try AlignmentRun(configuration: c, folder: folder, generatorOverride: style(seed: c.algorithm.seed))
+        return try AlignmentRun(configuration: c, folder: folder, components: PluginComponents.standard())
     }
 
     @Test func distillingTheStyleGeneratorLearnsDigits() throws {

@@ -1,6 +1,7 @@
 import DIPPDiffusion
 import DIPPNN
 import DIPPPlugins
+import DIPPRuns
 import DIPPTensor
 import DiffInstruct
 import Foundation

@@ -1,4 +1,6 @@
 import DIPPDiffusion
+import DIPPNN
+import DIPPRuns
 import DIPPTensor
 import DiffInstruct
 import Foundation
@@ -26,12 +28,14 @@ enum RewardAlignment {
         defer { try? FileManager.default.removeItem(at: folder) }
         var c = RunConfiguration()
         c.teacher = try teacher.get().path
-        c.reward = name
+        c.reward = ComponentSpec(name)
         c.reportPerClass = 20
         c.algorithm.steps = 100
         c.algorithm.batchSize = 128
-        c.algorithm.rewardScale = rewardScale
-        let report = try AlignmentRun(configuration: c, folder: folder, rewardOverride: reward).run(progress: false)
+        c.algorithm.rewardScale = .constant(rewardScale)
+        let components = Components.standard()
+        components.rewards.register(name, summary: "the reward under test") { _ in reward }
+        let report = try AlignmentRun(configuration: c, folder: folder, components: components).run(progress: false)
         return (try #require(report.initialMeanReward), try #require(report.meanReward))
     }
 }

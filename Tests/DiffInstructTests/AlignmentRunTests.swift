@@ -1,5 +1,6 @@
 import DIPPDiffusion
 import DIPPNN
+import DIPPRuns
 import DIPPTensor
 import DiffInstruct
 import Foundation
@@ -68,23 +69,43 @@ import Testing
         c.divergence = "jsd"
         #expect(throws: ConfigurationError.self) { try AlignmentRun(configuration: c, folder: folder) }
         c.divergence = "ikl"
-        c.generator = "plugin:/nowhere/libGenerator.so"   // plugins are loaded by the caller
+        c.generator = "plugin:/nowhere/libGenerator.so"   // plugins resolve only with DIPPPlugins' resolvers registered
         #expect(throws: ConfigurationError.self) { try AlignmentRun(configuration: c, folder: folder) }
         c.generator = "one-step"
         c.teacher = "/nonexistent"
         #expect(throws: ConfigurationError.self) { try AlignmentRun(configuration: c, folder: folder) }
     }
 
-    /// Plugin hyper-parameters are free-form maps: any name is accepted, values must be numbers.
-    @Test func pluginHyperparametersAreAFreeFormMap() throws {
-        let file = Self.root.appendingPathComponent("plugin-config.json")
+    /// Components nest one object each: a name alone, or the name with options; options alone
+    /// are merged over the default component; an unknown option is refused with its full path.
+    @Test func componentsAreNestedObjectsCheckedByTheirRegistry() throws {
+        let file = Self.root.appendingPathComponent("component-config.json")
         try FileManager.default.createDirectory(at: Self.root, withIntermediateDirectories: true)
-        try #"{"generator": "libStyle.so", "generatorHyperparameters": {"width": 32, "style_dim": 8}}"#.write(to: file, atomically: true, encoding: .utf8)
-        let c = try ConfigurationFile.read(file.path, over: RunConfiguration())
-        #expect(c.generatorHyperparameters == ["width": 32, "style_dim": 8] && c.generator == "libStyle.so")
-        try #"{"generatorHyperparameters": {"width": "wide"}}"#.write(to: file, atomically: true, encoding: .utf8)
-        #expect(throws: ConfigurationError.self) { try ConfigurationFile.read(file.path, over: RunConfiguration()) }
-        try #"{"generatorHyperparameter": {}}"#.write(to: file, atomically: true, encoding: .utf8)
-        #expect(throws: ConfigurationError.self) { try ConfigurationFile.read(file.path, over: RunConfiguration()) }
+        func read(_ json: String) throws -> RunConfiguration {
+            try json.write(to: file, atomically: true, encoding: .utf8)
+            return try ConfigurationFile.read(file.path, over: RunConfiguration())
+        }
+        #expect(try read(#"{"divergence": "sid"}"#).divergence == ComponentSpec("sid"))
+        #expect(try read(#"{"divergence": {"name": "sid", "alpha": 1.5}}"#).divergence == ComponentSpec("sid", options: ["alpha": .number(1.5)]))
+        #expect(try read(#"{"divergence": {"weighting": "l2"}}"#).divergence == ComponentSpec("ikl", options: ["weighting": .string("l2")]))
+        #expect(try read(#"{"generator": {"name": "libStyle.so", "hyperparameters": {"width": 32}}}"#).generator.options["hyperparameters"]
+                == .object(["width": .number(32)]))
+        let components = Components.standard()
+        #expect(try components.divergences.normalized("sid", path: "divergence") == ComponentSpec("sid", options: ["alpha": .number(1.2)]))
+        do {
+            _ = try components.divergences.normalized(read(#"{"divergence": {"name": "sid", "alfa": 1}}"#).divergence, path: "divergence")
+            Issue.record("an unknown option was accepted")
+        } catch let error as ConfigurationError {
+            #expect(error.location.contains("divergence.alfa") && error.hint.contains("alpha"), "\(error)")
+        }
+        do {
+            var c = try Self.configuration(steps: 2)
+            c.divergence = ComponentSpec("ikl", options: ["weighting": .string("l3")])
+            _ = try AlignmentRun(configuration: c, folder: Self.root.appendingPathComponent("bad-weighting"))
+            Issue.record("an unknown weighting was accepted")
+        } catch let error as ConfigurationError {
+            #expect(error.location.contains("divergence.weighting"), "\(error)")
+        }
+        #expect(throws: ConfigurationError.self) { try read(#"{"divergence": {"alpha": "high", "name": 3}}"#) }
     }
 }

@@ -26,7 +26,7 @@ import Testing
     static func train(_ divergence: any Divergence, reward: (any RewardModel)? = nil, rewardScale: Float = 0,
                       steps: Int = 1500) throws -> (a: [Float], b: Float) {
         var c = configuration(steps: steps)
-        c.rewardScale = rewardScale
+        c.rewardScale = .constant(rewardScale)
         let teacher = GaussianMixtureDenoiser(means: [mu], standardDeviations: [s])
         let generator = AffineGenerator(shift: [[0, 0]], scale: [1])
         let assistant = LearnedGaussianDenoiser(means: [mu], standardDeviations: [s])

@@ -66,8 +66,8 @@ import Testing
         c.batchSize = 512
         c.generatorLearningRate = 0.005
         c.emaDecay = 0.995
-        c.teacherGuidance = guidance
-        c.rewardScale = rewardScale
+        c.teacherGuidance = .constant(guidance)
+        c.rewardScale = .constant(rewardScale)
         c.noise = .logNormal(mean: -1, std: 1, minimum: 0.002, maximum: 80)
         let generator = AffineGenerator(shift: [[-1, 0], [1, 0.5]], scale: [0.6, 0.4])
         let trainer = DIPPTrainer(configuration: c, teacher: teacher(), generator: generator,

@@ -2,6 +2,7 @@ import DIPPData
 import DIPPDiffusion
 import DIPPEvaluation
 import DIPPNN
+import DIPPRuns
 import DIPPTensor
 import DiffInstruct
 import Foundation
@@ -40,13 +41,13 @@ import Testing
         var c = DIPPConfiguration()
         c.steps = steps
         c.batchSize = 256
-        c.generatorLearningRate = learningRate
+        c.generatorLearningRate = .constant(learningRate)
         c.assistantLearningRate = 1e-4
-        c.lossSigmaData = initial.configuration.sigmaData
         c.seed = 3
         let generator = OneStepGenerator(teacher: initial)
         let trainer = DIPPTrainer(configuration: c, teacher: teacher, generator: generator, assistant: .learned(initial.copy()),
-                                  divergence: divergence, classCount: 8)
+                                  divergence: divergence, conditions: UniformLabels(classCount: 8),
+                                  assistantObjective: EDMAssistantObjective(sigmaData: initial.configuration.sigmaData))
         for _ in 0..<steps { try trainer.trainStep() }
         let average = OneStepGenerator(teacher: initial)
         trainer.writeAverage(into: average)

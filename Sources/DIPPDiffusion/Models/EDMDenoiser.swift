@@ -12,10 +12,7 @@ public struct EDMDenoiser: ScoreModel, Layer {
     public init(_ configuration: DenoiserConfiguration, rng: inout RandomStream) {
         self.configuration = configuration
         preconditioning = EDMPreconditioning(sigmaData: configuration.sigmaData)
-        switch configuration.architecture {
-        case .mlp: network = MLPDenoiserNetwork(configuration, rng: &rng)
-        case .unet: network = UNetDenoiserNetwork(configuration, rng: &rng)
-        }
+        network = DenoiserNetworks.make(configuration, rng: &rng)
     }
 
     /// An independent copy with the same configuration and parameter values (e.g. the TA,

@@ -6,10 +6,10 @@ import DIPPTensor
 /// Three resolutions (full, ½, ¼) with one residual block each on the way down and up,
 /// stride-2 convolutions down, nearest upsampling + skip concatenation up. Each residual block
 /// is `GN → SiLU → conv3 → + Linear(emb) → GN → SiLU → conv3`, plus the input (1×1 conv when
-/// widths differ); `emb = MLP([φ(c_noise), e(c)])` carries noise level and class.
+/// widths differ); `emb = MLP([φ(c_noise), e(c)])` carries noise level and condition (``ConditionEncoder``).
 public struct UNetDenoiserNetwork: DenoiserNetwork {
     public let features: FourierFeatures
-    public let classEmbedding: Embedding
+    public let conditionEncoder: ConditionEncoder
     public let embeddingMLP: MLP
     public let inputConv: Conv2d
     public let down: [ResidualBlock]
@@ -18,16 +18,14 @@ public struct UNetDenoiserNetwork: DenoiserNetwork {
     public let up: [ResidualBlock]
     public let outputNorm: GroupNorm
     public let outputConv: Conv2d
-    public let classCount: Int
 
     public init(_ configuration: DenoiserConfiguration, rng: inout RandomStream) {
         let c = configuration
         precondition(c.sampleShape.count == 3 && c.channels.count == 3, "the U-Net needs [C,H,W] samples and 3 channel widths")
         let (imageChannels, w) = (c.sampleShape[0], c.channels)
         let embedding = 4 * w[0]
-        classCount = c.classCount
         features = FourierFeatures(positionalDimension: c.noiseFeatures, maxPositions: 100)
-        classEmbedding = Embedding(count: c.classCount + 1, dimension: c.embeddingDimension, rng: &rng)
+        conditionEncoder = ConditionEncoder(c, rng: &rng)
         embeddingMLP = MLP(sizes: [c.noiseFeatures + c.embeddingDimension, embedding, embedding], activation: .silu, rng: &rng)
         inputConv = Conv2d(inputChannels: imageChannels, outputChannels: w[0], kernel: 3, padding: 1, rng: &rng)
         down = [ResidualBlock(w[0], w[0], embedding: embedding, rng: &rng),
@@ -42,7 +40,7 @@ public struct UNetDenoiserNetwork: DenoiserNetwork {
     }
 
     public var namedParameters: [(name: String, tensor: Tensor)] {
-        var all = prefixed("class_embedding", classEmbedding) + prefixed("embedding_mlp", embeddingMLP) + prefixed("input_conv", inputConv)
+        var all = conditionEncoder.namedParameters + prefixed("embedding_mlp", embeddingMLP) + prefixed("input_conv", inputConv)
         for (i, b) in down.enumerated() { all += prefixed("down.\(i)", b) }
         for (i, d) in downsample.enumerated() { all += prefixed("downsample.\(i)", d) }
         all += prefixed("middle", middle)
@@ -51,7 +49,7 @@ public struct UNetDenoiserNetwork: DenoiserNetwork {
     }
 
     public func callAsFunction(_ input: Tensor, noiseLevel: Tensor, conditions: Conditions) -> Tensor {
-        let e = embeddingMLP(Tensor.concat([features(noiseLevel), classEmbedding(conditions.embeddingRows(classCount: classCount))], axis: 1)).silu()
+        let e = embeddingMLP(Tensor.concat([features(noiseLevel), conditionEncoder(conditions)], axis: 1)).silu()
         let h0 = down[0](inputConv(input), embedding: e)            // full resolution
         let h1 = down[1](downsample[0](h0), embedding: e)           // ½
         let h2 = middle(downsample[1](h1), embedding: e)            // ¼

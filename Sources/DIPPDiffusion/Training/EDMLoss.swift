@@ -22,7 +22,7 @@ public struct EDMLoss: Codable, Sendable, Equatable {
         let n = x0.shape[0]
         let sigmas = noise.sample(n, rng: &rng)
         let drops = rng.uniform(n)
-        let dropped = Conditions(labels: zip(conditions.labels, drops).map { $1 < labelDropout ? Conditions.nullLabel : $0 })
+        let dropped = conditions.dropping(drops.map { $0 < labelDropout })
         let sigma = Tensor(shape: [n], storage: sigmas)
         let epsilon = Tensor.randomNormal(x0.shape, using: &rng)
         let x = x0 + epsilon * Noise.perSample(sigma, rank: x0.rank)

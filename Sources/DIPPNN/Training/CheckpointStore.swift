@@ -55,6 +55,16 @@ extension SafeTensors.Contents {
         return value
     }
 
+    /// An integer metadata value (a corrupt one is an error, never silently 0).
+    public func metadataInteger(_ key: String, source: String) throws -> Int {
+        let text = try metadataValue(key, source: source)
+        guard let value = Int(text) else {
+            throw ConfigurationError(location: "\(source), metadata '\(key)'", what: "'\(text)' is not an integer",
+                                     hint: "the checkpoint is corrupt; delete it to resume from the previous one")
+        }
+        return value
+    }
+
     /// A JSON-encoded metadata value.
     public func metadataJSON<T: Decodable>(_ key: String, as type: T.Type, source: String) throws -> T {
         let text = try metadataValue(key, source: source)

@@ -33,7 +33,7 @@ public enum GradientCheck {
                              _ f: ([Tensor]) -> Tensor) -> Report {
         let variables = inputs.map { Tensor(shape: $0.shape, storage: $0.storage, requiresGrad: true) }
         let output = f(variables)
-        var rng = RandomStream(seed: seed, stream: 99)
+        var rng = RandomStream(seed: seed, .gradientCheck)
         let projection = rng.normal(output.count)
         let analytic = Tensor.gradients(of: output, withRespectTo: variables, seed: projection)
         func loss() -> Double {

@@ -11,11 +11,16 @@ public protocol RewardModel {
     var name: String { get }
     /// `r(x, c)` per sample.
     func reward(_ x: Tensor, conditions: Conditions) -> Tensor
+    /// The per-sample shape the reward is written for, when it has one (plugins declare it);
+    /// runs refuse a reward whose shape does not fit the data. Default: `nil` (any shape).
+    var expectedSampleShape: [Int]? { get }
 }
 
 // MARK: - Default implementations
 
 extension RewardModel {
+    public var expectedSampleShape: [Int]? { nil }
+
     /// `r(x, c)` and `∇ₓ r(x, c)` (one backward pass).
     public func rewardAndGradient(_ x: Tensor, conditions: Conditions) -> (reward: [Float], gradient: Tensor) {
         let input = Tensor(shape: x.shape, storage: x.storage, requiresGrad: true)

@@ -32,8 +32,12 @@ public final class DIPPTrainer {
     public let assistant: Assistant
     public let divergence: any Divergence
     public let reward: (any RewardModel)?
-    /// Conditions of a batch (default: uniform labels over `classCount`, or `∅` when 0).
-    public let classCount: Int
+    /// The TA's loss (Algorithm 3: EDM's denoising loss).
+    public let assistantObjective: any AssistantObjective
+    /// The conditions of each batch (default: uniform labels over the classes).
+    public let conditionSampler: any ConditionSampler
+    /// The guidance rule at a scale (`α_cfg` may follow a schedule): classifier-free by default.
+    public let guidance: (Float) -> any Guidance
 
     public private(set) var step = 0
     public private(set) var rng: RandomStream
@@ -42,7 +46,9 @@ public final class DIPPTrainer {
     public private(set) var ema: ExponentialMovingAverage
 
     public init(configuration: DIPPConfiguration, teacher: any ScoreModel, generator: any Generator, assistant: Assistant,
-                divergence: any Divergence, reward: (any RewardModel)? = nil, classCount: Int) {
+                divergence: any Divergence, reward: (any RewardModel)? = nil, conditions: any ConditionSampler,
+                assistantObjective: any AssistantObjective = EDMAssistantObjective(),
+                guidance: @escaping (Float) -> any Guidance = { ClassifierFreeGuidance(scale: $0) }) {
         let c = configuration
         self.configuration = c
         self.teacher = teacher
@@ -50,19 +56,24 @@ public final class DIPPTrainer {
         self.assistant = assistant
         self.divergence = divergence
         self.reward = reward
-        self.classCount = classCount
-        rng = RandomStream(seed: c.seed, stream: 0xD1FF)
-        generatorOptimizer = Adam(.init(learningRate: c.generatorLearningRate, beta1: c.beta1, beta2: c.beta2))
-        assistantOptimizer = Adam(.init(learningRate: c.assistantLearningRate, beta1: c.beta1, beta2: c.beta2))
+        self.assistantObjective = assistantObjective
+        self.conditionSampler = conditions
+        self.guidance = guidance
+        rng = RandomStream(seed: c.seed, .diffInstructTraining)
+        generatorOptimizer = Adam(.init(learningRate: c.generatorLearningRate.value(at: 0), beta1: c.beta1, beta2: c.beta2))
+        assistantOptimizer = Adam(.init(learningRate: c.assistantLearningRate.value(at: 0), beta1: c.beta1, beta2: c.beta2))
         ema = ExponentialMovingAverage(generator.parameters, schedule: c.emaSchedule)
         if let frozen = teacher as? any Layer { frozen.setTrainable(false) }
     }
 
-    var teacherGuidance: ClassifierFreeGuidance { ClassifierFreeGuidance(scale: configuration.teacherGuidance) }
-
-    func sampleConditions(_ n: Int) -> Conditions {
-        classCount == 0 ? .null(count: n) : Conditions(labels: (0..<n).map { _ in rng.integer(below: classCount) })
+    /// Label conditions over `classCount` classes (`∅` when 0): the data sets' default.
+    public convenience init(configuration: DIPPConfiguration, teacher: any ScoreModel, generator: any Generator, assistant: Assistant,
+                            divergence: any Divergence, reward: (any RewardModel)? = nil, classCount: Int) {
+        self.init(configuration: configuration, teacher: teacher, generator: generator, assistant: assistant, divergence: divergence,
+                  reward: reward, conditions: UniformLabels(classCount: classCount))
     }
+
+    var location: String { "DI++ step \(step + 1)" }
 
     /// One DI++ step. Throws ``TrainingError`` naming the step and the term when a loss or a
     /// gradient is not finite (nothing is updated then).
@@ -70,14 +81,21 @@ public final class DIPPTrainer {
     public func trainStep() throws -> StepMetrics {
         var metrics = StepMetrics()
         let c = configuration, n = c.batchSize
+        generatorOptimizer.configuration.learningRate = c.generatorLearningRate.value(at: step)
+        assistantOptimizer.configuration.learningRate = c.assistantLearningRate.value(at: step)
         let currentAssistant: any ScoreModel
         switch assistant {
         case .learned(let ta):
             generator.setTrainable(false)
             ta.setTrainable(true)
+            var (lossSum, normSum): (Float, Float) = (0, 0)
             for _ in 0..<c.assistantSteps {
                 let (loss, norm) = try assistantStep(ta)
-                metrics.values += [("loss_assistant", loss), ("grad_norm_assistant", norm)]
+                (lossSum, normSum) = (lossSum + loss, normSum + norm)
+            }
+            if c.assistantSteps > 0 {   // one value per key: the mean over the K_TA updates
+                let k = Float(c.assistantSteps)
+                metrics.values += [("loss_assistant", lossSum / k), ("grad_norm_assistant", normSum / k)]
             }
             ta.setTrainable(false)
             currentAssistant = ta
@@ -85,27 +103,27 @@ public final class DIPPTrainer {
             currentAssistant = build(generator)
         }
         generator.setTrainable(true)
-        let conditions = sampleConditions(n)
+        let conditions = conditionSampler.sample(count: n, rng: &rng)
         let z = generator.sampleLatents(count: n, rng: &rng)
         let x0 = generator(z, conditions: conditions)
         let sigma = Tensor(shape: [n], storage: c.noise.sample(n, rng: &rng))
         let noise = Tensor.randomNormal(x0.shape, using: &rng)
         let term = divergence.generatorLoss(DivergenceInputs(
-            x0: x0, conditions: conditions, sigma: sigma, noise: noise, teacher: teacher, teacherGuidance: teacherGuidance,
-            assistant: currentAssistant, assistantGuidance: ClassifierFreeGuidance(scale: c.assistantGuidance)))
-        try check(term.loss.scalar, "the \(divergence.name) divergence loss")
+            x0: x0, conditions: conditions, sigma: sigma, noise: noise, teacher: teacher,
+            teacherGuidance: guidance(c.teacherGuidance.value(at: step)),
+            assistant: currentAssistant, assistantGuidance: guidance(c.assistantGuidance)))
+        try NonFiniteValueError.check(term.loss.scalar, what: "the \(divergence.name) divergence loss", at: location)
         var loss = term.loss
-        if let reward, c.rewardScale != 0 {
+        let rewardScale = c.rewardScale.value(at: step)
+        if let reward, rewardScale != 0 {
             let meanReward = reward.reward(x0, conditions: conditions).mean()
-            try check(meanReward.scalar, "the mean reward (\(reward.name))")
-            loss = loss - meanReward * c.rewardScale
+            try NonFiniteValueError.check(meanReward.scalar, what: "the mean reward (\(reward.name))", at: location)
+            loss = loss - meanReward * rewardScale
             metrics.values.append(("reward_mean", meanReward.scalar))
         }
-        var grads = Tensor.gradients(of: loss, withRespectTo: generator.parameters)
-        let norm = GradientClipping.globalNorm(grads)
-        try check(norm, "the generator's gradient")
-        if c.gradientClip > 0 { grads = GradientClipping.clip(grads, maxNorm: c.gradientClip).gradients }
-        generatorOptimizer.update(generator.parameters, along: grads)
+        let grads = Tensor.gradients(of: loss, withRespectTo: generator.parameters)
+        let norm = try applyGradientStep(grads, to: generator.parameters, optimizer: &generatorOptimizer, clip: c.gradientClip,
+                                         what: "the generator's gradient", at: location)
         step += 1
         ema.update(generator.parameters, batchSize: n, imagesSeen: Double(step * n))
         metrics.values += [("loss_divergence", term.loss.scalar), ("loss_generator", loss.scalar), ("grad_norm_generator", norm)]
@@ -115,29 +133,19 @@ public final class DIPPTrainer {
 
     private func assistantStep(_ ta: any ScoreModel & Layer) throws -> (Float, Float) {
         let c = configuration, n = c.batchSize
-        let conditions = sampleConditions(n)
+        let conditions = conditionSampler.sample(count: n, rng: &rng)
         let z = generator.sampleLatents(count: n, rng: &rng)
         let x0 = withoutGradients { generator(z, conditions: conditions) }
-        let sigmas = c.noise.sample(n, rng: &rng)
-        let sigma = Tensor(shape: [n], storage: sigmas)
+        let sigma = Tensor(shape: [n], storage: c.noise.sample(n, rng: &rng))
         let x = x0 + Tensor.randomNormal(x0.shape, using: &rng) * Noise.perSample(sigma, rank: x0.rank)
-        let drops = rng.uniform(n)
-        let trainingConditions = Conditions(labels: zip(conditions.labels, drops).map { $1 < c.assistantLabelDropout ? Conditions.nullLabel : $0 })
-        let denoised = ClassifierFreeGuidance(scale: c.assistantTrainingGuidance).denoise(ta, x, sigma: sigma, conditions: trainingConditions)
-        let p = EDMPreconditioning(sigmaData: c.lossSigmaData)
-        let weights = Noise.perSample(Tensor(shape: [n], storage: sigmas.map(p.lossWeight)), rank: x0.rank)
-        let loss = ((denoised - x0).square() * weights).sum() / Float(n)
-        try check(loss.scalar, "the TA's EDM loss")
-        var grads = Tensor.gradients(of: loss, withRespectTo: ta.parameters)
-        let norm = GradientClipping.globalNorm(grads)
-        try check(norm, "the TA's gradient")
-        if c.gradientClip > 0 { grads = GradientClipping.clip(grads, maxNorm: c.gradientClip).gradients }
-        assistantOptimizer.update(ta.parameters, along: grads)
+        let dropped = conditions.dropping(rng.uniform(n).map { $0 < c.assistantLabelDropout })
+        let loss = assistantObjective.loss(assistant: ta, guidance: guidance(c.assistantTrainingGuidance), x0: x0, noisy: x,
+                                           sigma: sigma, conditions: dropped)
+        try NonFiniteValueError.check(loss.scalar, what: "the TA's \(assistantObjective.name) loss", at: location)
+        let grads = Tensor.gradients(of: loss, withRespectTo: ta.parameters)
+        let norm = try applyGradientStep(grads, to: ta.parameters, optimizer: &assistantOptimizer, clip: c.gradientClip,
+                                         what: "the TA's gradient", at: location)
         return (loss.scalar, norm)
-    }
-
-    private func check(_ value: Float, _ what: String) throws {
-        guard value.isFinite else { throw TrainingError(step: step + 1, what: "\(what) is \(value)") }
     }
 
     // MARK: - Checkpoints
@@ -176,11 +184,11 @@ public final class DIPPTrainer {
         if case .learned(let ta) = assistant {
             try ta.load(contents.tensors(prefixed: "assistant."), source: source)
             try assistantOptimizer.restore(from: contents.tensors, prefix: "adam_assistant.",
-                                           step: Int(contents.metadataValue("assistant_adam_step", source: source)) ?? 0,
+                                           step: contents.metadataInteger("assistant_adam_step", source: source),
                                            parameters: ta.parameters, source: source)
         }
         try generatorOptimizer.restore(from: contents.tensors, prefix: "adam_generator.",
-                                       step: Int(contents.metadataValue("generator_adam_step", source: source)) ?? 0,
+                                       step: contents.metadataInteger("generator_adam_step", source: source),
                                        parameters: generator.parameters, source: source)
         rng = try contents.metadataJSON("rng", as: RandomStream.self, source: source)
         step = saved
@@ -190,14 +198,6 @@ public final class DIPPTrainer {
     /// The generator with its EMA weights (a copy of the values into `target`, a generator of
     /// the same architecture).
     public func writeAverage(into target: any Generator) {
-        for (p, average) in zip(target.parameters, ema.averages) { p.withMutableStorage { $0 = average } }
+        ema.copyAverages(into: target.parameters)
     }
-}
-
-/// A non-finite loss or gradient: which step, which term.
-public struct TrainingError: DiagnosticError {
-    public let step: Int
-    public let what: String
-    public var location: String { "DI++ step \(step)" }
-    public var hint: String { "lower the learning rates, set gradientClip, or check the reward for NaN/Inf outputs; the last checkpoint is intact" }
 }

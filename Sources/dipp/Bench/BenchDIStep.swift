@@ -24,7 +24,7 @@ struct BenchDIStep: ParsableCommand {
     func run() throws {
         let counts = threads.split(separator: ",").compactMap { Int($0) }
         guard !counts.isEmpty, counts.allSatisfy({ $0 > 0 }) else { throw ValidationError("--threads: e.g. 1,2") }
-        let model = DenoiserConfiguration(architecture: .mlp, sampleShape: [2], classCount: 8, sigmaData: 2.84,
+        let model = DenoiserConfiguration(architecture: "mlp", sampleShape: [2], classCount: 8, sigmaData: 2.84,
                                           hidden: [256, 256, 256], embeddingDimension: 16, noiseFeatures: 32)
         var rng = RandomStream(seed: 0)
         let teacher = EDMDenoiser(model, rng: &rng)
@@ -44,10 +44,10 @@ struct BenchDIStep: ParsableCommand {
         c.batchSize = batchSize
         c.teacherGuidance = 4.5
         c.noise = .edm
-        c.lossSigmaData = 2.84
         c.generatorLearningRate = 1e-5
         let trainer = DIPPTrainer(configuration: c, teacher: teacher, generator: OneStepGenerator(teacher: teacher),
-                                  assistant: .learned(teacher.copy()), divergence: IntegralKL(), classCount: 8)
+                                  assistant: .learned(teacher.copy()), divergence: IntegralKL(), reward: nil,
+                                  conditions: UniformLabels(classCount: 8), assistantObjective: EDMAssistantObjective(sigmaData: 2.84))
         return { try trainer.trainStep() }
     }
 

@@ -2,18 +2,20 @@ import ArgumentParser
 import DIPPDiffusion
 import DIPPNN
 import DIPPPlugins
+import DIPPRuns
 import DIPPTensor
 import DiffInstruct
 import Foundation
 
-/// Options shared by `dipp distill` and `dipp align`.
+/// Options shared by `dipp distill` and `dipp align`. Flags override the configuration file,
+/// which overrides the command's defaults (`align`: the classifier reward at α_rew = 1).
 struct RunOptions: ParsableArguments {
     @Option(help: "JSON configuration file (unknown keys are rejected; see Documentation/Configuration.md).") var config: String?
     @Option(help: "Run folder of the `dipp pretrain` teacher.") var teacher: String?
-    @Option(help: "Generator: one-step, mlp, or a dipp.generator/1 plugin PATH.so.") var generator: String?
+    @Option(help: "Generator: one-step, mlp, or a dipp.generator/1 plugin PATH.so (`dipp components` lists them).") var generator: String?
     @Option(name: .customLong("generator-hyperparameter"), help: "A generator plugin's hyper-parameter, name=value (repeatable).")
     var generatorHyperparameters: [String] = []
-    @Option(help: "Divergence: ikl or sid.") var divergence: String?
+    @Option(help: "Divergence: ikl or sid (or one registered by a library user).") var divergence: String?
     @Option(help: "IKL weighting: unit, l2 or dmd.") var weighting: String?
     @Option(help: "Teacher CFG scale α_cfg.") var cfg: Float?
     @Option(help: "Generator updates.") var steps: Int?
@@ -25,8 +27,9 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Run folder (checkpoints, logs, samples, report).") var out: String
     @OptionGroup var compute: ComputeOptions
 
-    func configuration(preset: String?, reward: String?, rewardScale: Float?) throws -> RunConfiguration {
-        var c = try config.map { try ConfigurationFile.read($0, over: RunConfiguration()) } ?? RunConfiguration()
+    func configuration(defaults: RunConfiguration, preset: String?, reward: String?, rewardHyperparameters: [String] = [],
+                       rewardScale: Float?) throws -> RunConfiguration {
+        var c = try config.map { try ConfigurationFile.read($0, over: defaults) } ?? defaults
         if let name = preset {
             guard let p = Preset(rawValue: name) else {
                 throw ValidationError("unknown preset '\(name)'. Hint: one of \(Preset.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -34,33 +37,46 @@ struct RunOptions: ParsableArguments {
             p.apply(to: &c)
         }
         if let v = teacher { c.teacher = v }
-        if let v = generator { c.generator = absolutePluginPath(v) }
-        try c.generatorHyperparameters.merge(PluginHyperparameter.settings(generatorHyperparameters)) { $1 }
-        if let v = divergence { c.divergence = v }
-        if let v = weighting {
-            guard let w = IntegralKL.Weighting(rawValue: v) else { throw ValidationError("--weighting must be unit, l2 or dmd") }
-            c.weighting = w
-        }
-        if let v = cfg { c.algorithm.teacherGuidance = v }
+        if let v = generator { c.generator = renamed(c.generator, to: absolutePluginPath(v)) }
+        c.generator = try withHyperparameters(c.generator, generatorHyperparameters)
+        if let v = divergence { c.divergence = renamed(c.divergence, to: v) }
+        if let v = weighting { c.divergence = c.divergence.setting("weighting", .string(v)) }
+        if let v = cfg { c.algorithm.teacherGuidance = .constant(v) }
         if let v = steps { c.algorithm.steps = v }
         if let v = batchSize { c.algorithm.batchSize = v }
-        if let v = learningRate { c.algorithm.generatorLearningRate = v }
-        if let v = assistantLearningRate { c.algorithm.assistantLearningRate = v }
+        if let v = learningRate { c.algorithm.generatorLearningRate = .constant(v) }
+        if let v = assistantLearningRate { c.algorithm.assistantLearningRate = .constant(v) }
         if let v = checkpointEvery { c.algorithm.checkpointEvery = v }
         if let v = seed { c.algorithm.seed = v }
-        if let v = reward { c.reward = absolutePluginPath(v) }
-        if let v = rewardScale { c.algorithm.rewardScale = v }
+        if let v = reward { c.reward = renamed(c.reward, to: absolutePluginPath(v)) }
+        c.reward = try withHyperparameters(c.reward, rewardHyperparameters)
+        if let v = rewardScale { c.algorithm.rewardScale = .constant(v) }
         return c
+    }
+
+    /// The component `name`, keeping the current options when the name is unchanged.
+    func renamed(_ spec: ComponentSpec, to name: String) -> ComponentSpec { spec.name == name ? spec : ComponentSpec(name) }
+
+    /// `--…-hyperparameter name=value` flags merged into the component's `hyperparameters` option.
+    func withHyperparameters(_ spec: ComponentSpec, _ flags: [String]) throws -> ComponentSpec {
+        guard !flags.isEmpty else { return spec }
+        var values: [String: JSONValue] = [:]
+        if case .object(let existing)? = spec.options["hyperparameters"] { values = existing }
+        for (name, value) in try PluginHyperparameter.settings(flags) { values[name] = .number(value) }
+        return spec.setting("hyperparameters", .object(values))
     }
 
     func execute(_ c: RunConfiguration, initialWeights: URL? = nil) throws {
         try compute.apply()
         let start = Date()
-        let plugins = try loadPlugins(c)
-        let run = try AlignmentRun(configuration: c, folder: URL(fileURLWithPath: out), initialWeights: initialWeights,
-                                   generatorOverride: plugins.generator, rewardOverride: plugins.reward)
-        try (run.generator as? PluginGenerator)?.checkCompatible(classCount: run.train.classCount)
-        print("\(c.algorithm.rewardScale == 0 ? "distill" : "align"): \(c.generator) generator (\(run.generator.parameterCount) parameters), \(c.divergence)\(c.divergence == "ikl" ? "-\(c.weighting.rawValue)" : ""), CFG \(c.algorithm.teacherGuidance), α_rew \(c.algorithm.rewardScale)\(run.reward.map { " (\($0.name))" } ?? "") → \(out)")
+        let run = try AlignmentRun(configuration: c, folder: URL(fileURLWithPath: out), components: PluginComponents.standard(),
+                                   initialWeights: initialWeights)
+        let a = run.configuration.algorithm
+        print("\(a.rewardScale.isAlwaysZero ? "distill" : "align"): \(run.configuration.generator.name) generator (\(run.generator.parameterCount) parameters), "
+              + "\(run.configuration.divergence), CFG \(a.teacherGuidance), α_rew \(a.rewardScale)\(run.reward.map { " (\($0.name))" } ?? "") → \(out)")
+        if let foreign = run.reward as? ForeignFunctionReward, foreign.usesFiniteDifferences {
+            print("note: \(foreign.name) has no gradient function; ∇r comes from central finite differences (2·n calls per sample)")
+        }
         let report = try run.run { print($0) }
         print(report.summary)
         print(String(format: "done in %.1f s", Date().timeIntervalSince(start)))
@@ -70,30 +86,7 @@ struct RunOptions: ParsableArguments {
 /// A plugin given on the command line as an absolute path, so that the run folder's
 /// `config.json` still finds it from another working directory; other names unchanged.
 func absolutePluginPath(_ name: String) -> String {
-    guard RunConfiguration.isPlugin(name), !name.hasPrefix("ffi:") else { return name }
-    return URL(fileURLWithPath: RunConfiguration.pluginPath(name)).standardizedFileURL.path
-}
-
-/// The plugin generator and reward a configuration names (`nil` for built-ins): generator and
-/// reward plugins are `PATH.so` or `plugin:PATH.so`; a foreign function is
-/// `ffi:PATH:DECLARATION[;grad=…]`. θ of a plugin generator starts from `init_params(seed)`.
-func loadPlugins(_ c: RunConfiguration) throws -> (generator: (any Generator)?, reward: (any RewardModel)?) {
-    var generator: (any Generator)?
-    if RunConfiguration.isPlugin(c.generator) {
-        generator = try PluginGenerator(library: PluginLibrary(path: RunConfiguration.pluginPath(c.generator)),
-                                        settings: c.generatorHyperparameters, seed: c.algorithm.seed)
-    }
-    var reward: (any RewardModel)?
-    if c.reward.hasPrefix("ffi:") {
-        let foreign = try ForeignFunctionReward(spec: String(c.reward.dropFirst("ffi:".count)))
-        if foreign.usesFiniteDifferences {
-            print("note: \(foreign.name) has no gradient function; ∇r comes from central finite differences (2·n calls per sample)")
-        }
-        reward = foreign
-    } else if RunConfiguration.isPlugin(c.reward) {
-        reward = try PluginReward(library: PluginLibrary(path: RunConfiguration.pluginPath(c.reward)), settings: c.rewardHyperparameters)
-    }
-    return (generator, reward)
+    PluginComponents.isPluginPath(name) ? PluginComponents.libraryPath(name) : name
 }
 
 /// `dipp distill`: Diff-Instruct (α_rew = 0).
@@ -104,7 +97,7 @@ struct Distill: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            var c = try options.configuration(preset: nil, reward: nil, rewardScale: nil)
+            var c = try options.configuration(defaults: RunConfiguration(), preset: nil, reward: nil, rewardScale: nil)
             c.algorithm.rewardScale = 0
             c.reward = "none"
             try options.execute(c)
@@ -117,19 +110,17 @@ struct Align: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Align a generator with a reward by DI++ (reward + IKL/SiD regularisation + CFG).")
 
     @OptionGroup var options: RunOptions
-    @Option(help: "Reward: classifier, mode-distance, linear:k1,k2,…, PATH.so (a dipp.reward/1 plugin), or ffi:PATH:'float f(const float *x, int64_t n)'[;grad=…].") var reward: String?
+    @Option(help: "Reward: classifier (default), mode-distance, linear:k1,k2,…, PATH.so (a dipp.reward/1 plugin), or ffi:PATH:'float f(const float *x, int64_t n)'[;grad=…].") var reward: String?
     @Option(name: .customLong("reward-hyperparameter"), help: "A reward plugin's hyper-parameter, name=value (repeatable).")
     var rewardHyperparameters: [String] = []
-    @Option(help: "Reward scale α_rew.") var rewardScale: Float?
+    @Option(help: "Reward scale α_rew (default 1).") var rewardScale: Float?
     @Option(help: "One of the paper's configurations: \(Preset.allCases.map(\.rawValue).joined(separator: ", ")).") var preset: String?
     @Option(help: "Initialise the generator from this distilled run (its generator.safetensors).") var initFrom: String?
 
     func run() throws {
         try reportingErrors {
-            var c = try options.configuration(preset: preset, reward: reward, rewardScale: rewardScale)
-            try c.rewardHyperparameters.merge(PluginHyperparameter.settings(rewardHyperparameters)) { $1 }
-            if c.reward == "none" { c.reward = "classifier" }
-            if preset == nil && rewardScale == nil && c.algorithm.rewardScale == 0 { c.algorithm.rewardScale = 1 }
+            let c = try options.configuration(defaults: .alignDefaults, preset: preset, reward: reward,
+                                              rewardHyperparameters: rewardHyperparameters, rewardScale: rewardScale)
             try options.execute(c, initialWeights: initFrom.map { URL(fileURLWithPath: $0).appendingPathComponent("generator.safetensors") })
         }
     }

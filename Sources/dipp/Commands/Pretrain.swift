@@ -3,6 +3,7 @@ import DIPPData
 import DIPPDiffusion
 import DIPPEvaluation
 import DIPPNN
+import DIPPRuns
 import DIPPTensor
 import Foundation
 
@@ -40,14 +41,15 @@ struct Pretrain: ParsableCommand {
             let folder = URL(fileURLWithPath: out)
             let start = Date()
             let trainer = try TeacherTrainer(configuration: c, folder: folder)
-            print("pretrain: \(c.data) (\(trainer.data.count) training samples, \(trainer.heldOut.count) held out), \(trainer.model.configuration.architecture.rawValue) denoiser with \(trainer.model.parameterCount) parameters → \(folder.path)")
+            print("pretrain: \(c.data) (\(trainer.data.count) training samples, \(trainer.heldOut.count) held out), \(trainer.model.configuration.architecture) denoiser with \(trainer.model.parameterCount) parameters → \(folder.path)")
             let teacher = try trainer.run { print($0) }
             let seconds = Date().timeIntervalSince(start)
             print(String(format: "trained %d steps in %.1f s", c.steps, seconds))
             guard !noReport else { return }
             try SampleReport.run(model: teacher, guidance: ClassifierFreeGuidance(scale: 1), sampler: HeunSampler(),
                                  train: trainer.data, heldOut: trainer.heldOut, perClass: perClass, seed: c.seed,
-                                 folder: folder, name: "teacher", trainingSeconds: seconds)
+                                 folder: folder, classifierFolder: folder.deletingLastPathComponent().appendingPathComponent("classifiers"),
+                                 name: "teacher", trainingSeconds: seconds)
         }
     }
 }

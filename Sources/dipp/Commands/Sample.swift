@@ -2,47 +2,62 @@ import ArgumentParser
 import DIPPData
 import DIPPDiffusion
 import DIPPNN
+import DIPPPlugins
+import DIPPRuns
 import DIPPTensor
 import DiffInstruct
 import Foundation
 
-/// `dipp sample`: Heun samples (with optional CFG) from a pre-trained teacher, with the report.
+/// `dipp sample`: samples from a pre-trained teacher (any registered sampler, optional CFG) or
+/// from a distilled generator (one step), with the PNG, the report and optionally the raw samples.
 struct Sample: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Sample a teacher (Heun) or a generator (one step) to a PNG (grid per class, or 2-D scatter) and report its metrics.")
+    static let configuration = CommandConfiguration(abstract: "Sample a teacher (heun, euler, edm-stochastic, …) or a generator (one step) to a PNG (grid per class, or 2-D scatter) and report its metrics.")
 
-    @Option(help: "Run folder of `dipp pretrain` (Heun sampling).") var model: String?
+    @Option(help: "Run folder of `dipp pretrain` (diffusion sampling).") var model: String?
     @Option(help: "Run folder of `dipp distill` / `dipp align` (one-step sampling).") var generator: String?
-    @Option(help: "Heun steps N (2N−1 evaluations).") var steps: Int = 18
+    @Option(help: "Sampler for --model: heun, euler, edm-stochastic, or JSON such as '{\"name\":\"heun\",\"steps\":32}'.") var sampler: String = "heun"
+    @Option(help: "Sampler steps N (heun: 2N−1 evaluations; euler: N).") var steps: Int?
     @Option(help: "Classifier-free guidance scale α (1 = none).") var cfg: Float = 1
     @Option(help: "Samples per class.") var perClass: Int = 100
     @Option(help: "Seed.") var seed: UInt64 = 0
     @Option(help: "Name of the outputs (samples-<name>.png, report-<name>.json) in the run folder.") var name: String?
+    @Option(help: "Also write the samples with their conditions to this .safetensors file (tensors 'samples', 'labels').") var save: String?
     @OptionGroup var compute: ComputeOptions
 
     func run() throws {
         try reportingErrors {
             try compute.apply()
-            guard steps >= 1, perClass >= 1 else { throw ValidationError("--steps and --per-class must be positive") }
+            guard perClass >= 1, steps.map({ $0 >= 1 }) ?? true else { throw ValidationError("--steps and --per-class must be positive") }
             guard (model == nil) != (generator == nil) else {
                 throw ValidationError("give exactly one of --model (a teacher run) or --generator (a distill/align run)")
             }
+            let components = PluginComponents.standard()
             if let generator {
-                let folder = URL(fileURLWithPath: generator)
-                let run = try AlignmentRun.finished(runFolder: folder, loadPlugins: loadPlugins)
-                let report = try AlignmentRun.evaluate(run.generator, train: run.train, heldOut: run.heldOut, perClass: perClass, seed: seed,
-                                                       folder: folder, name: name ?? "one-step", classifierFolder: run.classifierFolder)
-                try ConfigurationFile.write(report, to: folder.appendingPathComponent("report-\(name ?? "one-step").json"))
-                print(report.summary)
+                let run = try AlignmentRun.finished(runFolder: URL(fileURLWithPath: generator), components: components)
+                let sampler = try components.samplers.make("one-step", context: SamplerContext(generator: run.generator), path: "sampler")
+                try SampleReport.run(model: run.teacher, guidance: ClassifierFreeGuidance(scale: 1), sampler: sampler, train: run.train,
+                                     heldOut: run.heldOut, perClass: perClass, seed: seed, folder: run.folder,
+                                     classifierFolder: run.classifierFolder, name: name ?? "one-step", save: save)
                 return
             }
-            let folder = URL(fileURLWithPath: model!)
-            let teacher = try EDMDenoiser.load(runFolder: folder)
-            let c = try ConfigurationFile.read(folder.appendingPathComponent("config.json").path, over: TeacherTrainingConfiguration())
-            let all = try DataSets.load(c.data, file: c.dataFile.isEmpty ? nil : c.dataFile, seed: c.seed)
-            let (train, heldOut) = all.split(fraction: c.trainFraction, seed: c.seed)
-            try SampleReport.run(model: teacher, guidance: ClassifierFreeGuidance(scale: cfg), sampler: HeunSampler(steps: steps),
-                                 train: train, heldOut: heldOut, perClass: perClass, seed: seed, folder: folder,
-                                 name: name ?? "heun\(steps)-cfg\(cfg)")
+            let teacherRun = try TeacherRun(folder: URL(fileURLWithPath: model!))
+            var spec = try parseSpec(sampler)
+            if let steps { spec = spec.setting("steps", .number(Double(steps))) }
+            let built = try components.samplers.make(spec, context: SamplerContext(), path: "sampler")
+            try SampleReport.run(model: teacherRun.teacher, guidance: ClassifierFreeGuidance(scale: cfg), sampler: built,
+                                 train: teacherRun.train, heldOut: teacherRun.heldOut, perClass: perClass, seed: seed,
+                                 folder: teacherRun.folder, classifierFolder: teacherRun.classifierFolder,
+                                 name: name ?? "\(spec.name)\(steps.map(String.init) ?? "")-cfg\(cfg)", save: save)
+        }
+    }
+
+    /// A sampler given as a name or as a JSON object.
+    func parseSpec(_ text: String) throws -> ComponentSpec {
+        guard text.hasPrefix("{") else { return ComponentSpec(text) }
+        do {
+            return try JSONDecoder().decode(ComponentSpec.self, from: Data(text.utf8))
+        } catch {
+            throw ConfigurationError(location: "--sampler", what: "not a component object", hint: "e.g. '{\"name\": \"heun\", \"steps\": 32}'")
         }
     }
 }

@@ -58,6 +58,31 @@ public final class TensorBoardWriter {
     }
 }
 
+extension TensorBoardWriter {
+    /// Rewrites the event file at `url` without the events of steps after `step` (atomically;
+    /// the file-version event and a torn last record are handled: the first kept, the second
+    /// dropped).
+    static func cut(_ url: URL, after step: Int) throws {
+        guard let data = FileManager.default.contents(atPath: url.path) else { return }
+        let bytes = [UInt8](data)
+        var kept: [UInt8] = [], at = 0, changed = false
+        while at + 12 <= bytes.count {
+            let length = bytes[at..<(at + 8)].reversed().reduce(0) { $0 << 8 | Int($1) }
+            guard length >= 0, length <= bytes.count, at + 16 + length <= bytes.count else { changed = true; break }
+            let end = at + 16 + length
+            if (Protobuf.varintField(2, in: Array(bytes[(at + 12)..<(at + 12 + length)])) ?? 0) <= UInt64(step) {
+                kept += bytes[at..<end]
+            } else {
+                changed = true
+            }
+            at = end
+        }
+        if at < bytes.count { changed = true }
+        guard changed else { return }
+        try Data(kept).write(to: url, options: .atomic)
+    }
+}
+
 /// Minimal protocol-buffer encoding (wire types 0, 1, 2, 5).
 struct Protobuf {
     var bytes: [UInt8] = []
@@ -79,6 +104,37 @@ struct Protobuf {
     }
     mutating func message(field: Int, _ payload: [UInt8]) { key(field, 2); rawVarint(UInt64(payload.count)); bytes += payload }
     mutating func string(field: Int, _ text: String) { message(field: field, Array(text.utf8)) }
+
+    /// The value of varint field `field` at the top level of `message`, if present.
+    static func varintField(_ field: Int, in message: [UInt8]) -> UInt64? {
+        var at = 0
+        func varint() -> UInt64? {
+            var value: UInt64 = 0, shift: UInt64 = 0
+            while at < message.count, shift < 64 {
+                let byte = message[at]
+                at += 1
+                value |= UInt64(byte & 0x7F) << shift
+                if byte < 0x80 { return value }
+                shift += 7
+            }
+            return nil
+        }
+        while at < message.count {
+            guard let key = varint() else { return nil }
+            switch key & 7 {
+            case 0:
+                guard let v = varint() else { return nil }
+                if Int(key >> 3) == field { return v }
+            case 1: at += 8
+            case 2:
+                guard let n = varint() else { return nil }
+                at += Int(clamping: n)
+            case 5: at += 4
+            default: return nil
+            }
+        }
+        return nil
+    }
 }
 
 /// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), as TFRecord uses.

@@ -8,8 +8,9 @@ import Foundation
 /// How: the user's JSON object is merged over the JSON encoding of the defaults, and any user
 /// key with no counterpart in the defaults is reported; the merged object is then decoded.
 public enum ConfigurationFile {
-    /// Decodes `data` (a JSON object) over `defaults`. `source` names the file in errors.
-    public static func decode<T: Codable>(_ data: Data, over defaults: T, source: String) throws -> T {
+    /// Decodes `data` (a JSON object) over `defaults`. `source` names the file in errors;
+    /// `keyPrefix` is where the object sits inside it (`"divergence"` for a component's options).
+    public static func decode<T: Codable>(_ data: Data, over defaults: T, source: String, keyPrefix: String = "") throws -> T {
         let user: Any
         do {
             user = try JSONSerialization.jsonObject(with: data)
@@ -22,11 +23,11 @@ public enum ConfigurationFile {
                                      hint: "configuration files are JSON objects, e.g. {\"steps\": 1000}")
         }
         let base = try JSONSerialization.jsonObject(with: JSONEncoder().encode(defaults))
-        let merged = try merge(userObject, over: base, path: "", source: source)
+        let merged = try merge(userObject, over: base, path: keyPrefix, source: source)
         do {
             return try JSONDecoder().decode(T.self, from: JSONSerialization.data(withJSONObject: merged))
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.dataCorrupted(context) {
-            let key = context.codingPath.map(\.stringValue).joined(separator: ".")
+            let key = ([keyPrefix] + context.codingPath.map(\.stringValue)).filter { !$0.isEmpty }.joined(separator: ".")
             throw ConfigurationError(location: "\(source), key '\(key)'", what: "wrong type or value: \(context.debugDescription)",
                                      hint: "see Documentation/Configuration.md for each key's type")
         } catch {
@@ -71,6 +72,13 @@ public enum ConfigurationFile {
         // An empty default object is a free-form map (`[String: Double]`, e.g. plugin
         // hyper-parameters): its keys are the user's; its values are type-checked on decoding.
         if baseObject.isEmpty { return user }
+        // A component (``ComponentSpec``, an object with a "name"): a user value naming a
+        // component replaces it whole; options alone are merged over it. Either way the
+        // component's registry entry checks the option keys when it is built.
+        if baseObject["name"] is String {
+            if userObject["name"] != nil { return user }
+            return baseObject.merging(userObject) { _, user in user }
+        }
         // An enum with associated values encodes as {"case": {...}}: a user object naming a
         // different single case replaces it whole.
         if baseObject.count == 1, userObject.count == 1, baseObject.keys.first != userObject.keys.first {

@@ -1,4 +1,5 @@
 import DIPPData
+import DIPPDiffusion
 import DIPPNN
 import DIPPTensor
 import Foundation
@@ -21,21 +22,23 @@ public struct TeacherTrainer {
     /// Loads the data and builds (or, with a compatible `config.json`, re-opens) the run.
     public init(configuration: TeacherTrainingConfiguration, folder: URL) throws {
         let c = configuration
-        let all = try DataSets.load(c.data, file: c.dataFile.isEmpty ? nil : c.dataFile, seed: c.seed)
-        let (train, held) = all.split(fraction: c.trainFraction, seed: c.seed)
+        guard c.architecture.isEmpty || DenoiserNetworks.registry.contains(c.architecture) else {
+            throw ConfigurationError(location: "configuration, key 'architecture'", what: "unknown architecture '\(c.architecture)'",
+                                     hint: "one of: \(DenoiserNetworks.registry.catalogue.entries.map(\.name).joined(separator: ", ")), or leave it empty")
+        }
+        let (train, held) = try c.loadData()
         try ConfigurationFile.checkResumable(c, folder: folder, defaults: TeacherTrainingConfiguration()) { $0.steps = 0 }
         self.configuration = c
         self.folder = folder
         data = train
         heldOut = held
-        var rng = RandomStream(seed: c.seed, stream: 1)
+        var rng = RandomStream(seed: c.seed, .teacherInitialisation)
         model = EDMDenoiser(Self.denoiserConfiguration(c, data: train), rng: &rng)
     }
 
     /// The denoiser configuration implied by the training configuration and the data.
     public static func denoiserConfiguration(_ c: TeacherTrainingConfiguration, data: LabeledDataset) -> DenoiserConfiguration {
-        let architecture: DenoiserConfiguration.Architecture = c.architecture.isEmpty
-            ? (data.sampleShape.count == 3 ? .unet : .mlp) : (c.architecture == "unet" ? .unet : .mlp)
+        let architecture = c.architecture.isEmpty ? (data.sampleShape.count == 3 ? "unet" : "mlp") : c.architecture
         return DenoiserConfiguration(architecture: architecture, sampleShape: data.sampleShape, classCount: data.classCount,
                                      sigmaData: c.sigmaData > 0 ? c.sigmaData : data.standardDeviation, hidden: c.hidden,
                                      embeddingDimension: c.embeddingDimension, noiseFeatures: c.noiseFeatures, channels: c.channels)
@@ -50,11 +53,6 @@ public struct TeacherTrainer {
             throw ConfigurationError(location: "configuration", what: "steps, batchSize and checkpointEvery must be positive",
                                      hint: "e.g. --steps 4000 --batch-size 256")
         }
-        let valid = ["", "mlp", "unet"]
-        guard valid.contains(c.architecture) else {
-            throw ConfigurationError(location: "configuration, key 'architecture'", what: "unknown architecture '\(c.architecture)'",
-                                     hint: "use mlp, unet or leave it empty")
-        }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try ConfigurationFile.write(c, to: folder.appendingPathComponent("config.json"))
         try ConfigurationFile.write(model.configuration, to: folder.appendingPathComponent("model.json"))
@@ -63,7 +61,7 @@ public struct TeacherTrainer {
         let schedule = ExponentialMovingAverage.Schedule.halfLife(images: c.emaHalfLifeSamples, rampUp: c.emaRampUp)
         var adam = Adam(.init(learningRate: c.learningRate, beta1: c.beta1, beta2: c.beta2))
         var ema = ExponentialMovingAverage(params, schedule: schedule)
-        var batchRNG = RandomStream(seed: c.seed, stream: 2), noiseRNG = RandomStream(seed: c.seed, stream: 3)
+        var batchRNG = RandomStream(seed: c.seed, .teacherBatches), noiseRNG = RandomStream(seed: c.seed, .teacherNoise)
         var order: [Int] = [], cursor = 0, epoch = 0
         let store = CheckpointStore(folder: folder)
         var start = 0
@@ -75,9 +73,13 @@ public struct TeacherTrainer {
                                                counts: params.map(\.count), schedule: schedule, source: source)
             noiseRNG = try contents.metadataJSON("noise_rng", as: RandomStream.self, source: source)
             batchRNG = try contents.metadataJSON("batch_rng", as: RandomStream.self, source: source)
-            epoch = Int(try contents.metadataValue("epoch", source: source)) ?? 0
-            cursor = Int(try contents.metadataValue("cursor", source: source)) ?? 0
-            var replay = RandomStream(seed: c.seed, stream: 2)
+            epoch = try contents.metadataInteger("epoch", source: source)
+            cursor = try contents.metadataInteger("cursor", source: source)
+            guard epoch >= 1, (0...data.count).contains(cursor) else {
+                throw ConfigurationError(location: "\(source), metadata 'epoch'/'cursor'", what: "epoch \(epoch), cursor \(cursor) are out of range",
+                                         hint: "the checkpoint is corrupt; delete it to resume from the previous one")
+            }
+            var replay = RandomStream(seed: c.seed, .teacherBatches)
             for _ in 0..<epoch { order = replay.permutation(data.count) }
             start = step
             log("resuming from \(source) (step \(step))")
@@ -95,13 +97,10 @@ public struct TeacherTrainer {
             }
             let (x0, labels) = data.batch(indices)
             let l = loss(model, x0, conditions: Conditions(labels: labels), sigmaData: model.configuration.sigmaData, rng: &noiseRNG)
-            guard l.scalar.isFinite else {
-                throw ConfigurationError(location: "pretrain step \(step + 1)", what: "the EDM loss is \(l.scalar)",
-                                         hint: "lower --learning-rate or set gradientClip in the configuration")
-            }
-            var grads = Tensor.gradients(of: l, withRespectTo: params)
-            if c.gradientClip > 0 { grads = GradientClipping.clip(grads, maxNorm: c.gradientClip).gradients }
-            adam.update(params, along: grads)
+            let location = "pretrain step \(step + 1)"
+            try NonFiniteValueError.check(l.scalar, what: "the EDM loss", at: location)
+            _ = try applyGradientStep(Tensor.gradients(of: l, withRespectTo: params), to: params, optimizer: &adam,
+                                      clip: c.gradientClip, what: "the teacher's gradient", at: location)
             step += 1
             ema.update(params, batchSize: c.batchSize, imagesSeen: Double(step * c.batchSize))
             reporter?.update(step: step, metrics: [("loss", l.scalar)])
@@ -116,26 +115,9 @@ public struct TeacherTrainer {
             }
         }
         let teacher = model.copy()
-        for (p, average) in zip(teacher.parameters, ema.averages) { p.withMutableStorage { $0 = average } }
+        ema.copyAverages(into: teacher.parameters)
         try SafeTensors.write(teacher.stateDictionary(), metadata: ["kind": "teacher-ema", "step": String(step)],
                               to: folder.appendingPathComponent("teacher.safetensors"))
         return teacher
-    }
-}
-
-extension EDMDenoiser {
-    /// Loads a trained denoiser from a run folder: `model.json` and `teacher.safetensors`.
-    public static func load(runFolder folder: URL) throws -> EDMDenoiser {
-        let modelFile = folder.appendingPathComponent("model.json")
-        guard let json = FileManager.default.contents(atPath: modelFile.path) else {
-            throw ConfigurationError(location: modelFile.path, what: "no model.json in the run folder",
-                                     hint: "pass the --out folder of a finished `dipp pretrain` run")
-        }
-        let configuration = try ConfigurationFile.decode(json, over: DenoiserConfiguration(), source: modelFile.path)
-        var rng = RandomStream(seed: 0)
-        let model = EDMDenoiser(configuration, rng: &rng)
-        let weights = folder.appendingPathComponent("teacher.safetensors")
-        try model.load(SafeTensors.read(contentsOf: weights).tensors, source: weights.path)
-        return model
     }
 }

@@ -1,0 +1,159 @@
+import DIPPData
+import DIPPDiffusion
+import DIPPEvaluation
+import DIPPNN
+import DIPPTensor
+import DiffInstruct
+import Foundation
+
+/// A DI++ run assembled from a ``RunConfiguration`` through a ``Components`` catalogue: the
+/// teacher and its data, the generator, the TA, the divergence, the reward, the guidance and
+/// the TA objective, trained by ``DIPPTrainer`` in a run folder with checkpoints, logs and
+/// exact resume.
+///
+/// Run folder: `config.json` (every component with all its options), `checkpoint-*.safetensors`,
+/// `metrics.jsonl`, `tensorboard/`, and at the end `generator.safetensors` (EMA weights) with
+/// `generator.json` (this configuration), `samples-generator.png` and `report-generator.json`.
+/// Every file is written atomically; a resumed run cuts its logs back to the checkpoint's step.
+public final class AlignmentRun {
+    public let configuration: RunConfiguration
+    public let folder: URL
+    public let teacherRun: TeacherRun
+    public let generator: any Generator
+    public let reward: (any RewardModel)?
+    public let trainer: DIPPTrainer
+
+    public var teacher: EDMDenoiser { teacherRun.teacher }
+    public var train: LabeledDataset { teacherRun.train }
+    public var heldOut: LabeledDataset { teacherRun.heldOut }
+    public var classifierFolder: URL { teacherRun.classifierFolder }
+
+    /// - Parameters:
+    ///   - components: the registries the configuration's names are looked up in.
+    ///   - initialWeights: a `generator.safetensors` to start the generator from (e.g. a
+    ///     distilled run before alignment); ignored when resuming from a checkpoint.
+    public init(configuration: RunConfiguration, folder: URL, components: Components = .standard(), initialWeights: URL? = nil) throws {
+        teacherRun = try TeacherRun(folder: URL(fileURLWithPath: configuration.teacher))
+        var c = configuration
+        c.generator = try components.generators.normalized(c.generator, path: "generator")
+        c.divergence = try components.divergences.normalized(c.divergence, path: "divergence")
+        c.reward = try components.rewards.normalized(c.reward, path: "reward")
+        c.guidance = try components.guidance.normalized(c.guidance, path: "guidance")
+        c.assistantObjective = try components.assistantObjectives.normalized(c.assistantObjective, path: "assistantObjective")
+        try ConfigurationFile.checkResumable(c, folder: folder, defaults: RunConfiguration()) { $0.algorithm.steps = 0 }
+        self.configuration = c
+        self.folder = folder
+        let teacher = teacherRun.teacher, train = teacherRun.train
+        let context = RunContext(teacher: teacher, train: train, seed: c.algorithm.seed, classifierFolder: teacherRun.classifierFolder)
+        generator = try components.generators.make(c.generator, context: context, path: "generator")
+        guard generator.sampleShape.reduce(1, *) == train.dimension else {
+            throw ConfigurationError(location: "configuration, key 'generator'",
+                                     what: "the generator makes samples of shape \(generator.sampleShape), the teacher's data has \(train.sampleShape)",
+                                     hint: "use a generator for this data, or a teacher trained on the generator's shape")
+        }
+        if let initialWeights {
+            try generator.load(SafeTensors.read(contentsOf: initialWeights).tensors, source: initialWeights.path)
+        }
+        reward = try components.rewards.make(c.reward, context: context, path: "reward")
+        if !c.algorithm.rewardScale.isAlwaysZero && reward == nil {
+            throw ConfigurationError(location: "configuration, key 'reward'", what: "rewardScale is \(c.algorithm.rewardScale) but the reward is none",
+                                     hint: "set --reward (classifier, mode-distance, linear:…, or a plugin), or use dipp distill")
+        }
+        if let reward, let expected = reward.expectedSampleShape, expected.reduce(1, *) != train.dimension {
+            throw ConfigurationError(location: "configuration, key 'reward'",
+                                     what: "the reward \(reward.name) scores samples of shape \(expected), the teacher's data has \(train.sampleShape)",
+                                     hint: "use a reward written for this data")
+        }
+        let assistant: EDMDenoiser
+        switch c.assistantInitialisation {
+        case .teacher: assistant = teacher.copy()
+        case .random:
+            var rng = RandomStream(seed: c.algorithm.seed, .generatorInitialisation)
+            assistant = EDMDenoiser(teacher.configuration, rng: &rng)
+        }
+        trainer = DIPPTrainer(configuration: c.algorithm, teacher: teacher, generator: generator, assistant: .learned(assistant),
+                              divergence: try components.divergences.make(c.divergence, context: context, path: "divergence"),
+                              reward: reward, conditions: UniformLabels(classCount: train.classCount),
+                              assistantObjective: try components.assistantObjectives.make(c.assistantObjective, context: context,
+                                                                                          path: "assistantObjective"),
+                              guidance: try components.guidance.make(c.guidance, context: context, path: "guidance"))
+    }
+
+    /// Trains to the configured step count (resuming from the newest checkpoint), then writes
+    /// the EMA generator, its samples and its report.
+    @discardableResult
+    public func run(progress: Bool = true, log: (String) -> Void = { _ in }) throws -> EvaluationReport {
+        let c = configuration.algorithm
+        guard c.steps > 0, c.batchSize > 0, c.checkpointEvery > 0, c.logEvery > 0, c.assistantSteps >= 0 else {
+            throw ConfigurationError(location: "configuration, algorithm", what: "steps, batchSize, checkpointEvery and logEvery must be positive",
+                                     hint: "e.g. --steps 2000 --batch-size 256")
+        }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try ConfigurationFile.write(configuration, to: folder.appendingPathComponent("config.json"))
+        let store = CheckpointStore(folder: folder)
+        if let step = try trainer.resume(from: store) { log("resuming from \(store.url(step: step).path) (step \(step))") }
+        let initialReward = reward.map { meanReward($0, of: generator) }
+        let logger = try TrainingLog(folder: folder, resumedStep: trainer.step)
+        let label = c.rewardScale.isAlwaysZero ? "distill" : "align"
+        let reporter = progress ? ProgressReporter(total: c.steps, label: label, startStep: trainer.step) : nil
+        while trainer.step < c.steps {
+            let metrics = try trainer.trainStep()
+            if trainer.step % c.logEvery == 0 { try logger.record(step: trainer.step, metrics: metrics.values) }
+            reporter?.update(step: trainer.step, metrics: metrics.values.filter { ["loss_divergence", "reward_mean", "y_norm"].contains($0.0) })
+            if trainer.step % c.checkpointEvery == 0 || trainer.step == c.steps {
+                try logger.flush()   // the logs never lag the newest checkpoint
+                try trainer.save(to: store)
+            }
+        }
+        try logger.flush()
+        // The raw weights are in the last checkpoint; the generator now takes its EMA weights.
+        trainer.writeAverage(into: generator)
+        try SafeTensors.write(generator.stateDictionary(), metadata: ["kind": "generator-ema", "step": String(trainer.step)],
+                              to: folder.appendingPathComponent("generator.safetensors"))
+        try ConfigurationFile.write(configuration, to: folder.appendingPathComponent("generator.json"))
+        var report = try Self.evaluate(generator, train: train, heldOut: heldOut, perClass: configuration.reportPerClass,
+                                       seed: c.seed, folder: folder, name: "generator", classifierFolder: classifierFolder)
+        if let reward {
+            report.rewardName = reward.name
+            report.initialMeanReward = initialReward.map(Double.init)
+            report.meanReward = Double(meanReward(reward, of: generator))
+        }
+        try ConfigurationFile.write(report, to: folder.appendingPathComponent("report-generator.json"))
+        return report
+    }
+
+    /// Mean reward of 1000 one-step samples with balanced labels (fixed seed).
+    func meanReward(_ reward: any RewardModel, of generator: any Generator) -> Float {
+        let labels = ModelEvaluation.balancedLabels(classes: train.classCount, perClass: max(1, 1000 / train.classCount))
+        var rng = RandomStream(seed: 99, .rewardProbe)
+        let x = generator.sample(conditions: Conditions(labels: labels), rng: &rng)
+        return reward.meanReward(x, conditions: Conditions(labels: labels))
+    }
+
+    /// One-step samples → PNG + metrics.
+    public static func evaluate(_ generator: any Generator, train: LabeledDataset, heldOut: LabeledDataset, perClass: Int, seed: UInt64,
+                                folder: URL, name: String, classifierFolder: URL) throws -> EvaluationReport {
+        let labels = ModelEvaluation.balancedLabels(classes: train.classCount, perClass: perClass)
+        var rng = RandomStream(seed: seed, .evaluationSamples)
+        let samples = generator.sample(conditions: Conditions(labels: labels), rng: &rng)
+        try ModelEvaluation.writePicture(samples: samples, labels: labels, data: train, perClass: perClass,
+                                         to: folder.appendingPathComponent("samples-\(name).png").path)
+        return try ModelEvaluation.evaluate(samples: samples, labels: labels, train: train, heldOut: heldOut, sampler: "one-step generator",
+                                            evaluations: 1, classifierFolder: classifierFolder)
+    }
+}
+
+extension AlignmentRun {
+    /// Re-opens a finished run folder and loads its EMA generator (`generator.json` +
+    /// `generator.safetensors`), for `dipp sample --generator`.
+    public static func finished(runFolder folder: URL, components: Components = .standard()) throws -> AlignmentRun {
+        let file = folder.appendingPathComponent("generator.json")
+        guard FileManager.default.fileExists(atPath: file.path) else {
+            throw ConfigurationError(location: file.path, what: "no generator.json in the run folder",
+                                     hint: "pass the --out folder of a finished `dipp distill` or `dipp align` run")
+        }
+        let configuration = try ConfigurationFile.read(file.path, over: RunConfiguration())
+        return try AlignmentRun(configuration: configuration, folder: folder, components: components,
+                                initialWeights: folder.appendingPathComponent("generator.safetensors"))
+    }
+}

@@ -1,0 +1,119 @@
+import DIPPData
+import DIPPDiffusion
+import DIPPEvaluation
+import DIPPNN
+import DIPPTensor
+import DiffInstruct
+import Foundation
+
+/// Options of the built-in components that have any (the JSON keys of their configuration objects).
+public enum BuiltInOptions {
+    public struct OneStep: Codable, Sendable, Equatable {
+        /// `σ_init` of `g(z) = D_θ(σ_init·z; σ_init)`.
+        public var sigmaInit: Float = 2.5
+        public init() {}
+    }
+
+    public struct IKL: Codable, Sendable, Equatable {
+        public var weighting: IntegralKL.Weighting = .unit
+        public init() {}
+    }
+
+    public struct SiD: Codable, Sendable, Equatable {
+        public var alpha: Float = 1.2
+        public init() {}
+    }
+
+    public struct Linear: Codable, Sendable, Equatable {
+        /// `k` of `r(x) = kᵀx` (one value per data dimension).
+        public var direction: [Float] = []
+        public init() {}
+    }
+
+    public struct Interval: Codable, Sendable, Equatable {
+        public var sigmaLow: Float = 0.28
+        public var sigmaHigh: Float = 5.42
+        public init() {}
+    }
+
+    public struct EDMObjective: Codable, Sendable, Equatable {
+        /// `λ(σ) = 1/c_out(σ)²` with the teacher's `σ_d` (EDM), or 1 when false.
+        public var weighted: Bool = true
+        public init() {}
+    }
+}
+
+extension Components {
+    /// Registers DIPP's own components (called by ``standard()``).
+    func registerBuiltIns() {
+        generators.register("one-step", summary: "the teacher at one noise level, initialised from its weights (DI++, SiD)",
+                            options: BuiltInOptions.OneStep()) { o, context in
+            OneStepGenerator(teacher: context.teacher, sigmaInit: o.sigmaInit)
+        }
+        generators.register("mlp", summary: "a conditional MLP whose latent size differs from the data size",
+                            options: MLPGenerator.Configuration()) { o, context in
+            var rng = RandomStream(seed: context.seed, .generatorInitialisation)
+            return MLPGenerator(o, sampleShape: context.train.sampleShape, classCount: context.train.classCount, rng: &rng)
+        }
+
+        divergences.register("ikl", summary: "Integral KL (Diff-Instruct, DI++ Theorem 3.5); weighting unit, l2 or dmd",
+                             options: BuiltInOptions.IKL()) { o, _ in IntegralKL(weighting: o.weighting) }
+        divergences.register("sid", summary: "Fisher divergence by score identity (SiD), alpha", options: BuiltInOptions.SiD()) { o, _ in
+            ScoreIdentity(alpha: o.alpha)
+        }
+
+        rewards.register("none", summary: "no reward (Diff-Instruct distillation)") { _ in nil }
+        rewards.register("classifier", summary: "log p(c|x) of the in-project classifier (trained once, cached)") { context in
+            ClassifierReward(classifier: try Classifier.loadOrTrain(on: context.train, configuration: .init(), folder: context.classifierFolder))
+        }
+        rewards.register("mode-distance", summary: "2-D toy: −‖x − μ_c‖² (closer to the class's mode is better)") { _ in ModeDistanceReward() }
+        rewards.register("linear", summary: "r(x) = kᵀx (the closed-form test reward)", options: BuiltInOptions.Linear()) { o, context in
+            try LinearReward.checked(o.direction, dimension: context.train.dimension, spec: "linear")
+        }
+        rewards.registerResolver(pattern: "linear:k1,k2,…", summary: "r(x) = kᵀx with k given inline",
+                                 matches: { $0.hasPrefix("linear:") }) { spec, context, _ in
+            let values = spec.name.dropFirst("linear:".count).split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
+            return try LinearReward.checked(values.allSatisfy { $0 != nil } ? values.map { $0! } : [], dimension: context.train.dimension,
+                                            spec: spec.name)
+        }
+
+        guidance.register("cfg", summary: "classifier-free guidance at every noise level (scale: algorithm.teacherGuidance)") { _ in
+            { ClassifierFreeGuidance(scale: $0) }
+        }
+        guidance.register("cfg-interval", summary: "classifier-free guidance only for σ in [sigmaLow, sigmaHigh] (Kynkäänniemi et al., 2024)",
+                          options: BuiltInOptions.Interval()) { o, _ in
+            { IntervalGuidance(scale: $0, sigmaLow: o.sigmaLow, sigmaHigh: o.sigmaHigh) }
+        }
+
+        assistantObjectives.register("edm", summary: "EDM's denoising loss on generator samples (Algorithm 3), λ(σ)-weighted",
+                                     options: BuiltInOptions.EDMObjective()) { o, context in
+            EDMAssistantObjective(sigmaData: o.weighted ? context.teacher.configuration.sigmaData : 0)
+        }
+
+        samplers.register("heun", summary: "EDM's deterministic 2nd-order sampler (2N − 1 evaluations)", options: KarrasSchedule()) { o, _ in
+            HeunSampler(schedule: o)
+        }
+        samplers.register("euler", summary: "Euler on the probability-flow ODE (N evaluations)", options: KarrasSchedule()) { o, _ in
+            EulerSampler(schedule: o)
+        }
+        samplers.register("edm-stochastic", summary: "EDM's stochastic sampler (Algorithm 2, S_churn)", options: StochasticEDMSampler()) { o, _ in o }
+        samplers.register("one-step", summary: "a distilled generator: one network evaluation") { context in
+            guard let generator = context.generator else {
+                throw ConfigurationError(location: "sampler 'one-step'", what: "needs a generator",
+                                         hint: "sample a `dipp distill`/`dipp align` run folder: dipp sample --generator RUN")
+            }
+            return GeneratorSampler(generator)
+        }
+    }
+}
+
+extension LinearReward {
+    /// A linear reward whose direction has one value per data dimension, or an error naming `spec`.
+    static func checked(_ direction: [Float], dimension: Int, spec: String) throws -> LinearReward {
+        guard direction.count == dimension else {
+            throw ConfigurationError(location: "reward '\(spec)'", what: "expected \(dimension) numbers in the direction, found \(direction.count)",
+                                     hint: "e.g. linear:1,0 (or {\"name\": \"linear\", \"direction\": [1, 0]}) for 2-D data")
+        }
+        return LinearReward(direction: direction)
+    }
+}

@@ -1,0 +1,52 @@
+import DIPPData
+import DIPPDiffusion
+import DIPPNN
+import DIPPTensor
+import Foundation
+
+/// A finished `dipp pretrain` run folder re-opened: the EMA teacher, its configuration and its
+/// data split exactly as training saw them.
+public struct TeacherRun {
+    public let folder: URL
+    public let configuration: TeacherTrainingConfiguration
+    public let teacher: EDMDenoiser
+    public let train: LabeledDataset
+    public let heldOut: LabeledDataset
+
+    public init(folder: URL) throws {
+        self.folder = folder
+        teacher = try EDMDenoiser.load(runFolder: folder)
+        configuration = try ConfigurationFile.read(folder.appendingPathComponent("config.json").path, over: TeacherTrainingConfiguration())
+        (train, heldOut) = try configuration.loadData()
+    }
+
+    /// Where the in-project classifiers for this teacher's data are cached (beside its folder).
+    public var classifierFolder: URL { folder.deletingLastPathComponent().appendingPathComponent("classifiers") }
+}
+
+extension TeacherTrainingConfiguration {
+    /// The data set and its seeded train / held-out split.
+    public func loadData() throws -> (train: LabeledDataset, heldOut: LabeledDataset) {
+        let all = try DataSets.load(data, file: dataFile.isEmpty ? nil : dataFile, seed: seed)
+        let (train, heldOut) = all.split(fraction: trainFraction, seed: seed)
+        return (train, heldOut)
+    }
+}
+
+extension EDMDenoiser {
+    /// Loads a trained denoiser from a run folder: `model.json` and `teacher.safetensors`.
+    public static func load(runFolder folder: URL) throws -> EDMDenoiser {
+        let modelFile = folder.appendingPathComponent("model.json")
+        guard let json = FileManager.default.contents(atPath: modelFile.path) else {
+            throw ConfigurationError(location: modelFile.path, what: "no model.json in the run folder",
+                                     hint: "pass the --out folder of a finished `dipp pretrain` run")
+        }
+        let configuration = try ConfigurationFile.decode(json, over: DenoiserConfiguration(), source: modelFile.path)
+        try DenoiserNetworks.validate(configuration.architecture)
+        var rng = RandomStream(seed: 0)
+        let model = EDMDenoiser(configuration, rng: &rng)
+        let weights = folder.appendingPathComponent("teacher.safetensors")
+        try model.load(SafeTensors.read(contentsOf: weights).tensors, source: weights.path)
+        return model
+    }
+}

@@ -1,0 +1,34 @@
+/// Every random stream DIPP draws from, named in one place. A stream is `(seed, identifier)`,
+/// so two purposes never share numbers, and a new purpose takes a new identifier here (the
+/// values are part of every run's reproducibility: never renumber one).
+public enum StreamIdentifier: UInt64, Sendable, CaseIterable {
+    /// Teacher weights at initialisation.
+    case teacherInitialisation = 1
+    /// Teacher mini-batch order.
+    case teacherBatches = 2
+    /// Teacher noise levels, noise and label dropout.
+    case teacherNoise = 3
+    /// `GradientCheck`'s random directions.
+    case gradientCheck = 99
+    /// A mean reward before and after alignment (fixed samples).
+    case rewardProbe = 0xAE
+    /// Built-in generators' initial weights.
+    case generatorInitialisation = 0x6E4
+    /// Samples for reports, PNGs and `dipp sample`.
+    case evaluationSamples = 0x5A3B
+    /// Stratified train / held-out splits.
+    case dataSplit = 0x5711
+    /// The generated 2-D Gaussian-mixture data.
+    case gaussianMixtureData = 0x6D6D
+    /// In-project classifier training.
+    case classifierTraining = 0xC1A5
+    /// The DI++ trainer (conditions, latents, noise levels, noise, TA dropout).
+    case diffInstructTraining = 0xD1FF
+}
+
+extension RandomStream {
+    /// The stream for `purpose` under `seed`.
+    public init(seed: UInt64, _ purpose: StreamIdentifier) {
+        self.init(seed: seed, stream: purpose.rawValue)
+    }
+}
