@@ -40,6 +40,7 @@ let package = Package(
         .library(name: "BrokenWrongMajor", type: .dynamic, targets: ["BrokenWrongMajor"]),
         .library(name: "BrokenSmallTable", type: .dynamic, targets: ["BrokenSmallTable"]),
         .library(name: "FixtureGood", type: .dynamic, targets: ["FixtureGood"]),
+        .library(name: "FixtureConditions", type: .dynamic, targets: ["FixtureConditions"]),
         .library(name: "BrokenGeneratorVJP", type: .dynamic, targets: ["BrokenGeneratorVJP"]),
         .library(name: "BrokenAcceptsAnything", type: .dynamic, targets: ["BrokenAcceptsAnything"]),
         .library(name: "ForeignScore", type: .dynamic, targets: ["ForeignScore"]),
@@ -94,6 +95,7 @@ let package = Package(
         .target(name: "BrokenGeneratorVJP", dependencies: ["CDIPPPluginABI"], path: "Tests/PluginFixtures/Broken-generator-vjp"),
         .target(name: "BrokenAcceptsAnything", dependencies: ["PluginFixtureSupport"], path: "Tests/PluginFixtures/Broken-accepts-anything"),
         .target(name: "FixtureGood", dependencies: ["PluginFixtureSupport"], path: "Tests/PluginFixtures/Fixture-good"),
+        .target(name: "FixtureConditions", dependencies: ["CDIPPPluginABI"], path: "Tests/PluginFixtures/Fixture-conditions"),
         .executableTarget(
             name: "dipp",
             dependencies: ["DIPPTensor", "DIPPNN", "DIPPData", "DIPPDiffusion", "DIPPEvaluation", "DiffInstruct", "DIPPRuns", "DIPPPlugins",

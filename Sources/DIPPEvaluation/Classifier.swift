@@ -3,7 +3,7 @@ import DIPPNN
 import DIPPTensor
 import Foundation
 
-/// The in-project classifier used to evaluate image generators (and, later, as a reward):
+/// The in-project classifier used to evaluate image generators (and, as `ClassifierReward`, a reward):
 /// an MLP on flattened samples. Its penultimate activations are the feature space of FD-digits
 /// and FD-fashion. Trained here on the real training images, seeded and checkpointed.
 public struct Classifier: Layer {

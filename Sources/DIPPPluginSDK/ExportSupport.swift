@@ -1,4 +1,5 @@
 import CDIPPPluginABI
+import DIPPDiffusion
 import Foundation
 
 /// A numeric hyper-parameter a Swift plugin declares: its default and inclusive range.
@@ -87,5 +88,35 @@ enum ExportSupport {
     static func status(for error: Error, _ buffer: UnsafeMutablePointer<CChar>?, _ size: Int) -> dipp_status {
         write("\(error)", to: buffer, size: size)
         return error is PluginArgumentError ? DIPP_ERROR_INVALID_ARGUMENT : DIPP_ERROR_INTERNAL
+    }
+
+    /// ABI 1.0 label conditions (`nil` for a negative batch); NULL labels mean `∅`.
+    static func labelConditions(_ labels: UnsafePointer<Int32>?, _ batch: Int64) -> Conditions? {
+        guard batch >= 0 else { return nil }
+        return Conditions(labels: (0..<Int(batch)).map { i in labels.map { Int($0[i]) } ?? Conditions.nullLabel })
+    }
+
+    /// ABI 1.1 conditions, every modality (`nil` when malformed: negative batch, missing labels
+    /// or null mask, a dimension without its buffer).
+    static func conditions(_ c: UnsafePointer<dipp_conditions>?) -> Conditions? {
+        guard let c, Int(c.pointee.struct_size) >= MemoryLayout<dipp_conditions>.size, c.pointee.batch >= 0,
+              let labels = c.pointee.labels, let mask = c.pointee.null_mask else { return nil }
+        let s = c.pointee, n = Int(s.batch)
+        func floats(_ p: UnsafePointer<Float>?, _ count: Int) -> [Float]? { p.map { Array(UnsafeBufferPointer(start: $0, count: count)) } }
+        var text: TextEmbedding?
+        if s.text_dimension > 0 {
+            let (dim, t) = (Int(s.text_dimension), Int(s.text_tokens))
+            guard let pooled = floats(s.text_pooled, n * dim) else { return nil }
+            let tokens = t > 0 ? floats(s.text_token_embeddings, n * t * dim) : []
+            let tokenMask = t > 0 ? floats(s.text_token_mask, n * t) : []
+            guard let tokens, let tokenMask else { return nil }
+            text = TextEmbedding(dimension: dim, pooled: pooled, tokenCount: t, tokens: tokens, tokenMask: tokenMask)
+        }
+        var camera: CameraPose?
+        if s.camera_dimension > 0 {
+            guard let values = floats(s.camera, n * Int(s.camera_dimension)) else { return nil }
+            camera = CameraPose(dimension: Int(s.camera_dimension), values: values)
+        }
+        return Conditions(count: n, labels: (0..<n).map { Int(labels[$0]) }, text: text, camera: camera, isNull: (0..<n).map { mask[$0] != 0 })
     }
 }

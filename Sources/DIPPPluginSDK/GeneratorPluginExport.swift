@@ -79,7 +79,7 @@ public enum GeneratorPluginExport {
             latent_rank: UInt32(latentShape.count), latent_shape: ExportSupport.shape(latentShape),
             sample_rank: UInt32(sampleShape.count), sample_shape: ExportSupport.shape(sampleShape), class_count: UInt32(classCount),
             hyperparameter_count: UInt32(declarations.count), hyperparameters: ExportSupport.hyperparameterTable(declarations),
-            thread_safety: DIPP_THREADS_SAFE.rawValue, deterministic: 1))
+            thread_safety: DIPP_THREADS_SAFE.rawValue, deterministic: 1, text_dimension: 0, camera_dimension: 0))
         let table = UnsafeMutablePointer<dipp_generator_v1>.allocate(capacity: 1)
         table.initialize(to: dipp_generator_v1(
             struct_size: UInt32(MemoryLayout<dipp_generator_v1>.size),
@@ -110,7 +110,9 @@ public enum GeneratorPluginExport {
                     return DIPP_ERROR_INVALID_ARGUMENT
                 }
                 return GeneratorPluginExport.call(instance, params, z, conditions, batch, v: v, x: nil, paramsGrad: paramsGrad, zGrad: zGrad, message, size)
-            }))
+            },
+            // Swift generator plugins take labels only (the 1.0 entry points) for now.
+            forward_conditions: nil, backward_conditions: nil))
         let info = ExportSupport.info(id: id, name: name, version: version) { capability in
             guard let capability, String(cString: capability) == DIPP_GENERATOR_CAPABILITY,
                   let table = GeneratorPluginExport.registration?.table else { return nil }

@@ -43,25 +43,30 @@ public enum RewardPluginExport {
     static let lock = NSLock()
 
     /// The entry function's body: negotiates the version and returns the plugin's info table.
+    /// `textDimension` / `cameraDimension` declare the text embeddings and cameras the reward
+    /// reads (ABI 1.1; 0 = none): they reach ``RewardModel/reward(_:conditions:)`` in `Conditions`.
     public static func entry(_ hostMajor: UInt32, id: String, name: String, version: String, sampleShape: [Int],
-                             hyperparameters: [HyperparameterDeclaration] = [], factory: @escaping Factory) -> UnsafeRawPointer? {
+                             hyperparameters: [HyperparameterDeclaration] = [], textDimension: Int = 0, cameraDimension: Int = 0,
+                             factory: @escaping Factory) -> UnsafeRawPointer? {
         guard hostMajor == DIPP_ABI_MAJOR else { return nil }
         lock.lock()
         defer { lock.unlock() }
         if registration == nil {
-            registration = register(id: id, name: name, version: version, sampleShape: sampleShape, declarations: hyperparameters, factory: factory)
+            registration = register(id: id, name: name, version: version, sampleShape: sampleShape, declarations: hyperparameters,
+                                    textDimension: textDimension, cameraDimension: cameraDimension, factory: factory)
         }
         return UnsafeRawPointer(registration!.info)
     }
 
     static func register(id: String, name: String, version: String, sampleShape: [Int], declarations: [HyperparameterDeclaration],
-                         factory: @escaping Factory) -> Registration {
+                         textDimension: Int, cameraDimension: Int, factory: @escaping Factory) -> Registration {
         let descriptor = UnsafeMutablePointer<dipp_reward_descriptor>.allocate(capacity: 1)
         descriptor.initialize(to: dipp_reward_descriptor(
             struct_size: UInt32(MemoryLayout<dipp_reward_descriptor>.size), id: ExportSupport.cString(id), name: ExportSupport.cString(name),
             version: ExportSupport.cString(version), sample_rank: UInt32(sampleShape.count), sample_shape: ExportSupport.shape(sampleShape),
             hyperparameter_count: UInt32(declarations.count), hyperparameters: ExportSupport.hyperparameterTable(declarations),
-            thread_safety: DIPP_THREADS_SAFE.rawValue, deterministic: 1))
+            thread_safety: DIPP_THREADS_SAFE.rawValue, deterministic: 1, text_dimension: UInt32(textDimension),
+            camera_dimension: UInt32(cameraDimension)))
         let table = UnsafeMutablePointer<dipp_reward_v1>.allocate(capacity: 1)
         table.initialize(to: dipp_reward_v1(
             struct_size: UInt32(MemoryLayout<dipp_reward_v1>.size),
@@ -74,11 +79,18 @@ public enum RewardPluginExport {
                 if let instance { Unmanaged<Instance>.fromOpaque(instance).release() }
             },
             reward: { instance, x, conditions, batch, rewards, error, size in
-                RewardPluginExport.call(instance, x, conditions, batch, rewards, nil, error, size)
+                RewardPluginExport.call(instance, x, ExportSupport.labelConditions(conditions, batch), rewards, nil, error, size)
             },
             reward_grad: { instance, x, conditions, batch, rewards, gradients, error, size in
                 guard gradients != nil else { return DIPP_ERROR_INVALID_ARGUMENT }
-                return RewardPluginExport.call(instance, x, conditions, batch, rewards, gradients, error, size)
+                return RewardPluginExport.call(instance, x, ExportSupport.labelConditions(conditions, batch), rewards, gradients, error, size)
+            },
+            reward_conditions: { instance, x, conditions, rewards, error, size in
+                RewardPluginExport.call(instance, x, ExportSupport.conditions(conditions), rewards, nil, error, size)
+            },
+            reward_grad_conditions: { instance, x, conditions, rewards, gradients, error, size in
+                guard gradients != nil else { return DIPP_ERROR_INVALID_ARGUMENT }
+                return RewardPluginExport.call(instance, x, ExportSupport.conditions(conditions), rewards, gradients, error, size)
             }))
         let info = ExportSupport.info(id: id, name: name, version: version) { capability in
             guard let capability, String(cString: capability) == DIPP_REWARD_CAPABILITY,
@@ -89,20 +101,25 @@ public enum RewardPluginExport {
                             declarations: declarations, factory: factory)
     }
 
-    static func call(_ instance: UnsafeMutableRawPointer?, _ x: UnsafePointer<Float>?, _ conditions: UnsafePointer<Int32>?, _ batch: Int64,
+    static func call(_ instance: UnsafeMutableRawPointer?, _ x: UnsafePointer<Float>?, _ conditions: Conditions?,
                      _ rewards: UnsafeMutablePointer<Float>?, _ gradients: UnsafeMutablePointer<Float>?,
                      _ error: UnsafeMutablePointer<CChar>?, _ size: Int) -> dipp_status {
-        guard let instance, let x, let rewards, batch >= 0, let r = registration else {
-            ExportSupport.write("NULL buffer or negative batch", to: error, size: size)
+        guard let instance, let x, let rewards, let conditions, let r = registration else {
+            ExportSupport.write("NULL buffer, negative batch or malformed conditions", to: error, size: size)
+            return DIPP_ERROR_INVALID_ARGUMENT
+        }
+        let needs = r.descriptor.pointee
+        guard (needs.text_dimension == 0 || conditions.text?.dimension == Int(needs.text_dimension)),
+              (needs.camera_dimension == 0 || conditions.camera?.dimension == Int(needs.camera_dimension)) else {
+            ExportSupport.write("this reward reads text [\(needs.text_dimension)] and camera [\(needs.camera_dimension)] conditions", to: error, size: size)
             return DIPP_ERROR_INVALID_ARGUMENT
         }
         let object = Unmanaged<Instance>.fromOpaque(instance).takeUnretainedValue()
         object.lock.lock()
         defer { object.lock.unlock() }
-        let n = Int(batch), d = r.sampleCount
-        let conditionLabels = (0..<n).map { i in conditions.map { Int($0[i]) } ?? Conditions.nullLabel }
+        let n = conditions.count, d = r.sampleCount
         let input = Tensor(shape: [n, d], storage: Array(UnsafeBufferPointer(start: x, count: n * d)), requiresGrad: true)
-        let values = object.reward.reward(input, conditions: Conditions(labels: conditionLabels))
+        let values = object.reward.reward(input, conditions: conditions)
         for i in 0..<n { rewards[i] = values.storage[i] }
         if let gradients {
             let g = Tensor.gradients(of: values, withRespectTo: [input])[0].storage

@@ -50,51 +50,53 @@ public final class PluginGenerator: Generator, @unchecked Sendable {
             throw PluginError(.incompatible, location: library.path, what: "latent shape \(latentShape) or sample shape \(sampleShape) has a non-positive size",
                               hint: "fix latent_shape / sample_shape in the generator descriptor")
         }
-        let made = try createInstance(table.pointee.create!, hyperparameters: hyperparameters, library: library)
-        self.table = table
+        let made = try createInstance(table.create!, hyperparameters: hyperparameters, library: library)
+        self.table = PluginABI.pinned(table)
         instance = made
-        let count = table.pointee.parameter_count!(made)
+        let count = table.parameter_count!(made)
         guard count >= 0 && count < (1 << 31) else {
-            table.pointee.destroy?(made)
+            table.destroy?(made)
             throw PluginError(.callFailed, location: "\(library.path), parameter_count", what: "returned \(count)",
                               hint: "return the number of floats in θ")
         }
         var values = [Float](repeating: 0, count: Int(count))
         var error = [CChar](repeating: 0, count: 512)
-        let initStatus = table.pointee.init_params!(made, seed, &values, count, &error, error.count)
+        let initStatus = table.init_params!(made, seed, &values, count, &error, error.count)
         guard initStatus == DIPP_OK else {
-            table.pointee.destroy?(made)
+            table.destroy?(made)
             throw PluginError(.callFailed, location: "\(library.path), init_params", what: "status \(initStatus.rawValue): \(pluginMessage(error))",
                               hint: "run `dipp plugin validate` on the plugin")
         }
         guard values.allSatisfy(\.isFinite) else {
-            table.pointee.destroy?(made)
+            table.destroy?(made)
             throw PluginError(.nonFiniteOutput, location: "\(library.path), init_params", what: "the initial parameters contain NaN or Inf",
                               hint: "run `dipp plugin validate` on the plugin")
         }
         params = Tensor(shape: [Int(count)], storage: values, requiresGrad: true)
     }
 
-    deinit { table.pointee.destroy?(instance) }
+    deinit {
+        table.pointee.destroy?(instance)
+        table.deallocate()
+    }
 
     /// The library's generator table and descriptor, size-checked.
-    static func table(in library: PluginLibrary) throws -> (UnsafePointer<dipp_generator_v1>, dipp_generator_descriptor) {
+    static func table(in library: PluginLibrary) throws -> (dipp_generator_v1, dipp_generator_descriptor) {
         guard let raw = library.capability(DIPP_GENERATOR_CAPABILITY) else {
             throw PluginError(.missingCapability, location: library.path, what: "the plugin provides no \(DIPP_GENERATOR_CAPABILITY) table",
                               hint: "is this a reward plugin? use it with --reward")
         }
-        let table = raw.assumingMemoryBound(to: dipp_generator_v1.self)
-        let t = table.pointee
-        guard t.struct_size >= UInt32(MemoryLayout<dipp_generator_v1>.size), let describe = t.describe, t.create != nil, t.destroy != nil,
+        let t = PluginABI.copy(raw, as: dipp_generator_v1.self)
+        guard Int(t.struct_size) >= PluginABI.generatorTable10, let describe = t.describe, t.create != nil, t.destroy != nil,
               t.parameter_count != nil, t.init_params != nil, t.forward != nil, t.backward != nil else {
             throw PluginError(.tableTooSmall, location: library.path, what: "the \(DIPP_GENERATOR_CAPABILITY) table is smaller than ABI 1.0's or has NULL functions",
                               hint: "rebuild the plugin against this DIPP's dipp_plugin.h")
         }
-        guard let descriptor = describe(), descriptor.pointee.struct_size >= UInt32(MemoryLayout<dipp_generator_descriptor>.size) else {
+        guard let descriptor = describe(), Int(descriptor.pointee.struct_size) >= PluginABI.generatorDescriptor10 else {
             throw PluginError(.tableTooSmall, location: library.path, what: "the generator descriptor is missing or too small",
                               hint: "rebuild the plugin against this DIPP's dipp_plugin.h")
         }
-        return (table, descriptor.pointee)
+        return (t, PluginABI.copy(descriptor, as: dipp_generator_descriptor.self))
     }
 
     public var name: String { "plugin:\(descriptorName)" }
@@ -103,6 +105,8 @@ public final class PluginGenerator: Generator, @unchecked Sendable {
     var sampleCount: Int { sampleShape.reduce(1, *) }
     var threadSafety: UInt32 { descriptor.thread_safety }
     var declaresDeterminism: Bool { descriptor.deterministic == 1 }
+    /// The modalities the plugin reads.
+    public var conditionNeeds: PluginConditionNeeds { descriptor.conditionNeeds }
 
     /// Refuses data with more classes than the plugin understands (`AlignmentRun` already
     /// refuses another sample shape, for every generator).
@@ -118,26 +122,34 @@ public final class PluginGenerator: Generator, @unchecked Sendable {
         conditions.labels.map { classCount == 0 ? -1 : Int32($0) }
     }
 
+    /// Whether the plugin takes every condition modality (ABI 1.1); otherwise it sees labels only.
+    public var readsAllConditions: Bool { PluginABI.hasConditions(table.pointee) }
+
     /// `x = g_θ(z, c)` for a batch, or a ``PluginError`` (call failure or non-finite output).
-    public func forward(params theta: [Float], z: [Float], labels: [Int32]) throws -> [Float] {
-        let n = labels.count
+    public func forward(params theta: [Float], z: [Float], conditions: Conditions) throws -> [Float] {
+        let n = conditions.count, labels = labels(conditions), t = table.pointee
         precondition(z.count == n * latentCount && theta.count == params.count, "plugin generator: buffer sizes do not match the descriptor")
         var x = [Float](repeating: 0, count: n * sampleCount)
         var error = [CChar](repeating: 0, count: 512)
-        let status = table.pointee.forward!(instance, theta, z, labels, Int64(n), &x, &error, error.count)
+        let status = PluginABI.hasConditions(t)
+            ? PluginABI.withConditions(conditions, labels: labels) { t.forward_conditions!(instance, theta, z, $0, &x, &error, error.count) }
+            : t.forward!(instance, theta, z, labels, Int64(n), &x, &error, error.count)
         try check(status, x, "forward", error)
         return x
     }
 
     /// `vᵀ∂x/∂θ` and, when `wantLatents`, `vᵀ∂x/∂z`.
-    public func backward(params theta: [Float], z: [Float], labels: [Int32], v: [Float], wantLatents: Bool) throws -> (params: [Float], z: [Float]?) {
-        let n = labels.count
+    public func backward(params theta: [Float], z: [Float], conditions: Conditions, v: [Float], wantLatents: Bool) throws -> (params: [Float], z: [Float]?) {
+        let n = conditions.count, labels = labels(conditions), t = table.pointee
         precondition(v.count == n * sampleCount && z.count == n * latentCount, "plugin generator: buffer sizes do not match the descriptor")
         var gradParams = [Float](repeating: 0, count: theta.count)
         var gradZ = [Float](repeating: 0, count: wantLatents ? z.count : 0)
         var error = [CChar](repeating: 0, count: 512)
         let status = gradZ.withUnsafeMutableBufferPointer { zBuffer in
-            table.pointee.backward!(instance, theta, z, labels, Int64(n), v, &gradParams, wantLatents ? zBuffer.baseAddress : nil, &error, error.count)
+            let zOut = wantLatents ? zBuffer.baseAddress : nil
+            return PluginABI.hasConditions(t)
+                ? PluginABI.withConditions(conditions, labels: labels) { t.backward_conditions!(instance, theta, z, $0, v, &gradParams, zOut, &error, error.count) }
+                : t.backward!(instance, theta, z, labels, Int64(n), v, &gradParams, zOut, &error, error.count)
         }
         try check(status, gradParams + gradZ, "backward", error)
         return (gradParams, wantLatents ? gradZ : nil)
@@ -163,10 +175,10 @@ public final class PluginGenerator: Generator, @unchecked Sendable {
     public func callAsFunction(params thetaTensor: Tensor, _ z: Tensor, conditions: Conditions) -> Tensor {
         let n = z.shape[0]
         precondition(z.count == n * latentCount, "plugin generator expects latents of shape \(latentShape), got \(Array(z.shape.dropFirst()))")
-        let (theta, latents, labels) = (thetaTensor.storage, z.storage, labels(conditions))
+        let (theta, latents) = (thetaTensor.storage, z.storage)
         var x: [Float]
         do {
-            x = try forward(params: theta, z: latents, labels: labels)
+            x = try forward(params: theta, z: latents, conditions: conditions)
             lastError = nil
         } catch {
             lastError = error as? PluginError
@@ -174,7 +186,7 @@ public final class PluginGenerator: Generator, @unchecked Sendable {
         }
         return Tensor.custom(shape: [n] + sampleShape, values: x, inputs: [thetaTensor, z]) { [self] v, needed in
             do {
-                let g = try backward(params: theta, z: latents, labels: labels, v: v, wantLatents: needed[1])
+                let g = try backward(params: theta, z: latents, conditions: conditions, v: v, wantLatents: needed[1])
                 return [needed[0] ? g.params : nil, g.z]
             } catch {
                 lastError = error as? PluginError

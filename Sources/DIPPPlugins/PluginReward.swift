@@ -12,7 +12,9 @@ public final class PluginReward: RewardModel, @unchecked Sendable {
     public let library: PluginLibrary
     public let sampleShape: [Int]
     public let descriptorName: String
+    /// A host-owned copy of the plugin's table (``PluginABI/copy(_:as:)``) and descriptor.
     let table: UnsafePointer<dipp_reward_v1>
+    let descriptor: dipp_reward_descriptor
     let instance: UnsafeMutableRawPointer
     /// The last error a call reported (for diagnostics after a NaN).
     public private(set) var lastError: PluginError?
@@ -31,49 +33,62 @@ public final class PluginReward: RewardModel, @unchecked Sendable {
         let (table, d) = try Self.table(in: library)
         sampleShape = pluginShape(d.sample_shape, rank: d.sample_rank)
         descriptorName = d.name.map { String(cString: $0) } ?? library.name
-        let made = try createInstance(table.pointee.create!, hyperparameters: hyperparameters, library: library)
-        self.table = table
+        let made = try createInstance(table.create!, hyperparameters: hyperparameters, library: library)
+        self.table = PluginABI.pinned(table)
+        descriptor = d
         instance = made
     }
 
     /// The library's reward table and descriptor, size-checked.
-    static func table(in library: PluginLibrary) throws -> (UnsafePointer<dipp_reward_v1>, dipp_reward_descriptor) {
+    static func table(in library: PluginLibrary) throws -> (dipp_reward_v1, dipp_reward_descriptor) {
         guard let raw = library.capability(DIPP_REWARD_CAPABILITY) else {
             throw PluginError(.missingCapability, location: library.path, what: "the plugin provides no \(DIPP_REWARD_CAPABILITY) table",
                               hint: "is this a generator plugin? use it with --generator")
         }
-        let table = raw.assumingMemoryBound(to: dipp_reward_v1.self)
-        guard table.pointee.struct_size >= UInt32(MemoryLayout<dipp_reward_v1>.size),
-              let describe = table.pointee.describe, table.pointee.create != nil,
-              table.pointee.reward_grad != nil, table.pointee.destroy != nil else {
+        let table = PluginABI.copy(raw, as: dipp_reward_v1.self)
+        guard Int(table.struct_size) >= PluginABI.rewardTable10, let describe = table.describe, table.create != nil,
+              table.reward_grad != nil, table.destroy != nil else {
             throw PluginError(.tableTooSmall, location: library.path, what: "the \(DIPP_REWARD_CAPABILITY) table is smaller than ABI 1.0's or has NULL functions",
                               hint: "rebuild the plugin against this DIPP's dipp_plugin.h")
         }
-        guard let descriptor = describe(), descriptor.pointee.struct_size >= UInt32(MemoryLayout<dipp_reward_descriptor>.size) else {
+        guard let descriptor = describe(), Int(descriptor.pointee.struct_size) >= PluginABI.rewardDescriptor10 else {
             throw PluginError(.tableTooSmall, location: library.path, what: "the reward descriptor is missing or too small",
                               hint: "rebuild the plugin against this DIPP's dipp_plugin.h")
         }
-        return (table, descriptor.pointee)
+        return (table, PluginABI.copy(descriptor, as: dipp_reward_descriptor.self))
     }
 
-    deinit { table.pointee.destroy?(instance) }
+    deinit {
+        table.pointee.destroy?(instance)
+        table.deallocate()
+    }
 
     public var name: String { "plugin:\(descriptorName)" }
 
     /// The declared hyper-parameters, in order.
     public var hyperparameters: [PluginHyperparameter] {
-        guard let d = table.pointee.describe?()?.pointee else { return [] }
-        return PluginHyperparameter.list(d.hyperparameters, count: d.hyperparameter_count)
+        PluginHyperparameter.list(descriptor.hyperparameters, count: descriptor.hyperparameter_count)
     }
 
+    /// Whether the plugin takes every condition modality (ABI 1.1); otherwise it sees labels only.
+    public var readsAllConditions: Bool { PluginABI.hasConditions(table.pointee) }
+
+    public var expectedSampleShape: [Int]? { sampleShape }
+
+    /// The modalities the plugin reads.
+    public var conditionNeeds: PluginConditionNeeds { descriptor.conditionNeeds }
+
     /// `r` and `∇ₓr` for a batch, or a ``PluginError`` (call failure or non-finite output).
-    public func evaluate(_ x: [Float], conditions: [Int]) throws -> (rewards: [Float], gradients: [Float]) {
-        let d = sampleShape.reduce(1, *)
-        let n = x.count / max(d, 1)
+    public func evaluate(_ x: [Float], conditions: Conditions) throws -> (rewards: [Float], gradients: [Float]) {
+        let n = conditions.count
+        precondition(x.count == n * sampleShape.reduce(1, *), "plugin reward: \(x.count) values for \(n) samples of \(sampleShape)")
         var rewards = [Float](repeating: 0, count: n), gradients = [Float](repeating: 0, count: x.count)
         var error = [CChar](repeating: 0, count: 512)
-        let labels = conditions.map { Int32($0) }
-        let status = table.pointee.reward_grad!(instance, x, labels, Int64(n), &rewards, &gradients, &error, error.count)
+        let labels = conditions.labels.map { Int32($0) }
+        let t = table.pointee
+        let status = PluginABI.hasConditions(t)
+            ? PluginABI.withConditions(conditions, labels: labels) { t.reward_grad_conditions!(instance, x, $0, &rewards, &gradients, &error, error.count) }
+            : t.reward_grad!(instance, x, labels, Int64(n), &rewards, &gradients, &error, error.count)
         guard status == DIPP_OK else {
             throw PluginError(.callFailed, location: "\(library.path), reward_grad", what: "status \(status.rawValue): \(pluginMessage(error))",
                               hint: "run `dipp plugin validate` on the plugin")
@@ -90,7 +105,7 @@ public final class PluginReward: RewardModel, @unchecked Sendable {
         precondition(d == sampleShape.reduce(1, *), "plugin reward expects samples of shape \(sampleShape), got \(Array(x.shape.dropFirst()))")
         let result: (rewards: [Float], gradients: [Float])
         do {
-            result = try evaluate(x.storage, conditions: conditions.labels)
+            result = try evaluate(x.storage, conditions: conditions)
             lastError = nil
         } catch let error as PluginError {
             lastError = error

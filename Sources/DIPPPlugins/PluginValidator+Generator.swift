@@ -1,21 +1,22 @@
 import CDIPPPluginABI
 import DIPPDiffusion
 import DIPPTensor
+import DiffInstruct
 import Foundation
 
 extension PluginValidator {
     /// The `dipp.generator/1` checks: table, refused bad arguments, reproducible `init_params`,
-    /// finite outputs, the VJP against central differences (200 random elements of θ, all of z),
+    /// finite outputs, `Conformance`'s VJP check (200 random elements of θ, 64 of z),
     /// determinism, concurrent calls.
     static func generatorChecks(_ library: PluginLibrary, emit: (Check) -> Void) {
         guard let generator = attempt("generator-table", emit: emit, { try PluginGenerator(library: library, seed: 1) }) else { return }
-        emit(Check("generator-table", true, "z \(generator.latentShape) → x \(generator.sampleShape), \(generator.classCount) classes, \(generator.params.count) parameters"))
+        emit(Check("generator-table", true, "z \(generator.latentShape) → x \(generator.sampleShape), \(generator.classCount) classes, \(generator.params.count) parameters, reads \(generator.conditionNeeds) (ABI 1.\(library.abiMinor))"))
         let theta = generator.params.storage
         var rng = RandomStream(seed: 11)
         let z = Tensor.randomNormal([4] + generator.latentShape, using: &rng)
         let labels = generator.classCount == 0 ? [Int](repeating: Conditions.nullLabel, count: 4)
             : [0, 1 % generator.classCount, generator.classCount - 1, Conditions.nullLabel]
-        let int32Labels = labels.map(Int32.init)
+        let conditions = checkConditions(labels: labels, needs: generator.conditionNeeds, rng: &rng)
         var refusals: [String] = []
         if generator.rawForward(batch: -1, label: 0) == DIPP_OK { refusals.append("accepted a negative batch size") }
         if generator.classCount > 0 && generator.rawForward(batch: 1, label: Int32(generator.classCount)) == DIPP_OK {
@@ -31,20 +32,18 @@ extension PluginValidator {
         guard let again = attempt("init-params", emit: emit, { try PluginGenerator(library: library, seed: 1) }) else { return }
         let sameInit = again.params.storage == theta
         emit(Check("init-params", sameInit, sameInit ? "init_params(seed) is reproducible" : "init_params gave different θ for the same seed"))
-        guard let first = attempt("finite-output", emit: emit, { try generator.forward(params: theta, z: z.storage, labels: int32Labels) }) else { return }
+        guard let first = attempt("finite-output", emit: emit, { try generator.forward(params: theta, z: z.storage, conditions: conditions) }) else { return }
         emit(Check("finite-output", true, "samples finite"))
-        let conditions = Conditions(labels: labels)
-        let vjp = GradientCheck.check([generator.params, z], epsilon: 1e-2, absoluteTolerance: 1e-2, relativeTolerance: 2e-2, elementsPerInput: 200) {
-            generator(params: $0[0], $0[1], conditions: conditions)
-        }
-        emit(Check("vjp", vjp.passed, vjp.passed ? "vᵀ∂x/∂θ and vᵀ∂x/∂z match central differences (\(vjp.checked) elements)" : "the VJP disagrees with central differences: \(vjp)"))
-        if let second = try? generator.forward(params: theta, z: z.storage, labels: int32Labels) {
+        let vjp = Conformance.checkGenerator(generator, conditions: conditions, parameterElements: 200).filter { $0.check.hasPrefix("vjp") }
+        emit(Check("vjp", vjp.allPassed, vjp.allPassed ? "vᵀ∂x/∂θ and vᵀ∂x/∂z match central differences (Conformance.checkGenerator)"
+                                                       : "the VJP disagrees with central differences: \(vjp.failures)"))
+        if let second = try? generator.forward(params: theta, z: z.storage, conditions: conditions) {
             let same = second == first
             emit(Check("deterministic", same || !generator.declaresDeterminism, same ? "same θ, z and c, same output" : "outputs differ between identical calls"))
         }
         if generator.threadSafety == DIPP_THREADS_SAFE.rawValue {
             let latents = z.storage
-            let mismatches = stress(threads: 4, rounds: 50) { (try? generator.forward(params: theta, z: latents, labels: int32Labels)) == first }
+            let mismatches = stress(threads: 4, rounds: 50) { (try? generator.forward(params: theta, z: latents, conditions: conditions)) == first }
             emit(Check("thread-stress", mismatches == 0, mismatches == 0 ? "4 threads × 50 concurrent calls agree" : "\(mismatches) concurrent calls disagreed"))
         }
     }

@@ -1,14 +1,16 @@
 import CDIPPPluginABI
 import DIPPDiffusion
 import DIPPTensor
+import DiffInstruct
 import Foundation
 
 extension PluginValidator {
-    /// The `dipp.reward/1` checks: table, refused bad arguments, finite outputs, ∇ₓr against
-    /// central differences (every element), determinism, concurrent calls.
+    /// The `dipp.reward/1` checks: table, refused bad arguments, finite outputs, the 1.0 entry
+    /// point of a 1.1 plugin, `Conformance`'s gradient (∇ₓr against central differences, every
+    /// element) and batch-independence checks, determinism, concurrent calls.
     static func rewardChecks(_ library: PluginLibrary, emit: (Check) -> Void) {
         guard let reward = attempt("reward-table", emit: emit, { try PluginReward(library: library) }) else { return }
-        emit(Check("reward-table", true, "sample shape \(reward.sampleShape)"))
+        emit(Check("reward-table", true, "sample shape \(reward.sampleShape), reads \(reward.conditionNeeds) (ABI 1.\(library.abiMinor))"))
         var refusals: [String] = []
         if reward.rawCall(batch: -1) == DIPP_OK { refusals.append("accepted a negative batch size") }
         let bad = outOfRange(reward.hyperparameters)
@@ -20,27 +22,54 @@ extension PluginValidator {
         var rng = RandomStream(seed: 11)
         let x = Tensor.randomUniform([4] + reward.sampleShape, in: -1...1, using: &rng)
         let labels = [0, 1, 2, Conditions.nullLabel]
-        guard let first = attempt("finite-output", emit: emit, { try reward.evaluate(x.storage, conditions: labels) }) else { return }
-        emit(Check("finite-output", true, "rewards and gradients finite"))
-        let gradient = GradientCheck.check([x], epsilon: 1e-2, absoluteTolerance: 1e-2, relativeTolerance: 2e-2) {
-            reward.reward($0[0], conditions: Conditions(labels: labels))
+        let conditions = checkConditions(labels: labels, needs: reward.conditionNeeds, rng: &rng)
+        guard let first = attempt("finite-output", emit: emit, { try reward.evaluate(x.storage, conditions: conditions) }) else { return }
+        emit(Check("finite-output", true, "rewards and gradients finite" + (reward.readsAllConditions ? " (with \(reward.conditionNeeds))" : "")))
+        if reward.readsAllConditions {
+            let legacy = legacyCall(reward, x.storage, labels: labels)
+            emit(Check("labels-only-path", legacy == nil, legacy ?? "the ABI 1.0 entry point (labels only) answers too"))
         }
-        emit(Check("gradient", gradient.passed, gradient.passed ? "∇r matches central differences (\(gradient.checked) elements)" : "∇r disagrees with central differences: \(gradient)"))
-        if let second = try? reward.evaluate(x.storage, conditions: labels) {
+        for result in [Conformance.rewardGradient(reward, samples: x, conditions: conditions),
+                       Conformance.rewardBatchIndependence(reward, samples: x, conditions: conditions)] {
+            emit(Check(result.check, result.passed, result.detail))
+        }
+        if let second = try? reward.evaluate(x.storage, conditions: conditions) {
             let same = second.rewards == first.rewards && second.gradients == first.gradients
             emit(Check("deterministic", same || !reward.declaresDeterminism, same ? "same input, same output" : "outputs differ between identical calls"))
         }
         if reward.threadSafety == DIPP_THREADS_SAFE.rawValue {
             let values = x.storage
-            let mismatches = stress(threads: 4, rounds: 50) { (try? reward.evaluate(values, conditions: labels).rewards) == first.rewards }
+            let mismatches = stress(threads: 4, rounds: 50) { (try? reward.evaluate(values, conditions: conditions).rewards) == first.rewards }
             emit(Check("thread-stress", mismatches == 0, mismatches == 0 ? "4 threads × 50 concurrent calls agree" : "\(mismatches) concurrent calls disagreed"))
         }
     }
 }
 
+extension PluginValidator {
+    /// Labels plus, for a plugin that reads them, random text embeddings and cameras (a null
+    /// sample keeps its text, marked null, as CFG's null branch does).
+    static func checkConditions(labels: [Int], needs: PluginConditionNeeds, rng: inout RandomStream) -> Conditions {
+        let n = labels.count
+        let text = needs.textDimension > 0
+            ? TextEmbedding(dimension: needs.textDimension, pooled: rng.normal(n * needs.textDimension)) : nil
+        let camera = needs.cameraDimension > 0
+            ? CameraPose(dimension: needs.cameraDimension, values: rng.normal(n * needs.cameraDimension)) : nil
+        return Conditions(count: n, labels: labels, text: text, camera: camera, isNull: labels.map { $0 == Conditions.nullLabel })
+    }
+
+    /// A 1.1 reward through its 1.0 entry point: `nil` when it answers with finite values.
+    static func legacyCall(_ reward: PluginReward, _ x: [Float], labels: [Int]) -> String? {
+        var r = [Float](repeating: 0, count: labels.count), g = [Float](repeating: 0, count: x.count)
+        var error = [CChar](repeating: 0, count: 256)
+        let status = reward.table.pointee.reward_grad!(reward.instance, x, labels.map(Int32.init), Int64(labels.count), &r, &g, &error, error.count)
+        guard status == DIPP_OK else { return "reward_grad (labels only) failed with status \(status.rawValue): \(pluginMessage(error))" }
+        return (r + g).allSatisfy(\.isFinite) ? nil : "reward_grad (labels only) returned NaN or Inf"
+    }
+}
+
 extension PluginReward {
-    var declaresDeterminism: Bool { table.pointee.describe?()?.pointee.deterministic == 1 }
-    var threadSafety: UInt32 { table.pointee.describe?()?.pointee.thread_safety ?? 0 }
+    var declaresDeterminism: Bool { descriptor.deterministic == 1 }
+    var threadSafety: UInt32 { descriptor.thread_safety }
 
     /// `reward_grad` with the given batch size and valid buffers for one sample: the status.
     func rawCall(batch: Int64) -> dipp_status {

@@ -76,3 +76,60 @@ import Testing
         }
     }
 }
+
+/// The teacher trainer refuses what it cannot use before training, reports a diverging loss as
+/// a training error, and never reads corrupt checkpoint metadata as 0.
+@Suite struct TeacherTrainerErrorTests {
+    static func configuration() -> TeacherTrainingConfiguration {
+        var c = TeacherTrainingConfiguration()
+        c.data = "gmm2d"
+        c.hidden = [16]
+        c.steps = 2
+        c.batchSize = 16
+        c.checkpointEvery = 2
+        return c
+    }
+
+    static func folder() -> URL { FileManager.default.temporaryDirectory.appendingPathComponent("dipp-teacher-errors-\(UUID())") }
+
+    @Test func anArchitectureTypoIsRefusedAtOnce() throws {
+        var c = Self.configuration()
+        c.architecture = "unets"
+        do {
+            _ = try TeacherTrainer(configuration: c, folder: Self.folder())
+            Issue.record("an unknown architecture was accepted")
+        } catch let error as ConfigurationError {
+            #expect(error.location.contains("architecture") && error.hint.contains("unet"), "\(error)")
+        }
+    }
+
+    @Test func aDivergingLossIsATrainingError() throws {
+        var c = Self.configuration()
+        c.learningRate = 1e30
+        c.steps = 20
+        c.checkpointEvery = 20
+        do {
+            try TeacherTrainer(configuration: c, folder: Self.folder()).run(progress: false)
+            Issue.record("a diverging run finished")
+        } catch let error as NonFiniteValueError {
+            #expect(error.location.hasPrefix("pretrain step "), "\(error)")
+        }
+    }
+
+    @Test func corruptCheckpointMetadataIsAnError() throws {
+        let folder = Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try TeacherTrainer(configuration: Self.configuration(), folder: folder).run(progress: false)
+        let checkpoint = CheckpointStore(folder: folder).url(step: 2)
+        let contents = try SafeTensors.read(contentsOf: checkpoint)
+        try SafeTensors.write(contents.tensors, metadata: contents.metadata.merging(["cursor": "twelve"]) { $1 }, to: checkpoint)
+        var longer = Self.configuration()
+        longer.steps = 4
+        do {
+            try TeacherTrainer(configuration: longer, folder: folder).run(progress: false)
+            Issue.record("corrupt metadata was accepted")
+        } catch let error as ConfigurationError {
+            #expect(error.location.contains("cursor") && error.what.contains("twelve"), "\(error)")
+        }
+    }
+}

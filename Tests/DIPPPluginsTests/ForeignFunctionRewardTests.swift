@@ -52,4 +52,27 @@ import Testing
         let (before, after) = try RewardAlignment.meanReward(aligningWith: reward, named: "ffi:ink", rewardScale: 50)
         #expect(after > before + 0.02, "mean ink \(before) → \(after)")
     }
+
+    @Test func foreignRewardsConform() throws {
+        var rng = RandomStream(seed: 9)
+        let ink = try ForeignFunctionReward(spec: "\(Self.library()):float ink(const float *x, int64_t n)")
+        let results = Conformance.checkReward(ink, samples: Tensor.randomUniform([4, 64], in: -1...1, using: &rng),
+                                              conditions: Conditions(labels: [0, 1, 2, Conditions.nullLabel]))
+        #expect(results.allPassed, "\(results.failures)")
+    }
+
+    /// Evaluating a foreign reward without gradients calls the function once per sample: the
+    /// central differences (2·n calls per sample) run only when a backward pass asks for them.
+    @Test func foreignRewardsComputeGradientsOnlyWhenAsked() throws {
+        let library = try ForeignFunctionRewardTests.library()
+        let ink = try ForeignFunctionReward(spec: "\(library):float ink(const float *x, int64_t n)")
+        let counter = try #require(dlsym(dlopen(library, RTLD_NOW), "ink_calls"), "the fixture counts its calls")
+        let calls = unsafeBitCast(counter, to: (@convention(c) () -> Int64).self)
+        let x = Tensor(shape: [5, 8], storage: (0..<40).map { Float($0) / 40 })
+        let before = calls()
+        _ = ink.meanReward(x, conditions: Conditions(labels: [Int](repeating: 0, count: 5)))
+        #expect(calls() - before == 5)
+        _ = ink.rewardAndGradient(x, conditions: Conditions(labels: [Int](repeating: 0, count: 5)))
+        #expect(calls() - before == 5 + 5 + 5 * 8 * 2)
+    }
 }

@@ -11,9 +11,9 @@ import Testing
 @Suite(.serialized) struct AlignmentRunTests {
     static let root = FileManager.default.temporaryDirectory.appendingPathComponent("dipp-run-\(UUID())")
 
-    static func teacher() throws -> URL {
+    /// A small gmm2d teacher, trained once per test process (suites share it).
+    static let trainedTeacher: Result<URL, Error> = Result {
         let folder = root.appendingPathComponent("teacher")
-        if FileManager.default.fileExists(atPath: folder.appendingPathComponent("teacher.safetensors").path) { return folder }
         var c = TeacherTrainingConfiguration()
         c.data = "gmm2d"
         c.hidden = [32, 32]
@@ -23,6 +23,8 @@ import Testing
         try TeacherTrainer(configuration: c, folder: folder).run(progress: false)
         return folder
     }
+
+    static func teacher() throws -> URL { try trainedTeacher.get() }
 
     static func configuration(steps: Int) throws -> RunConfiguration {
         var c = RunConfiguration()

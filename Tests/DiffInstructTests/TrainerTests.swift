@@ -46,6 +46,21 @@ import Testing
         #expect(straight.rng == second.rng)
     }
 
+    /// A learning-rate schedule reaches Adam at every step: after the schedule's drop to 0 the
+    /// generator stops moving, and before it the run equals a constant-rate run.
+    @Test func learningRateSchedulesApplyPerStep() throws {
+        let scheduled = Self.makeTrainer(), constant = Self.makeTrainer()
+        var c = scheduled.configuration
+        c.generatorLearningRate = .piecewise(values: [1e-3, 0], boundaries: [3], warmup: 0)
+        let trainer = DIPPTrainer(configuration: c, teacher: scheduled.teacher, generator: scheduled.generator, assistant: scheduled.assistant,
+                                  divergence: scheduled.divergence, conditions: UniformLabels(classCount: 1))
+        for _ in 0..<3 { try trainer.trainStep(); try constant.trainStep() }
+        #expect(trainer.generator.parameters[0].storage == constant.generator.parameters[0].storage)
+        let frozen = trainer.generator.parameters.map(\.storage)
+        for _ in 0..<3 { try trainer.trainStep() }
+        #expect(trainer.generator.parameters.map(\.storage) == frozen)
+    }
+
     @Test func sameSeedSameRunDifferentSeedDifferentRun() throws {
         let a = Self.makeTrainer(), b = Self.makeTrainer(), c = Self.makeTrainer(seed: 5)
         for _ in 0..<5 { try a.trainStep(); try b.trainStep(); try c.trainStep() }
@@ -140,18 +155,13 @@ import Testing
         return p.terminationStatus == 0
     }
 
-    @Test(.enabled(if: tensorboardAvailable, "python3 with tensorboard"))
-    func tensorboardReadsTheEventFiles() throws {
-        let folder = Self.folder("tb")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let log = try TrainingLog(folder: folder, resumedStep: 0)
-        for step in 1...5 { try log.record(step: step, metrics: [("loss_divergence", Float(step) * 0.5), ("reward_mean", -Float(step))]) }
-        try log.flush()
+    /// TensorBoard's own reader on an event folder: `tag step:value …` per scalar series.
+    static func readTensorBoard(_ folder: URL) throws -> String {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Reference/read_tensorboard.py").path
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", script, folder.appendingPathComponent("tensorboard").path]
+        p.arguments = ["python3", script, folder.path]
         let pipe = Pipe()
         p.standardOutput = pipe
         p.standardError = pipe
@@ -159,6 +169,17 @@ import Testing
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
         #expect(p.terminationStatus == 0, "\(output)")
+        return output
+    }
+
+    @Test(.enabled(if: tensorboardAvailable, "python3 with tensorboard"))
+    func tensorboardReadsTheEventFiles() throws {
+        let folder = Self.folder("tb")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let log = try TrainingLog(folder: folder, resumedStep: 0)
+        for step in 1...5 { try log.record(step: step, metrics: [("loss_divergence", Float(step) * 0.5), ("reward_mean", -Float(step))]) }
+        try log.flush()
+        let output = try Self.readTensorBoard(folder.appendingPathComponent("tensorboard"))
         #expect(output.contains("loss_divergence 1:0.5 2:1 3:1.5 4:2 5:2.5"), "\(output)")
         #expect(output.contains("reward_mean 1:-1 2:-2 3:-3 4:-4 5:-5"), "\(output)")
         let lines = try String(contentsOf: folder.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n")

@@ -1,4 +1,4 @@
-/* DIPP plugin ABI, version 1.0 (C99). Shared by the host, the Swift plugin SDK and C/Rust plugins.
+/* DIPP plugin ABI, version 1.1 (C99). Shared by the host, the Swift plugin SDK and C/Rust plugins.
  *
  * Rules (the reference is Documentation/PluginABI.md):
  *  - One exported entry symbol, DIPP_PLUGIN_ENTRY_SYMBOL, called first with the host's major
@@ -6,6 +6,9 @@
  *  - Capabilities are looked up by string id ("dipp.reward/1", …); unknown ids return NULL.
  *  - Every struct starts with its size in bytes and only grows at the end: a host reads only
  *    the fields the plugin's struct_size covers and refuses tables smaller than version 1.0's.
+ *    Version 1.1 appended: dipp_conditions (labels, null mask, text, camera), the *_conditions
+ *    entry points of both tables and the descriptors' text/camera dimensions. A 1.0 plugin
+ *    (smaller tables, or NULL *_conditions) receives labels only, as before.
  *  - The host owns every tensor buffer (contiguous float32, batch-major) and every output
  *    buffer; the plugin only writes into them. The plugin owns its instances and its static
  *    descriptors and strings. Errors are status codes plus a message written into a
@@ -22,7 +25,7 @@ extern "C" {
 #endif
 
 #define DIPP_ABI_MAJOR 1u
-#define DIPP_ABI_MINOR 0u
+#define DIPP_ABI_MINOR 1u
 #define DIPP_PLUGIN_ENTRY_SYMBOL "dipp_plugin_entry"
 #define DIPP_REWARD_CAPABILITY "dipp.reward/1"
 #define DIPP_GENERATOR_CAPABILITY "dipp.generator/1"
@@ -64,6 +67,23 @@ typedef struct dipp_plugin_info {
 
 typedef const dipp_plugin_info *(*dipp_plugin_entry_function)(uint32_t host_abi_major);
 
+/* ABI 1.1: the conditions of a batch, every modality. Labels and the null mask are always
+ * present; text and camera are present when their dimension is > 0. A plugin reads only the
+ * fields struct_size covers (later minors append fields). */
+typedef struct dipp_conditions {
+    uint32_t struct_size;
+    int64_t batch;
+    const int32_t *labels;             /* batch class labels, -1 = none */
+    const uint8_t *null_mask;          /* batch flags, 1 = unconditional sample (CFG's null branch) */
+    uint32_t text_dimension;           /* D: pooled text embedding size, 0 = no text */
+    const float *text_pooled;          /* batch × D */
+    uint32_t text_tokens;              /* T: token-level embedding length, 0 = none */
+    const float *text_token_embeddings;/* batch × T × D */
+    const float *text_token_mask;      /* batch × T: 1 = token, 0 = padding */
+    uint32_t camera_dimension;         /* k: camera/pose vector size, 0 = no camera */
+    const float *camera;               /* batch × k */
+} dipp_conditions;
+
 /* "dipp.reward/1": r(x, c) per sample and its input-gradient. */
 typedef struct dipp_reward_descriptor {
     uint32_t struct_size;
@@ -76,6 +96,9 @@ typedef struct dipp_reward_descriptor {
     const dipp_hyperparameter *hyperparameters;
     uint32_t thread_safety;            /* dipp_thread_safety */
     uint32_t deterministic;            /* 1 when the same inputs always give the same outputs */
+    /* ABI 1.1: the condition modalities the plugin reads through reward_conditions (0 = none). */
+    uint32_t text_dimension;
+    uint32_t camera_dimension;
 } dipp_reward_descriptor;
 
 typedef struct dipp_reward_v1 {
@@ -93,7 +116,16 @@ typedef struct dipp_reward_v1 {
     /* As reward, plus gradients: batch × prod(sample_shape) floats, ∂r_i/∂x_i (written). */
     dipp_status (*reward_grad)(void *instance, const float *x, const int32_t *conditions, int64_t batch,
                                float *rewards, float *gradients, char *error, size_t error_size);
+    /* ABI 1.1 (optional: NULL, or a table too small to hold them, means labels only): as reward
+     * and reward_grad, with every condition modality; the batch is conditions->batch. */
+    dipp_status (*reward_conditions)(void *instance, const float *x, const dipp_conditions *conditions,
+                                     float *rewards, char *error, size_t error_size);
+    dipp_status (*reward_grad_conditions)(void *instance, const float *x, const dipp_conditions *conditions,
+                                          float *rewards, float *gradients, char *error, size_t error_size);
 } dipp_reward_v1;
+
+/* The size of version 1.0's table: hosts accept tables at least this large. */
+#define DIPP_REWARD_V1_0_SIZE offsetof(dipp_reward_v1, reward_conditions)
 
 
 /* "dipp.generator/1": x = g_θ(z, c) with θ owned by the host.
@@ -117,6 +149,9 @@ typedef struct dipp_generator_descriptor {
     const dipp_hyperparameter *hyperparameters;
     uint32_t thread_safety;            /* dipp_thread_safety */
     uint32_t deterministic;            /* 1 when the same inputs always give the same outputs */
+    /* ABI 1.1: the condition modalities the plugin reads through forward_conditions (0 = none). */
+    uint32_t text_dimension;
+    uint32_t camera_dimension;
 } dipp_generator_descriptor;
 
 typedef struct dipp_generator_v1 {
@@ -140,7 +175,15 @@ typedef struct dipp_generator_v1 {
     dipp_status (*backward)(void *instance, const float *params, const float *z, const int32_t *conditions,
                             int64_t batch, const float *v, float *params_grad, float *z_grad,
                             char *error, size_t error_size);
+    /* ABI 1.1 (optional, as for rewards): forward and backward with every condition modality. */
+    dipp_status (*forward_conditions)(void *instance, const float *params, const float *z,
+                                      const dipp_conditions *conditions, float *x, char *error, size_t error_size);
+    dipp_status (*backward_conditions)(void *instance, const float *params, const float *z,
+                                       const dipp_conditions *conditions, const float *v, float *params_grad,
+                                       float *z_grad, char *error, size_t error_size);
 } dipp_generator_v1;
+
+#define DIPP_GENERATOR_V1_0_SIZE offsetof(dipp_generator_v1, forward_conditions)
 
 #ifdef __cplusplus
 }

@@ -65,7 +65,11 @@ public struct EulerSampler: Sampler, Codable, Sendable, Equatable {
 /// by adding `√(t̂² − t_i²)·S_noise·ε`; then a Heun step from `t̂` to `t_{i+1}`. `S_churn = 0` is
 /// ``HeunSampler``.
 public struct StochasticEDMSampler: Sampler, Codable, Sendable, Equatable {
-    public var schedule = KarrasSchedule()
+    public var steps: Int = 18
+    public var sigmaMin: Float = 0.002
+    public var sigmaMax: Float = 80
+    public var rho: Float = 7
+    /// `S_churn`, `S_tmin`, `S_tmax`, `S_noise` (EDM's ImageNet-64 values by default).
     public var churn: Float = 40
     public var churnMin: Float = 0.05
     public var churnMax: Float = 50
@@ -73,8 +77,11 @@ public struct StochasticEDMSampler: Sampler, Codable, Sendable, Equatable {
 
     public init(schedule: KarrasSchedule = KarrasSchedule(), churn: Float = 40, churnMin: Float = 0.05, churnMax: Float = 50,
                 noiseScale: Float = 1.003) {
-        (self.schedule, self.churn, self.churnMin, self.churnMax, self.noiseScale) = (schedule, churn, churnMin, churnMax, noiseScale)
+        (steps, sigmaMin, sigmaMax, rho) = (schedule.steps, schedule.sigmaMin, schedule.sigmaMax, schedule.rho)
+        (self.churn, self.churnMin, self.churnMax, self.noiseScale) = (churn, churnMin, churnMax, noiseScale)
     }
+
+    public var schedule: KarrasSchedule { KarrasSchedule(steps: steps, sigmaMin: sigmaMin, sigmaMax: sigmaMax, rho: rho) }
 
     public var description: String { "stochastic EDM \(schedule.steps) steps, S_churn \(churn)" }
     public var evaluations: Int { 2 * schedule.steps - 1 }

@@ -30,6 +30,10 @@ public enum ConfigurationFile {
             let key = ([keyPrefix] + context.codingPath.map(\.stringValue)).filter { !$0.isEmpty }.joined(separator: ".")
             throw ConfigurationError(location: "\(source), key '\(key)'", what: "wrong type or value: \(context.debugDescription)",
                                      hint: "see Documentation/Configuration.md for each key's type")
+        } catch let DecodingError.keyNotFound(missing, context) {
+            let key = ([keyPrefix] + context.codingPath.map(\.stringValue)).filter { !$0.isEmpty }.joined(separator: ".")
+            throw ConfigurationError(location: "\(source), key '\(key)'", what: "missing '\(missing.stringValue)'",
+                                     hint: "see Documentation/Configuration.md for what this value needs")
         } catch {
             throw ConfigurationError(location: source, what: "cannot be decoded: \(error)",
                                      hint: "see Documentation/Configuration.md")

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Writes scalar curves as TensorBoard event files (`events.out.tfevents.<time>.<host>`), the
+/// Writes scalar curves as TensorBoard event files (`events.out.tfevents.<time>.<host>.<pid>`), the
 /// format TensorBoard, `tensorboard.backend.event_processing` and tbparse read.
 ///
 /// File layout: TFRecord framing — per record `uint64 length`, `uint32 masked_crc32c(length)`,
@@ -16,7 +16,14 @@ public final class TensorBoardWriter {
     public init(folder: URL) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let host = ProcessInfo.processInfo.hostName.isEmpty ? "localhost" : ProcessInfo.processInfo.hostName
-        url = folder.appendingPathComponent("events.out.tfevents.\(Int(Date().timeIntervalSince1970)).\(host)")
+        // A new file per writer; a resumed run in the same second must not overwrite the last one.
+        let stem = "events.out.tfevents.\(Int(Date().timeIntervalSince1970)).\(host).\(getpid())"
+        var name = stem, n = 1
+        while FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path) {
+            n += 1
+            name = "\(stem).\(n)"
+        }
+        url = folder.appendingPathComponent(name)
         _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         handle = try FileHandle(forWritingTo: url)
         try handle.seekToEnd()

@@ -36,9 +36,29 @@ public enum GradientCheck {
         var rng = RandomStream(seed: seed, .gradientCheck)
         let projection = rng.normal(output.count)
         let analytic = Tensor.gradients(of: output, withRespectTo: variables, seed: projection)
+        return compare(variables, analytic: analytic, projection: projection, epsilon: epsilon, absoluteTolerance: absoluteTolerance,
+                       relativeTolerance: relativeTolerance, elementsPerInput: elementsPerInput, rng: &rng) { withoutGradients { f(variables) } }
+    }
+
+    /// The same check for tensors `f` uses in place — a model's own weights, which ``check``
+    /// cannot substitute with copies: each chosen element is perturbed in the tensor itself and
+    /// restored.
+    public static func checkInPlace(_ tensors: [Tensor], epsilon: Float = 1e-2, absoluteTolerance: Double = 5e-3,
+                                    relativeTolerance: Double = 1e-2, seed: UInt64 = 7, elementsPerInput: Int? = nil,
+                                    _ f: () -> Tensor) -> Report {
+        let output = f()
+        var rng = RandomStream(seed: seed, .gradientCheck)
+        let projection = rng.normal(output.count)
+        let analytic = Tensor.gradients(of: output, withRespectTo: tensors, seed: projection)
+        return compare(tensors, analytic: analytic, projection: projection, epsilon: epsilon, absoluteTolerance: absoluteTolerance,
+                       relativeTolerance: relativeTolerance, elementsPerInput: elementsPerInput, rng: &rng) { withoutGradients(f) }
+    }
+
+    /// Central differences of `L = rᵀ·evaluate()` in each chosen element of `variables`, against `analytic`.
+    static func compare(_ variables: [Tensor], analytic: [Tensor], projection: [Float], epsilon: Float, absoluteTolerance: Double,
+                        relativeTolerance: Double, elementsPerInput: Int?, rng: inout RandomStream, _ evaluate: () -> Tensor) -> Report {
         func loss() -> Double {
-            let y = withoutGradients { f(variables) }.storage
-            return zip(y, projection).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+            zip(evaluate().storage, projection).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
         }
         var report = Report()
         for (i, variable) in variables.enumerated() {

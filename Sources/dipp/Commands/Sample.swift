@@ -33,21 +33,15 @@ struct Sample: ParsableCommand {
             }
             let components = PluginComponents.standard()
             if let generator {
-                let run = try AlignmentRun.finished(runFolder: URL(fileURLWithPath: generator), components: components)
-                let sampler = try components.samplers.make("one-step", context: SamplerContext(generator: run.generator), path: "sampler")
-                try SampleReport.run(model: run.teacher, guidance: ClassifierFreeGuidance(scale: 1), sampler: sampler, train: run.train,
-                                     heldOut: run.heldOut, perClass: perClass, seed: seed, folder: run.folder,
-                                     classifierFolder: run.classifierFolder, name: name ?? "one-step", save: save)
+                try SampleReport.sampleGenerator(runFolder: URL(fileURLWithPath: generator), components: components, perClass: perClass,
+                                                 seed: seed, name: name ?? "one-step", save: save)
                 return
             }
-            let teacherRun = try TeacherRun(folder: URL(fileURLWithPath: model!))
             var spec = try parseSpec(sampler)
             if let steps { spec = spec.setting("steps", .number(Double(steps))) }
-            let built = try components.samplers.make(spec, context: SamplerContext(), path: "sampler")
-            try SampleReport.run(model: teacherRun.teacher, guidance: ClassifierFreeGuidance(scale: cfg), sampler: built,
-                                 train: teacherRun.train, heldOut: teacherRun.heldOut, perClass: perClass, seed: seed,
-                                 folder: teacherRun.folder, classifierFolder: teacherRun.classifierFolder,
-                                 name: name ?? "\(spec.name)\(steps.map(String.init) ?? "")-cfg\(cfg)", save: save)
+            try SampleReport.sampleTeacher(folder: URL(fileURLWithPath: model!), sampler: spec, components: components, guidanceScale: cfg,
+                                           perClass: perClass, seed: seed, name: name ?? "\(spec.name)\(steps.map(String.init) ?? "")-cfg\(cfg)",
+                                           save: save)
         }
     }
 

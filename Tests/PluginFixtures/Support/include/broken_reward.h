@@ -2,7 +2,9 @@
  * A fixture defines BROKEN_MODE before including this header:
  *   BROKEN_NAN, BROKEN_WRONG_GRADIENT, BROKEN_SEGFAULT, BROKEN_HANG, BROKEN_WRONG_MAJOR,
  *   BROKEN_SMALL_TABLE, BROKEN_ACCEPTS_ANYTHING (declares a hyper-parameter in [0, 1] and
- *   never checks it). Otherwise it is a correct reward r(x) = -Σ x²/d over 4-vectors. */
+ *   never checks it). Otherwise it is a correct reward r(x) = -Σ x²/d over 4-vectors.
+ * FIXTURE_ABI_1_0 builds the tables exactly as a plugin compiled against ABI 1.0 had them:
+ * version 1.0's struct sizes and abi_minor 0 (the host must read nothing past them). */
 #ifndef BROKEN_REWARD_H
 #define BROKEN_REWARD_H
 #include <dipp_plugin.h>
@@ -18,8 +20,17 @@ static const dipp_hyperparameter fixture_hyperparameters[1] = {
 #else
 #define FIXTURE_HYPERPARAMETERS 0, NULL
 #endif
+#if defined(FIXTURE_ABI_1_0)
+#define FIXTURE_DESCRIPTOR_SIZE offsetof(dipp_reward_descriptor, text_dimension)
+#define FIXTURE_TABLE_SIZE DIPP_REWARD_V1_0_SIZE
+#define FIXTURE_ABI_MINOR 0
+#else
+#define FIXTURE_DESCRIPTOR_SIZE sizeof(dipp_reward_descriptor)
+#define FIXTURE_TABLE_SIZE sizeof(dipp_reward_v1)
+#define FIXTURE_ABI_MINOR DIPP_ABI_MINOR
+#endif
 static const dipp_reward_descriptor fixture_descriptor = {
-    sizeof(dipp_reward_descriptor), "dipp.fixture.broken", "broken fixture", "0.0.1", 1, fixture_shape, FIXTURE_HYPERPARAMETERS,
+    FIXTURE_DESCRIPTOR_SIZE, "dipp.fixture.broken", "broken fixture", "0.0.1", 1, fixture_shape, FIXTURE_HYPERPARAMETERS,
     DIPP_THREADS_SAFE, 1};
 static int fixture_instance_token;
 
@@ -72,7 +83,7 @@ static const dipp_reward_v1 fixture_table = {
 #if defined(BROKEN_SMALL_TABLE)
     8,
 #else
-    sizeof(dipp_reward_v1),
+    FIXTURE_TABLE_SIZE,
 #endif
     fixture_describe, fixture_create, fixture_destroy, fixture_reward, fixture_reward_grad};
 
@@ -91,7 +102,7 @@ static const dipp_plugin_info fixture_info = {sizeof(dipp_plugin_info),
 #else
     DIPP_ABI_MAJOR,
 #endif
-    DIPP_ABI_MINOR, "dipp.fixture.broken", "broken fixture", "0.0.1", fixture_capability};
+    FIXTURE_ABI_MINOR, "dipp.fixture.broken", "broken fixture", "0.0.1", fixture_capability};
 
 __attribute__((visibility("default"))) const dipp_plugin_info *dipp_plugin_entry(uint32_t host_abi_major) {
 #if defined(BROKEN_WRONG_MAJOR)

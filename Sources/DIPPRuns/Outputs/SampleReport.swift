@@ -1,0 +1,66 @@
+import DIPPData
+import DIPPDiffusion
+import DIPPEvaluation
+import DIPPNN
+import DIPPTensor
+import Foundation
+
+/// What `dipp sample` and `dipp pretrain` do after training: samples a model for balanced
+/// labels with any ``Sampler``, writes the PNG and `report-<name>.json` (and, when asked, the raw
+/// samples as safetensors), prints the summary, and returns the report.
+public enum SampleReport {
+    @discardableResult
+    public static func run(model: any ScoreModel, guidance: any Guidance, sampler: any Sampler, train: LabeledDataset,
+                    heldOut: LabeledDataset, perClass: Int, seed: UInt64, folder: URL, classifierFolder: URL, name: String,
+                    save: String? = nil, trainingSeconds: Double? = nil, print: (String) -> Void = { Swift.print($0) }) throws -> EvaluationReport {
+        let labels = ModelEvaluation.balancedLabels(classes: train.classCount, perClass: perClass)
+        var rng = RandomStream(seed: seed, .evaluationSamples)
+        let start = Date()
+        var chunks: [Tensor] = []
+        for chunk in stride(from: 0, to: labels.count, by: 500) {
+            let part = Array(labels[chunk..<min(chunk + 500, labels.count)])
+            chunks.append(sampler.sample(model, guidance: guidance, conditions: Conditions(labels: part), rng: &rng))
+        }
+        let samples = Tensor.concat(chunks, axis: 0)
+        let sampleSeconds = Date().timeIntervalSince(start)
+        if let save {
+            try SampleFile.write(samples: samples, conditions: Conditions(labels: labels),
+                                 metadata: ["sampler": sampler.description, "seed": String(seed), "data": train.name],
+                                 to: URL(fileURLWithPath: save))
+        }
+        let picture = folder.appendingPathComponent("samples-\(name).png").path
+        try ModelEvaluation.writePicture(samples: samples, labels: labels, data: train, perClass: perClass, to: picture)
+        let guided = (guidance as? ClassifierFreeGuidance).map { ", CFG \($0.scale)" } ?? ""
+        var report = try ModelEvaluation.evaluate(samples: samples, labels: labels, train: train, heldOut: heldOut,
+                                                  sampler: sampler.description + guided, evaluations: sampler.evaluations,
+                                                  classifierFolder: classifierFolder)
+        report.wallSeconds = trainingSeconds
+        try ConfigurationFile.write(report, to: folder.appendingPathComponent("report-\(name).json"))
+        print(report.summary)
+        print(String(format: "sampled %d in %.1f s → %@%@", labels.count, sampleSeconds, picture, save.map { " and \($0)" } ?? ""))
+        return report
+    }
+
+    /// `dipp sample --model`: a teacher run sampled with the registered sampler `sampler`.
+    @discardableResult
+    public static func sampleTeacher(folder: URL, sampler spec: ComponentSpec, components: Components = .standard(), guidanceScale: Float = 1,
+                                     perClass: Int, seed: UInt64, name: String, save: String? = nil,
+                                     print: (String) -> Void = { Swift.print($0) }) throws -> EvaluationReport {
+        let teacherRun = try TeacherRun(folder: folder)
+        let sampler = try components.samplers.make(spec, context: SamplerContext(), path: "sampler")
+        return try run(model: teacherRun.teacher, guidance: ClassifierFreeGuidance(scale: guidanceScale), sampler: sampler,
+                       train: teacherRun.train, heldOut: teacherRun.heldOut, perClass: perClass, seed: seed, folder: folder,
+                       classifierFolder: teacherRun.classifierFolder, name: name, save: save, print: print)
+    }
+
+    /// `dipp sample --generator`: a finished distill/align run sampled in one step.
+    @discardableResult
+    public static func sampleGenerator(runFolder: URL, components: Components = .standard(), perClass: Int, seed: UInt64, name: String,
+                                       save: String? = nil, print: (String) -> Void = { Swift.print($0) }) throws -> EvaluationReport {
+        let run = try AlignmentRun.finished(runFolder: runFolder, components: components)
+        let sampler = try components.samplers.make("one-step", context: SamplerContext(generator: run.generator), path: "sampler")
+        return try self.run(model: run.teacher, guidance: ClassifierFreeGuidance(scale: 1), sampler: sampler, train: run.train,
+                            heldOut: run.heldOut, perClass: perClass, seed: seed, folder: runFolder, classifierFolder: run.classifierFolder,
+                            name: name, save: save, print: print)
+    }
+}

@@ -1,0 +1,12 @@
+import DIPPDiffusion
+import DIPPTensor
+import DiffInstruct
+
+/// A user's reward, in one file: `r(x) = −‖x‖²` (samples near the origin are better).
+struct CentreReward: RewardModel {
+    var name: String { "centre" }
+
+    func reward(_ x: Tensor, conditions: Conditions) -> Tensor {
+        -x.reshaped([x.shape[0], x.count / x.shape[0]]).square().sum(axis: 1)
+    }
+}
