@@ -43,8 +43,11 @@ let package = Package(
         .library(name: "FixtureConditions", type: .dynamic, targets: ["FixtureConditions"]),
         .library(name: "BrokenGeneratorVJP", type: .dynamic, targets: ["BrokenGeneratorVJP"]),
         .library(name: "BrokenAcceptsAnything", type: .dynamic, targets: ["BrokenAcceptsAnything"]),
+        .library(name: "BrokenOverflow", type: .dynamic, targets: ["BrokenOverflow"]),
+        .library(name: "BrokenAllocates", type: .dynamic, targets: ["BrokenAllocates"]),
         .library(name: "ForeignScore", type: .dynamic, targets: ["ForeignScore"]),
         .executable(name: "dipp", targets: ["dipp"]),
+        .executable(name: "dipp-fuzz", targets: ["dipp-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -71,9 +74,10 @@ let package = Package(
         .target(name: "DIPPRuns", dependencies: ["DiffInstruct", "DIPPDiffusion", "DIPPEvaluation", "DIPPData", "DIPPNN"],
                 path: "Sources/DIPPRuns"),
         .target(name: "CDIPPPluginABI", path: "Sources/CDIPPPluginABI"),
+        .target(name: "CDIPPConfine", path: "Sources/CDIPPConfine"),
         .target(name: "CDIPPFFI", path: "Sources/CDIPPFFI", linkerSettings: [.linkedLibrary("ffi"), .linkedLibrary("dl")]),
         .target(name: "ForeignScore", path: "Tests/PluginFixtures/ForeignScore"),
-        .target(name: "DIPPPlugins", dependencies: ["CDIPPPluginABI", "CDIPPFFI", "DiffInstruct", "DIPPRuns", "DIPPDiffusion", "DIPPTensor"],
+        .target(name: "DIPPPlugins", dependencies: ["CDIPPPluginABI", "CDIPPFFI", "CDIPPConfine", "DiffInstruct", "DIPPRuns", "DIPPDiffusion", "DIPPTensor"],
                 path: "Sources/DIPPPlugins"),
         .target(name: "SymmetryReward", dependencies: ["CDIPPPluginABI"], path: "Plugins/SymmetryReward", exclude: ["dipp-plugin.json"]),
         // The Rust plugins: built by cargo from a build-tool plugin during `swift build`.
@@ -94,6 +98,8 @@ let package = Package(
         .target(name: "BrokenSmallTable", dependencies: ["PluginFixtureSupport"], path: "Tests/PluginFixtures/Broken-small-table"),
         .target(name: "BrokenGeneratorVJP", dependencies: ["CDIPPPluginABI"], path: "Tests/PluginFixtures/Broken-generator-vjp"),
         .target(name: "BrokenAcceptsAnything", dependencies: ["PluginFixtureSupport"], path: "Tests/PluginFixtures/Broken-accepts-anything"),
+        .target(name: "BrokenOverflow", dependencies: ["PluginFixtureSupport"], path: "Tests/PluginFixtures/Broken-overflow"),
+        .target(name: "BrokenAllocates", dependencies: ["PluginFixtureSupport"], path: "Tests/PluginFixtures/Broken-allocates"),
         .target(name: "FixtureGood", dependencies: ["PluginFixtureSupport"], path: "Tests/PluginFixtures/Fixture-good"),
         .target(name: "FixtureConditions", dependencies: ["CDIPPPluginABI"], path: "Tests/PluginFixtures/Fixture-conditions"),
         .executableTarget(
@@ -102,6 +108,10 @@ let package = Package(
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/dipp"
         ),
+        // Fuzz harnesses for every parser of outside input (Documentation/Reliability.md): a corpus
+        // replayer in a plain build, a libFuzzer target with `--sanitize fuzzer -Xswiftc -DDIPP_FUZZING`.
+        .executableTarget(name: "dipp-fuzz", dependencies: ["DIPPTensor", "DIPPNN", "DIPPData", "DIPPDiffusion", "DIPPRuns", "DIPPPlugins"],
+                          path: "Tests/Fuzz", exclude: ["Corpus", "README.md", "campaign.sh"]),
         .executableTarget(name: "digits-teacher", dependencies: ["DIPPRuns", "DIPPDiffusion", "DIPPEvaluation", "DIPPData", "DIPPNN"],
                           path: "Examples/DigitsTeacher", exclude: ["README.md"]),
         .testTarget(name: "DIPPTensorTests", dependencies: ["DIPPTensor"], path: "Tests/DIPPTensorTests"),

@@ -15,17 +15,22 @@ public enum FashionMNIST {
             throw DataError(location: folder, what: "Fashion-MNIST files are not installed (\(prefix)-images-idx3-ubyte.gz)",
                             hint: "install them with: apt-get install dataset-fashion-mnist")
         }
-        let images = try Files.readGzip(imagesPath), labels = try Files.readGzip(labelsPath)
-        let (count, rows, columns) = try imageHeader(images, source: imagesPath)
-        let labelCount = try labelHeader(labels, source: labelsPath)
+        return try parse(images: Files.readGzip(imagesPath), labels: Files.readGzip(labelsPath), imagesSource: imagesPath,
+                         labelsSource: labelsPath)
+    }
+
+    /// The data set from the (decompressed) IDX image and label files.
+    public static func parse(images: [UInt8], labels: [UInt8], imagesSource: String, labelsSource: String) throws -> LabeledDataset {
+        let (count, rows, columns) = try imageHeader(images, source: imagesSource)
+        let labelCount = try labelHeader(labels, source: labelsSource)
         guard labelCount == count else {
-            throw DataError(location: labelsPath, what: "\(labelCount) labels for \(count) images",
+            throw DataError(location: labelsSource, what: "\(labelCount) labels for \(count) images",
                             hint: "the image and label files come from different splits; reinstall the package")
         }
         let values = images[16...].map { Float($0) / 127.5 - 1 }
         let classes = labels[8...].map(Int.init)
         guard classes.allSatisfy({ $0 < 10 }) else {
-            throw DataError(location: labelsPath, what: "a label is outside 0…9", hint: "the file is corrupt; reinstall the package")
+            throw DataError(location: labelsSource, what: "a label is outside 0…9", hint: "the file is corrupt; reinstall the package")
         }
         return LabeledDataset(name: "fashion-mnist", values: Array(values), labels: Array(classes),
                               sampleShape: [1, rows, columns], imageSize: (rows, columns), classNames: classNames)
@@ -41,7 +46,9 @@ public enum FashionMNIST {
             throw DataError(location: source, what: "not an IDX image file (magic 0x00000803 missing)", hint: "reinstall dataset-fashion-mnist")
         }
         let (n, r, c) = (bigEndian(bytes, 4), bigEndian(bytes, 8), bigEndian(bytes, 12))
-        guard bytes.count == 16 + n * r * c else {
+        let (area, overflowArea) = r.multipliedReportingOverflow(by: c)
+        let (pixels, overflow) = n.multipliedReportingOverflow(by: area)
+        guard !overflowArea, !overflow, bytes.count - 16 == pixels, r > 0, c > 0 else {
             throw DataError(location: source, what: "\(bytes.count - 16) pixel bytes for \(n) images of \(r)x\(c)",
                             hint: "the file is truncated; reinstall dataset-fashion-mnist")
         }
@@ -54,7 +61,7 @@ public enum FashionMNIST {
             throw DataError(location: source, what: "not an IDX label file (magic 0x00000801 missing)", hint: "reinstall dataset-fashion-mnist")
         }
         let n = bigEndian(bytes, 4)
-        guard bytes.count == 8 + n else {
+        guard bytes.count - 8 == n else {
             throw DataError(location: source, what: "\(bytes.count - 8) label bytes for \(n) labels", hint: "the file is truncated; reinstall dataset-fashion-mnist")
         }
         return n

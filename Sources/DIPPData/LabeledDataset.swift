@@ -28,6 +28,9 @@ public struct LabeledDataset: Sendable {
     }
 
     public var count: Int { labels.count }
+
+    /// The smallest and largest value in the data (`[−1, 1]` for the image data sets).
+    public var valueRange: (low: Float, high: Float) { (values.min() ?? 0, values.max() ?? 0) }
     public var dimension: Int { Shape.count(sampleShape) }
     public var classCount: Int { classNames.count }
 

@@ -20,10 +20,17 @@ public struct ClassifierFreeGuidance: Guidance, Codable, Sendable, Equatable {
 
     public func denoise(_ model: any ScoreModel, _ x: Tensor, sigma: Tensor, conditions: Conditions) -> Tensor {
         if scale == 1 { return model.denoise(x, sigma: sigma, conditions: conditions) }
+        let (conditional, null) = Self.branches(model, x, sigma: sigma, conditions: conditions)
+        return null + (conditional - null) * scale
+    }
+
+    /// `D(x; σ, c)` and `D(x; σ, ∅)`, evaluated as one batch of `2N`.
+    public static func branches(_ model: any ScoreModel, _ x: Tensor, sigma: Tensor, conditions: Conditions)
+        -> (conditional: Tensor, null: Tensor) {
         let n = x.shape[0]
         let both = model.denoise(Tensor.concat([x, x], axis: 0), sigma: Tensor.concat([sigma, sigma], axis: 0),
                                  conditions: conditions.appending(conditions.nulled))
         let parts = both.split(axis: 0, sizes: [n, n])
-        return parts[1] + (parts[0] - parts[1]) * scale
+        return (parts[0], parts[1])
     }
 }

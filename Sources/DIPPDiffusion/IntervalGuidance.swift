@@ -15,11 +15,8 @@ public struct IntervalGuidance: Guidance, Codable, Sendable, Equatable {
 
     public func denoise(_ model: any ScoreModel, _ x: Tensor, sigma: Tensor, conditions: Conditions) -> Tensor {
         if scale == 1 { return model.denoise(x, sigma: sigma, conditions: conditions) }
-        let n = x.shape[0]
-        let both = model.denoise(Tensor.concat([x, x], axis: 0), sigma: Tensor.concat([sigma, sigma], axis: 0),
-                                 conditions: conditions.appending(conditions.nulled))
-        let parts = both.split(axis: 0, sizes: [n, n])
-        let scales = Tensor(shape: [n], storage: sigma.storage.map { (sigmaLow...sigmaHigh).contains($0) ? scale : 1 })
-        return parts[1] + (parts[0] - parts[1]) * Noise.perSample(scales, rank: x.rank)
+        let (conditional, null) = ClassifierFreeGuidance.branches(model, x, sigma: sigma, conditions: conditions)
+        let scales = Tensor(shape: [x.shape[0]], storage: sigma.storage.map { (sigmaLow...sigmaHigh).contains($0) ? scale : 1 })
+        return null + (conditional - null) * Noise.perSample(scales, rank: x.rank)
     }
 }

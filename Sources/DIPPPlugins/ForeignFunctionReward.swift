@@ -37,12 +37,23 @@ public final class ForeignFunctionReward: RewardModel, @unchecked Sendable {
 
     /// Parses `PATH:DECLARATION[;grad=DECLARATION]` and resolves the symbols.
     public convenience init(spec: String) throws {
+        let (path, score, gradient) = try Self.split(spec: spec)
+        try self.init(path: path, score: score, gradient: gradient)
+    }
+
+    /// The parts of `PATH:DECLARATION[;grad=DECLARATION]`, checked for form (nothing is loaded).
+    public static func split(spec: String) throws -> (path: String, score: String, gradient: String?) {
         guard let colon = spec.firstIndex(of: ":") else {
             throw PluginError(.invalidSignature, location: "ffi:\(spec)", what: "expected PATH:DECLARATION",
                               hint: "e.g. ffi:libscore.so:float score(const float *x, int64_t n)")
         }
         let path = String(spec[..<colon])
-        let rest = spec[spec.index(after: colon)...].split(separator: ";", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+        let rest = spec[spec.index(after: colon)...].split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let score = rest.first, !score.isEmpty else {
+            throw PluginError(.invalidSignature, location: "ffi:\(spec)", what: "no declaration after the path",
+                              hint: "e.g. ffi:libscore.so:float score(const float *x, int64_t n)")
+        }
         var gradient: String?
         if rest.count == 2 {
             guard rest[1].hasPrefix("grad=") else {
@@ -51,7 +62,7 @@ public final class ForeignFunctionReward: RewardModel, @unchecked Sendable {
             }
             gradient = String(rest[1].dropFirst("grad=".count))
         }
-        try self.init(path: path, score: rest[0], gradient: gradient)
+        return (path, score, gradient)
     }
 
     public init(path given: String, score: String, gradient: String?) throws {

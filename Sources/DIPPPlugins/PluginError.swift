@@ -21,6 +21,8 @@ public struct PluginError: DiagnosticError, Equatable {
         case invalidHyperparameter
         /// A plugin's shapes or classes do not fit the data or the other components.
         case incompatible
+        /// A `dipp-plugin.json` that is not a manifest.
+        case invalidManifest
         /// A foreign-function declaration is not one of the supported signatures.
         case invalidSignature
         /// A foreign function's symbol is not exported by the library.

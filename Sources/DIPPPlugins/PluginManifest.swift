@@ -13,6 +13,16 @@ public struct PluginManifest: Codable, Sendable, Equatable {
 
     public static let fileName = "dipp-plugin.json"
 
+    /// A manifest from its JSON, or an error naming the file and the key.
+    public static func decode(_ data: Data, source: String) throws -> PluginManifest {
+        do {
+            return try JSONDecoder().decode(PluginManifest.self, from: data)
+        } catch {
+            throw PluginError(.invalidManifest, location: source, what: "not a plugin manifest: \(error)",
+                              hint: "a dipp-plugin.json has id, name, version, language, library and capabilities")
+        }
+    }
+
     /// Manifests found in `folders` and their immediate subfolders, with the folder each is in.
     public static func discover(in folders: [URL]) -> [(folder: URL, manifest: PluginManifest)] {
         var found: [(URL, PluginManifest)] = []
@@ -21,7 +31,7 @@ public struct PluginManifest: Codable, Sendable, Equatable {
             for candidate in [folder] + children.sorted(by: { $0.path < $1.path }) {
                 let file = candidate.appendingPathComponent(fileName)
                 guard let data = FileManager.default.contents(atPath: file.path),
-                      let manifest = try? JSONDecoder().decode(PluginManifest.self, from: data) else { continue }
+                      let manifest = try? decode(data, source: file.path) else { continue }
                 found.append((candidate, manifest))
             }
         }

@@ -17,6 +17,7 @@ extension PluginValidator {
         let labels = generator.classCount == 0 ? [Int](repeating: Conditions.nullLabel, count: 4)
             : [0, 1 % generator.classCount, generator.classCount - 1, Conditions.nullLabel]
         let conditions = checkConditions(labels: labels, needs: generator.conditionNeeds, rng: &rng)
+        emit(boundsCheck(generator, conditions: conditions))
         var refusals: [String] = []
         if generator.rawForward(batch: -1, label: 0) == DIPP_OK { refusals.append("accepted a negative batch size") }
         if generator.classCount > 0 && generator.rawForward(batch: 1, label: Int32(generator.classCount)) == DIPP_OK {
@@ -46,6 +47,36 @@ extension PluginValidator {
             let mismatches = stress(threads: 4, rounds: 50) { (try? generator.forward(params: theta, z: latents, conditions: conditions)) == first }
             emit(Check("thread-stress", mismatches == 0, mismatches == 0 ? "4 threads × 50 concurrent calls agree" : "\(mismatches) concurrent calls disagreed"))
         }
+    }
+}
+
+extension PluginValidator {
+    /// `forward` and `backward` with every host buffer (θ, z, x, v, both gradients) ending at a
+    /// guard page; an access past one dies with a `bounds` line from the crash handler.
+    static func boundsCheck(_ generator: PluginGenerator, conditions: Conditions) -> Check {
+        let n = conditions.count, (latents, samples, count) = (generator.latentCount, generator.sampleCount, generator.params.count)
+        let labels = generator.labels(conditions)
+        var error = [CChar](repeating: 0, count: 256)
+        let status = withGuardedBuffers([("params", count), ("z", n * latents), ("x", n * samples), ("v", n * samples),
+                                         ("params_grad", count), ("z_grad", n * latents)]) { b -> dipp_status in
+            generator.params.storage.withUnsafeBufferPointer { b[0].update(from: $0.baseAddress!, count: count) }
+            for i in 0..<(n * latents) { b[1][i] = Float(i % 5) / 5 - 0.4 }
+            for i in 0..<(n * samples) { b[3][i] = 1 }
+            let t = generator.table.pointee, useConditions = PluginABI.hasConditions(t)
+            let forward = useConditions
+                ? PluginABI.withConditions(conditions, labels: labels) { t.forward_conditions!(generator.instance, b[0], b[1], $0, b[2], &error, error.count) }
+                : t.forward!(generator.instance, b[0], b[1], labels, Int64(n), b[2], &error, error.count)
+            guard forward == DIPP_OK else { return forward }
+            return useConditions
+                ? PluginABI.withConditions(conditions, labels: labels) {
+                    t.backward_conditions!(generator.instance, b[0], b[1], $0, b[3], b[4], b[5], &error, error.count)
+                }
+                : t.backward!(generator.instance, b[0], b[1], labels, Int64(n), b[3], b[4], b[5], &error, error.count)
+        }
+        guard let status else { return Check("bounds", false, "the validator could not map guarded buffers") }
+        return Check("bounds", status == DIPP_OK,
+                     status == DIPP_OK ? "reads and writes stay inside the host's θ, z, x, v and gradient buffers"
+                                       : "forward/backward on \(n) samples failed with status \(status.rawValue): \(pluginMessage(error))")
     }
 }
 

@@ -11,6 +11,8 @@ extension PluginValidator {
     static func rewardChecks(_ library: PluginLibrary, emit: (Check) -> Void) {
         guard let reward = attempt("reward-table", emit: emit, { try PluginReward(library: library) }) else { return }
         emit(Check("reward-table", true, "sample shape \(reward.sampleShape), reads \(reward.conditionNeeds) (ABI 1.\(library.abiMinor))"))
+        // First call of all, into guarded buffers: a write past one is reported, not a corrupted heap.
+        emit(boundsCheck(reward))
         var refusals: [String] = []
         if reward.rawCall(batch: -1) == DIPP_OK { refusals.append("accepted a negative batch size") }
         let bad = outOfRange(reward.hyperparameters)
@@ -64,6 +66,33 @@ extension PluginValidator {
         let status = reward.table.pointee.reward_grad!(reward.instance, x, labels.map(Int32.init), Int64(labels.count), &r, &g, &error, error.count)
         guard status == DIPP_OK else { return "reward_grad (labels only) failed with status \(status.rawValue): \(pluginMessage(error))" }
         return (r + g).allSatisfy(\.isFinite) ? nil : "reward_grad (labels only) returned NaN or Inf"
+    }
+}
+
+extension PluginValidator {
+    /// `reward_grad` (and `reward_grad_conditions`) on 4 samples with every host buffer ending
+    /// at a guard page; an access past one dies with a `bounds` line from the crash handler.
+    static func boundsCheck(_ reward: PluginReward) -> Check {
+        let d = reward.sampleShape.reduce(1, *), n = 4
+        let labels: [Int32] = [0, 1, 2, -1]
+        var error = [CChar](repeating: 0, count: 256)
+        let status = withGuardedBuffers([("x", n * d), ("rewards", n), ("gradients", n * d)]) { b -> dipp_status in
+            for i in 0..<(n * d) { b[0][i] = Float(i % 7) / 7 - 0.5 }
+            let t = reward.table.pointee
+            var status = t.reward_grad!(reward.instance, b[0], labels, Int64(n), b[1], b[2], &error, error.count)
+            if status == DIPP_OK, PluginABI.hasConditions(t) {
+                var rng = RandomStream(seed: 3)
+                let conditions = checkConditions(labels: labels.map(Int.init), needs: reward.conditionNeeds, rng: &rng)
+                status = PluginABI.withConditions(conditions, labels: labels) {
+                    t.reward_grad_conditions!(reward.instance, b[0], $0, b[1], b[2], &error, error.count)
+                }
+            }
+            return status
+        }
+        guard let status else { return Check("bounds", false, "the validator could not map guarded buffers") }
+        return Check("bounds", status == DIPP_OK,
+                     status == DIPP_OK ? "writes stay inside the host's x, rewards and gradients buffers"
+                                       : "reward_grad on 4 samples failed with status \(status.rawValue): \(pluginMessage(error))")
     }
 }
 

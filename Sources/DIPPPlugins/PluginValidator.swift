@@ -1,3 +1,4 @@
+import CDIPPConfine
 import CDIPPPluginABI
 import DIPPDiffusion
 import DIPPTensor
@@ -38,6 +39,32 @@ public enum PluginValidator {
         public var failures: [String] {
             checks.filter { !$0.passed }.map { "\($0.name): \($0.detail)" } + (abnormalEnd.map { [$0] } ?? [])
         }
+    }
+
+    /// The child's data-segment limit: far above what the checks need (about 100 MiB), far
+    /// below the machine's memory.
+    public static let defaultMemoryLimitMiB = 2048
+
+    /// Confines the child: a memory limit, and a crash handler that names a write past a guarded
+    /// host buffer (`bounds`) or an allocation past the limit (`memory`) before the process dies.
+    public static func confineThisProcess(memoryLimitMiB: Int) {
+        _ = dipp_confine_memory(UInt64(memoryLimitMiB) << 20)
+        dipp_install_crash_diagnosis()
+    }
+
+    /// Calls `body` with zeroed buffers that each end at a guard page (``confineThisProcess``
+    /// names an access past one). Sizes are in floats.
+    static func withGuardedBuffers<T>(_ sizes: [(name: StaticString, count: Int)], _ body: ([UnsafeMutablePointer<Float>]) -> T) -> T? {
+        var buffers: [UnsafeMutableRawPointer] = []
+        defer { buffers.forEach { dipp_guarded_free($0) } }
+        for (name, count) in sizes {
+            // A literal's bytes are NUL-terminated and live as long as the program.
+            guard let p = dipp_guarded_alloc(max(count, 1) * 4, UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)) else {
+                return nil
+            }
+            buffers.append(p)
+        }
+        return body(buffers.map { $0.assumingMemoryBound(to: Float.self) })
     }
 
     /// Runs every check in this process, calling `emit` after each (the child's mode).
@@ -106,10 +133,11 @@ public enum PluginValidator {
 
     /// Runs the checks in a child process (`executable plugin validate-child PATH`) and waits at
     /// most `timeout` seconds; a crash or a hang ends the report instead of the host.
-    public static func validateInChildProcess(path: String, executable: String, timeout: Double = 30) throws -> Report {
+    public static func validateInChildProcess(path: String, executable: String, timeout: Double = 30,
+                                              memoryLimitMiB: Int = defaultMemoryLimitMiB) throws -> Report {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["plugin", "validate-child", path]
+        process.arguments = ["plugin", "validate-child", path, "--memory-limit", String(memoryLimitMiB)]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice

@@ -57,6 +57,20 @@ import Testing
         #expect(throws: DataError.self) { try FashionMNIST.load(folder: folder, train: false) }
     }
 
+    /// Found by reading for the fuzz harness: header sizes whose product overflows, and empty
+    /// images, are errors, not traps.
+    @Test func idxHeadersThatOverflowAreRefused() {
+        func header(_ magic: UInt32, _ fields: [UInt32]) -> [UInt8] {
+            ([magic] + fields).flatMap { v in (0..<4).map { UInt8(truncatingIfNeeded: v >> (24 - 8 * UInt32($0))) } }
+        }
+        let labels = header(0x801, [1]) + [3]
+        for images in [header(0x803, [0xFFFF_FFFF, 0xFFFF_FFFF, 0xFFFF_FFFF]), header(0x803, [1, 0, 5])] {
+            #expect(throws: DataError.self) {
+                try FashionMNIST.parse(images: images, labels: labels, imagesSource: "images", labelsSource: "labels")
+            }
+        }
+    }
+
     @Test func missingFashionMNISTNamesTheAptPackage() {
         do {
             _ = try FashionMNIST.load(folder: "/nonexistent", train: true)

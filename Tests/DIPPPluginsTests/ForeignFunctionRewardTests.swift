@@ -11,6 +11,14 @@ import Testing
         try #require(PluginHostTests.builtPlugin("ForeignScore"), "libForeignScore.so is built by `swift build`")
     }
 
+    /// Found by reading for the fuzz harness: a spec with nothing after the path indexed an
+    /// empty array; now it is an error that says what is missing.
+    @Test func aSpecWithoutADeclarationIsRefused() {
+        for spec in ["libscore.so:", "libscore.so: ", "libscore.so:;grad=void g(const float *x, int64_t n, float *g)"] {
+            #expect { try ForeignFunctionReward.split(spec: spec) } throws: { ($0 as? PluginError)?.kind == .invalidSignature }
+        }
+    }
+
     @Test func declarationsAreParsedAndCheckedBeforeAnyCall() throws {
         let d = try ForeignFunctionReward.parse("float ink(const float *x, int64_t n)", gradient: false)
         #expect(d == .init(symbol: "ink", returnsDouble: false, lengthIs32Bit: false, lengthFirst: false))

@@ -11,9 +11,10 @@ import Testing
 
     /// Validates a built plugin. The time limit is generous (a plugin that trains a model when
     /// created is slow on a busy machine); only the hang test wants it short.
-    static func validate(_ name: String, timeout: Double = 120) throws -> PluginValidator.Report {
+    static func validate(_ name: String, timeout: Double = 120, memoryLimitMiB: Int = PluginValidator.defaultMemoryLimitMiB) throws
+        -> PluginValidator.Report {
         let path = try #require(PluginHostTests.builtPlugin(name), "lib\(name).so is built by `swift build`")
-        return try PluginValidator.validateInChildProcess(path: path, executable: executable(), timeout: timeout)
+        return try PluginValidator.validateInChildProcess(path: path, executable: executable(), timeout: timeout, memoryLimitMiB: memoryLimitMiB)
     }
 
     /// `FixtureGood` is built exactly as against ABI 1.0 (1.0's table sizes, minor 0);
@@ -23,7 +24,8 @@ import Testing
         let report = try Self.validate(name)
         #expect(report.passed, "\(report.failures)")
         #expect(Set(report.checks.map(\.name)).isSuperset(of: ["load", "negotiation", "unknown-capability", "reward-table",
-                                                             "rejects-bad-arguments", "finite-output", "gradient", "deterministic"]))
+                                                             "bounds", "rejects-bad-arguments", "finite-output", "gradient", "batch-independent",
+                                                             "deterministic"]))
     }
 
     @Test(arguments: [("BrokenNaN", "finite-output"), ("BrokenWrongGradient", "gradient"), ("BrokenWrongMajor", "load"),
@@ -38,6 +40,23 @@ import Testing
     @Test func crashingPluginIsReportedNotFatal() throws {
         let report = try Self.validate("BrokenSegfault")
         #expect(report.abnormalEnd?.hasPrefix("crash") == true && report.abnormalEnd?.contains("SIGSEGV") == true, "\(report.failures)")
+    }
+
+    /// A write one float past the host's rewards buffer hits a guard page: diagnosed as `bounds`,
+    /// before any unguarded call could corrupt the heap.
+    @Test func writingPastAHostBufferIsDiagnosed() throws {
+        let report = try Self.validate("BrokenOverflow")
+        #expect(report.checks.filter { !$0.passed }.map(\.name) == ["bounds"], "\(report.failures)")
+        #expect(report.checks.first { $0.name == "bounds" }?.detail.contains("past the end of the host's rewards buffer") == true)
+        #expect(report.abnormalEnd?.contains("after check 'bounds'") == true, "\(report.failures)")
+    }
+
+    /// A plugin that allocates without bound meets the child's memory limit, and the crash that
+    /// follows is diagnosed as `memory`.
+    @Test func unboundedAllocationIsDiagnosed() throws {
+        let report = try Self.validate("BrokenAllocates", memoryLimitMiB: 512)
+        #expect(report.checks.filter { !$0.passed }.map(\.name) == ["memory"], "\(report.failures)")
+        #expect(report.abnormalEnd?.hasPrefix("crash") == true)
     }
 
     @Test func hangingPluginIsKilledAfterTheTimeLimit() throws {

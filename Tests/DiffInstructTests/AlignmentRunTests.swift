@@ -78,6 +78,20 @@ import Testing
         #expect(throws: ConfigurationError.self) { try AlignmentRun(configuration: c, folder: folder) }
     }
 
+    /// A strong reward pushes samples past the data range: the report warns; `clamp` keeps
+    /// every sample inside.
+    @Test func samplesLeavingTheDataRangeAreReportedOrClamped() throws {
+        var c = try Self.configuration(steps: 20)
+        c.reward = "linear:1,0"
+        c.algorithm.rewardScale = 2000
+        c.algorithm.generatorLearningRate = 1e-2
+        let loose = try AlignmentRun(configuration: c, folder: Self.root.appendingPathComponent("range-loose")).run(progress: false)
+        #expect((loose.fractionOutsideDataRange ?? 0) > 0.01 && loose.summary.contains("leave the data range"), "\(loose.summary)")
+        c.generatorOutput = .clamp
+        let clamped = try AlignmentRun(configuration: c, folder: Self.root.appendingPathComponent("range-clamped")).run(progress: false)
+        #expect(clamped.fractionOutsideDataRange == 0 && !clamped.summary.contains("leave the data range"), "\(clamped.summary)")
+    }
+
     /// Components nest one object each: a name alone, or the name with options; options alone
     /// are merged over the default component; an unknown option is refused with its full path.
     @Test func componentsAreNestedObjectsCheckedByTheirRegistry() throws {

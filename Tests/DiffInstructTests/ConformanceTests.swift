@@ -24,6 +24,7 @@ import Testing
             ("one-step", OneStepGenerator(teacher: Self.denoiser("mlp", shape: [6]))),
             ("mlp", MLPGenerator(.init(latentDimension: 3, hidden: [16], embeddingDimension: 4), sampleShape: [5], classCount: 3, rng: &rng)),
             ("affine", AffineGenerator(shift: [[1, 2], [0, 0], [-1, 1]], scale: [0.5, 1, 2])),
+            ("bounded-tanh", BoundedGenerator(AffineGenerator(shift: [[1, 2], [0, 0], [-1, 1]], scale: [0.5, 1, 2]), mode: .tanh, low: -1, high: 2)),
         ]
         for (name, generator) in generators {
             let results = Conformance.checkGenerator(generator, conditions: Self.labels)

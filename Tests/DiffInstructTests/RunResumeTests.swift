@@ -60,9 +60,13 @@ import Testing
         try AlignmentRun(configuration: c, folder: folder).run(progress: false)
         let first = try #require(try String(contentsOf: folder.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n").first)
         #expect(first.components(separatedBy: #""loss_assistant""#).count == 2, "\(first)")
-        let log = try TrainingLog(folder: Self.folder("names"), resumedStep: 0)
+        let names = Self.folder("names")
+        let log = try TrainingLog(folder: names, resumedStep: 0)
         try log.record(step: 1, metrics: [("x\"y", 1), ("x\"y", 2)])
         try log.flush()
+        let line = try Data(contentsOf: names.appendingPathComponent("metrics.jsonl"))
+        let object = try #require(try JSONSerialization.jsonObject(with: line) as? [String: Any])
+        #expect(object["x\"y"] as? Double == 1 && object["x\"y_2"] as? Double == 2 && object["step"] as? Int == 1, "\(object)")
     }
 
     /// A write that fails leaves the previous file whole and no partial file behind.

@@ -45,7 +45,9 @@ public final class AlignmentRun {
         self.folder = folder
         let teacher = teacherRun.teacher, train = teacherRun.train
         let context = RunContext(teacher: teacher, train: train, seed: c.algorithm.seed, classifierFolder: teacherRun.classifierFolder)
-        generator = try components.generators.make(c.generator, context: context, path: "generator")
+        let built = try components.generators.make(c.generator, context: context, path: "generator")
+        let range = train.valueRange
+        generator = c.generatorOutput == .none ? built : BoundedGenerator(built, mode: c.generatorOutput, low: range.low, high: range.high)
         guard generator.sampleShape.reduce(1, *) == train.dimension else {
             throw ConfigurationError(location: "configuration, key 'generator'",
                                      what: "the generator makes samples of shape \(generator.sampleShape), the teacher's data has \(train.sampleShape)",

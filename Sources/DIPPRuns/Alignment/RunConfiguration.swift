@@ -21,6 +21,9 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     public var assistantObjective: ComponentSpec = "edm"
     /// Where the TA starts: a copy of the teacher (Algorithm 3), or fresh weights of its architecture.
     public var assistantInitialisation: AssistantInitialisation = .teacher
+    /// Keeps the generator's samples in the data's value range: `none`, `clamp` or `tanh`
+    /// (``BoundedGenerator``). Reports warn when samples leave the range.
+    public var generatorOutput: BoundedGenerator.Mode = .none
     /// Samples per class in the final report.
     public var reportPerClass: Int = 100
     /// The algorithm's settings.

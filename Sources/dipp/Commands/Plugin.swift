@@ -56,10 +56,13 @@ struct PluginValidate: ParsableCommand {
                                                     abstract: "Check a plugin against the ABI in a child process with a time limit; names each failed check.")
     @Argument(help: "Path of the plugin .so.") var path: String
     @Option(help: "Seconds before a hanging plugin is killed.") var timeout: Double = 30
+    @Option(help: "Memory (data segment) the plugin may use, in MiB; more is diagnosed as unbounded allocation.")
+    var memoryLimit: Int = PluginValidator.defaultMemoryLimitMiB
 
     func run() throws {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
-        let report = try PluginValidator.validateInChildProcess(path: path, executable: executable, timeout: timeout)
+        let report = try PluginValidator.validateInChildProcess(path: path, executable: executable, timeout: timeout,
+                                                                memoryLimitMiB: memoryLimit)
         for check in report.checks { print("\(check.passed ? "✔" : "✘") \(check.name): \(check.detail)") }
         if let end = report.abnormalEnd { print("✘ \(end)") }
         print(report.passed ? "PASS: \(path)" : "FAIL: \(path) — \(report.failures.count) problem(s)")
@@ -72,8 +75,10 @@ struct PluginValidateChild: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "validate-child", abstract: "Internal: run the checks in this process.",
                                                     shouldDisplay: false)
     @Argument var path: String
+    @Option(help: "Data-segment limit in MiB.") var memoryLimit: Int = PluginValidator.defaultMemoryLimitMiB
 
     func run() throws {
+        PluginValidator.confineThisProcess(memoryLimitMiB: memoryLimit)
         // Unbuffered, one line per check: a crash later still leaves the earlier results.
         PluginValidator.runChecks(path: path) { FileHandle.standardOutput.write(Data(($0.line + "\n").utf8)) }
     }

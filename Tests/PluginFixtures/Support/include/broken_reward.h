@@ -2,7 +2,8 @@
  * A fixture defines BROKEN_MODE before including this header:
  *   BROKEN_NAN, BROKEN_WRONG_GRADIENT, BROKEN_SEGFAULT, BROKEN_HANG, BROKEN_WRONG_MAJOR,
  *   BROKEN_SMALL_TABLE, BROKEN_ACCEPTS_ANYTHING (declares a hyper-parameter in [0, 1] and
- *   never checks it). Otherwise it is a correct reward r(x) = -Σ x²/d over 4-vectors.
+ *   never checks it), BROKEN_OVERFLOW (writes one reward past the end of the host's buffer),
+ *   BROKEN_ALLOCATES (allocates without bound, then uses the NULL malloc returns). Otherwise it is a correct reward r(x) = -Σ x²/d over 4-vectors.
  * FIXTURE_ABI_1_0 builds the tables exactly as a plugin compiled against ABI 1.0 had them:
  * version 1.0's struct sizes and abi_minor 0 (the host must read nothing past them). */
 #ifndef BROKEN_REWARD_H
@@ -11,6 +12,8 @@
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 static const int64_t fixture_shape[1] = {4};
 #if defined(BROKEN_ACCEPTS_ANYTHING)
@@ -55,6 +58,15 @@ static dipp_status fixture_reward_grad(void *instance, const float *x, const int
     *(volatile int *)0 = 1;          /* a real segmentation fault */
 #elif defined(BROKEN_HANG)
     for (volatile int spin = 0;; spin = spin + 0) {}
+#elif defined(BROKEN_OVERFLOW)
+    rewards[batch] = 0;              /* one float past the end */
+#elif defined(BROKEN_ALLOCATES)
+    for (;;) {                       /* a leak in a loop, and no NULL check */
+        static char *volatile kept;
+        char *block = malloc(1 << 20);
+        memset(block, 1, 1 << 20);
+        kept = block;
+    }
 #endif
     for (int64_t n = 0; n < batch; n++) {
         float total = 0;

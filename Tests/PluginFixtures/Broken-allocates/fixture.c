@@ -1,0 +1,2 @@
+#define BROKEN_ALLOCATES
+#include <broken_reward.h>

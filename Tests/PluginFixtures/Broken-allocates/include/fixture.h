@@ -1,0 +1,1 @@
+/* Fixture: allocates (see broken_reward.h). */

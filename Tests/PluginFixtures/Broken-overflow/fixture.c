@@ -1,0 +1,2 @@
+#define BROKEN_OVERFLOW
+#include <broken_reward.h>

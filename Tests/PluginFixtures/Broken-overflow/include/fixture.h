@@ -1,0 +1,1 @@
+/* Fixture: overflow (see broken_reward.h). */
