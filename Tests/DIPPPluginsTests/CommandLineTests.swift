@@ -100,4 +100,26 @@ import Testing
         }
         #expect(steps == Array(stride(from: 10, through: 300, by: 10)), "\(steps)")
     }
+
+    /// Plugin paths resolve one way everywhere: a bare file name in the current folder works for
+    /// `dipp plugin validate`, and a missing file is reported as missing, not as a bad library.
+    @Test func pluginPathsResolveAgainstTheCurrentFolder() throws {
+        let path = try #require(PluginHostTests.builtPlugin("SymmetryReward"))
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        let bare = try TestSupport.run(ValidatorTests.executable(), ["plugin", "validate", "libSymmetryReward.so"], in: folder)
+        #expect(bare.status == 0 && bare.output.contains("PASS"), "\(bare.output)")
+        let missing = try Self.dipp(["plugin", "inspect", "/nonexistent/libNothing.so"])
+        #expect(missing.status == 1 && missing.output.contains("the file does not exist"), "\(missing.output)")
+    }
+
+    /// A reward plugin written for other data (4 values per sample; digits have 64) is refused
+    /// before training with both shapes named — an exit with status 1, not a crash.
+    @Test func aRewardForOtherDataIsRefused() throws {
+        let plugin = try #require(PluginHostTests.builtPlugin("FixtureGood"))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dipp-cli-shape-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = try Self.dipp(["align", "--teacher", RewardAlignment.teacher.get().path, "--reward", plugin, "--steps", "2",
+                                 "--out", folder.path])
+        #expect(run.status == 1 && run.output.contains("scores samples of shape [4]") && run.output.contains("[64]"), "\(run.output)")
+    }
 }

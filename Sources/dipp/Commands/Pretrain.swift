@@ -46,7 +46,8 @@ struct Pretrain: ParsableCommand {
             let seconds = Date().timeIntervalSince(start)
             print(String(format: "trained %d steps in %.1f s", c.steps, seconds))
             guard !noReport else { return }
-            try SampleReport.run(model: teacher, guidance: ClassifierFreeGuidance(scale: 1), sampler: HeunSampler(),
+            let sampler = try Components.standard().samplers.make("heun", context: SamplerContext(), path: "sampler")
+            try SampleReport.run(model: teacher, guidance: ClassifierFreeGuidance(scale: 1), sampler: sampler,
                                  train: trainer.data, heldOut: trainer.heldOut, perClass: perClass, seed: c.seed,
                                  folder: folder, classifierFolder: folder.deletingLastPathComponent().appendingPathComponent("classifiers"),
                                  name: "teacher", trainingSeconds: seconds)
