@@ -17,8 +17,8 @@ public struct EvaluationReport: Codable, Sendable {
     /// FD between the training half and the held-out half of the real data (the floor).
     public var realFrechetDistanceFloor: Double?
     public var wallSeconds: Double?
-    /// The data's value range, and the fraction of sample values outside it (beyond 0.1% of
-    /// its width): PNGs clip those values, so a large fraction deserves a look.
+    /// The data's value range, and the fraction of sample values outside it by more than 5% of
+    /// its width: PNGs clip those values, so a large fraction deserves a look.
     public var dataRange: [Float]?
     public var fractionOutsideDataRange: Double?
     /// For aligned generators: the reward, its mean before training and after.
@@ -40,8 +40,8 @@ public struct EvaluationReport: Codable, Sendable {
             if let a = classifierTestAccuracy { lines.append(String(format: "classifier accuracy on held-out real data: %.1f%%", 100 * a)) }
         }
         if let outside = fractionOutsideDataRange, outside > 0.01, let r = dataRange {
-            lines.append(String(format: "warning: %.1f%% of the sample values leave the data range [%g, %g] (PNGs clip them; "
-                                + "generatorOutput clamp or tanh keeps a generator inside)", 100 * outside, r[0], r[1]))
+            lines.append(String(format: "note: %.1f%% of the sample values leave the data range [%g, %g] by more than 5%% of its width "
+                                + "(PNGs clip them; for a generator, generatorOutput clamp or tanh keeps it inside)", 100 * outside, r[0], r[1]))
         }
         if let name = rewardName, let after = meanReward {
             lines.append(String(format: "mean reward (%@): %.4f → %.4f", name, initialMeanReward ?? .nan, after))
@@ -128,7 +128,7 @@ public enum ModelEvaluation {
         let name = evaluator ?? Evaluators.defaultName(for: train)
         try Evaluators.registry.make(ComponentSpec(name), context: context, path: "evaluator")
             .evaluate(samples: samples, labels: labels, into: &report)
-        let range = train.valueRange, slack = 1e-3 * (range.high - range.low)
+        let range = train.valueRange, slack = 0.05 * (range.high - range.low)
         report.dataRange = [range.low, range.high]
         report.fractionOutsideDataRange = Double(samples.storage.filter { $0 < range.low - slack || $0 > range.high + slack }.count)
             / Double(max(samples.count, 1))

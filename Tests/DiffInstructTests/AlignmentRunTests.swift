@@ -78,6 +78,21 @@ import Testing
         #expect(throws: ConfigurationError.self) { try AlignmentRun(configuration: c, folder: folder) }
     }
 
+    /// The TA starts as a copy of the teacher (Algorithm 3) or, on request, from fresh weights.
+    @Test func theAssistantStartsFromTheTeacherOrFresh() throws {
+        var c = try Self.configuration(steps: 1)
+        for start in [RunConfiguration.AssistantInitialisation.teacher, .random] {
+            c.assistantInitialisation = start
+            let run = try AlignmentRun(configuration: c, folder: Self.root.appendingPathComponent("assistant-\(start)"))
+            guard case .learned(let assistant) = run.trainer.assistant else {
+                Issue.record("the run's TA is not learned")
+                continue
+            }
+            let same = zip(assistant.parameters, run.teacher.parameters).allSatisfy { $0.storage == $1.storage }
+            #expect(same == (start == .teacher), "\(start)")
+        }
+    }
+
     /// A strong reward pushes samples past the data range: the report warns; `clamp` keeps
     /// every sample inside.
     @Test func samplesLeavingTheDataRangeAreReportedOrClamped() throws {

@@ -70,7 +70,7 @@ public final class AlignmentRun {
         switch c.assistantInitialisation {
         case .teacher: assistant = teacher.copy()
         case .random:
-            var rng = RandomStream(seed: c.algorithm.seed, .generatorInitialisation)
+            var rng = RandomStream(seed: c.algorithm.seed, .assistantInitialisation)
             assistant = EDMDenoiser(teacher.configuration, rng: &rng)
         }
         trainer = DIPPTrainer(configuration: c.algorithm, teacher: teacher, generator: generator, assistant: .learned(assistant),

@@ -14,6 +14,8 @@ public enum StreamIdentifier: UInt64, Sendable, CaseIterable {
     case rewardProbe = 0xAE
     /// Built-in generators' initial weights.
     case generatorInitialisation = 0x6E4
+    /// A TA started from fresh weights (`assistantInitialisation: random`).
+    case assistantInitialisation = 0x7A1
     /// Samples for reports, PNGs and `dipp sample`.
     case evaluationSamples = 0x5A3B
     /// Stratified train / held-out splits.
