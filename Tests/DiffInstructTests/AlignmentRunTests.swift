@@ -74,6 +74,11 @@ import Testing
         c.generator = "plugin:/nowhere/libGenerator.so"   // plugins resolve only with DIPPPlugins' resolvers registered
         #expect(throws: ConfigurationError.self) { try AlignmentRun(configuration: c, folder: folder) }
         c.generator = "one-step"
+        c.algorithm.assistantGuidance = 2    // guided TA without the dropout that teaches it ∅
+        #expect(throws: ConfigurationError.self) { try AlignmentRun(configuration: c, folder: folder) }
+        c.algorithm.assistantLabelDropout = 0.1
+        #expect(throws: Never.self) { try AlignmentRun(configuration: c, folder: folder) }
+        c.algorithm.assistantGuidance = 1
         c.teacher = "/nonexistent"
         #expect(throws: ConfigurationError.self) { try AlignmentRun(configuration: c, folder: folder) }
     }

@@ -109,7 +109,8 @@ import Testing
     /// A linear `MLPGenerator` (no hidden layer) maps a 3-d latent to 2-d data: `x = Wᵀ[z, e] + b`
     /// is `N(m, W_zᵀW_z)`, whose exact TA is ``FullGaussianDenoiser``. Distilled from the
     /// Gaussian teacher, its mean and per-coordinate std must reach the teacher's — a generator
-    /// whose latent differs from the data, trained by the same optimizer.
+    /// whose latent differs from the data, trained by the same optimizer. Training draws label 0
+    /// (one class), so the exact TA and the check use label 0's embedding row, not the null row.
     @Test func mlpGeneratorWithLargerLatentMatchesTheGaussianTeacher() throws {
         var c = DIPPConfiguration()
         c.batchSize = 256
@@ -120,7 +121,7 @@ import Testing
         let exact: (any Generator) -> any ScoreModel = { g in
             let mlp = (g as! MLPGenerator)
             let w = mlp.mlp.layers[0].weight.storage, bias = mlp.mlp.layers[0].bias!.storage
-            let e = mlp.embedding.table.storage.suffix(4)   // the null row
+            let e = mlp.embedding.table.storage.prefix(4)   // the row of label 0, the label trained
             var mean = bias
             for (k, v) in e.enumerated() { mean[0] += v * w[(3 + k) * 2]; mean[1] += v * w[(3 + k) * 2 + 1] }
             var cov = [Float](repeating: 0, count: 4)
@@ -132,7 +133,7 @@ import Testing
         for _ in 0..<2000 { try trainer.trainStep() }
         trainer.writeAverage(into: generator)
         var sampleRNG = RandomStream(seed: 3)
-        let x = generator.sample(conditions: .null(count: 4000), rng: &sampleRNG).storage
+        let x = generator.sample(conditions: Conditions(labels: [Int](repeating: 0, count: 4000)), rng: &sampleRNG).storage
         for j in 0..<2 {
             let v = stride(from: j, to: x.count, by: 2).map { Double(x[$0]) }
             let mean = v.reduce(0, +) / Double(v.count)

@@ -40,6 +40,12 @@ public final class AlignmentRun {
         c.reward = try components.rewards.normalized(c.reward, path: "reward")
         c.guidance = try components.guidance.normalized(c.guidance, path: "guidance")
         c.assistantObjective = try components.assistantObjectives.normalized(c.assistantObjective, path: "assistantObjective")
+        let a = c.algorithm
+        if (a.assistantGuidance != 1 || a.assistantTrainingGuidance != 1) && a.assistantLabelDropout <= 0 {
+            throw ConfigurationError(location: "configuration, algorithm", what: "a TA guidance scale ≠ 1 needs the TA's null branch, "
+                                     + "but assistantLabelDropout is \(a.assistantLabelDropout), so the TA never learns it",
+                                     hint: "set assistantLabelDropout (e.g. 0.1) or keep assistantGuidance and assistantTrainingGuidance at 1")
+        }
         try ConfigurationFile.checkResumable(c, folder: folder, defaults: RunConfiguration()) { $0.algorithm.steps = 0 }
         self.configuration = c
         self.folder = folder
