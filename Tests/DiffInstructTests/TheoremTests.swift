@@ -93,4 +93,40 @@ import Testing
         #expect(gap < 0.03, "guided \(guided) vs rewarded \(rewarded)")
         #expect(effect > 5 * gap, "CFG must change the generator (effect \(effect), gap \(gap))")
     }
+
+    /// Theorem 3.3 on one batch, exactly: with the same z, c, σ and ε, the IKL (unit weighting)
+    /// gradient at CFG scale ω equals the unguided gradient minus (ω − 1) times the gradient of
+    /// the mean implicit reward `σ²[log p_σ(x_t | c) − log p_σ(x_t)]`, because
+    /// `y_ω = y₁ − (ω − 1)(D(x_t | c) − D(x_t | ∅))` and `∇_{x_t}` of the reward is that difference.
+    /// It holds for unit weighting only: `l2` and `dmd` rescale each sample by a factor that
+    /// depends on ω.
+    @Test func guidanceIsAnImplicitRewardOnOneBatchExactly() {
+        let omega: Float = 3, n = 64
+        let teacher = Self.teacher()
+        let generator = AffineGenerator(shift: [[-0.5, 0.2], [0.8, 0.1]], scale: [0.7, 0.5])
+        var rng = RandomStream(seed: 12)
+        let conditions = Conditions(labels: (0..<n).map { $0 % 2 })
+        let z = generator.sampleLatents(count: n, rng: &rng)
+        let sigma = Tensor(shape: [n], storage: NoiseDistribution.logNormal(mean: -1, std: 1, minimum: 0.002, maximum: 80).sample(n, rng: &rng))
+        let epsilon = Tensor.randomNormal([n, 2], using: &rng)
+        func divergenceGradient(_ scale: Float) -> [Float] {
+            let x0 = generator(z, conditions: conditions)
+            let term = IntegralKL(weighting: .unit).generatorLoss(DivergenceInputs(
+                x0: x0, conditions: conditions, sigma: sigma, noise: epsilon, teacher: teacher,
+                teacherGuidance: ClassifierFreeGuidance(scale: scale), assistant: generator.exactAssistant(),
+                assistantGuidance: ClassifierFreeGuidance()))
+            return Tensor.gradients(of: term.loss, withRespectTo: generator.parameters).flatMap(\.storage)
+        }
+        let x0 = generator(z, conditions: conditions)
+        let xt = x0 + epsilon * Noise.perSample(sigma, rank: 2)
+        let reward = ((teacher.logDensity(xt, sigma: sigma, conditions: conditions)
+            - teacher.logDensity(xt, sigma: sigma, conditions: conditions.nulled)) * sigma.square()).mean()
+        let rewardGradient = Tensor.gradients(of: reward, withRespectTo: generator.parameters).flatMap(\.storage)
+        let guided = divergenceGradient(omega), plain = divergenceGradient(1)
+        let predicted = zip(plain, rewardGradient).map { $0 - (omega - 1) * $1 }
+        let scale = guided.map(Swift.abs).max()!
+        let worst = zip(guided, predicted).map { Swift.abs($0 - $1) }.max()!
+        #expect(worst <= 1e-4 * scale, "guided \(guided) vs predicted \(predicted)")
+        #expect(zip(guided, plain).map { Swift.abs($0 - $1) }.max()! > 0.1 * scale, "guidance must change the gradient")
+    }
 }
