@@ -77,29 +77,29 @@ public final class ComponentRegistry<Product, Context>: @unchecked Sendable {
         let (entry, resolver) = lock.withLock { (entries[spec.name], resolvers.first { $0.matches(spec.name) }) }
         if let entry { return try entry.build(spec, context, path) }
         if let resolver { return try resolver.build(spec, context, path) }
-        throw ConfigurationError(location: "configuration, key '\(path)'", what: "unknown \(kind) '\(spec.name)'",
-                                 hint: "one of: \(namesForHint()) (`dipp components` lists them with their options)")
+        throw unknownName(spec, path: path)
     }
 
     /// The spec with every option of a registered entry filled in from its defaults (resolver
     /// names are returned unchanged): what a run folder records.
     public func normalized(_ spec: ComponentSpec, path: String) throws -> ComponentSpec {
         guard let entry = lock.withLock({ entries[spec.name] }) else {
-            guard contains(spec.name) else {
-                throw ConfigurationError(location: "configuration, key '\(path)'", what: "unknown \(kind) '\(spec.name)'",
-                                         hint: "one of: \(namesForHint())")
-            }
+            guard contains(spec.name) else { throw unknownName(spec, path: path) }
             return spec
         }
+        // Checked here rather than left to decoding: `ConfigurationFile` takes any key over an
+        // empty default object (free-form maps) and a different single key as an enum case.
         for key in spec.options.keys where entry.defaults[key] == nil {
             throw Self.unknownOption(key, path: path, known: entry.defaults.keys.sorted())
         }
         return ComponentSpec(spec.name, options: entry.defaults.merging(spec.options) { _, user in user })
     }
 
-    private func namesForHint() -> String {
+    private func unknownName(_ spec: ComponentSpec, path: String) -> ConfigurationError {
         let c = catalogue
-        return (c.entries.map(\.name) + c.resolvers.map(\.pattern)).joined(separator: ", ")
+        let names = (c.entries.map(\.name) + c.resolvers.map(\.pattern)).joined(separator: ", ")
+        return ConfigurationError(location: "configuration, key '\(path)'", what: "unknown \(kind) '\(spec.name)'",
+                                  hint: "one of: \(names) (`dipp components` lists them with their options)")
     }
 
     static func unknownOption(_ key: String, path: String, known: [String]) -> ConfigurationError {

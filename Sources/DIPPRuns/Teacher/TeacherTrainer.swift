@@ -22,10 +22,7 @@ public struct TeacherTrainer {
     /// Loads the data and builds (or, with a compatible `config.json`, re-opens) the run.
     public init(configuration: TeacherTrainingConfiguration, folder: URL) throws {
         let c = configuration
-        guard c.architecture.isEmpty || DenoiserNetworks.registry.contains(c.architecture) else {
-            throw ConfigurationError(location: "configuration, key 'architecture'", what: "unknown architecture '\(c.architecture)'",
-                                     hint: "one of: \(DenoiserNetworks.registry.catalogue.entries.map(\.name).joined(separator: ", ")), or leave it empty")
-        }
+        if !c.architecture.isEmpty { try DenoiserNetworks.validate(c.architecture) }   // empty: chosen from the data
         let (train, held) = try c.loadData()
         try ConfigurationFile.checkResumable(c, folder: folder, defaults: TeacherTrainingConfiguration()) { $0.steps = 0 }
         self.configuration = c
