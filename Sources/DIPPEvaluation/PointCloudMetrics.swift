@@ -43,6 +43,31 @@ public enum PointCloudMetrics {
                           withinModeStd: nearCount == 0 ? 0 : (squared / Double(2 * nearCount)).squareRoot())
     }
 
+    /// Without conditions: each sample belongs to its nearest mode. Returns how many modes hold at
+    /// least half of their share (`n/K`) of samples within 3σ, and the spread around the nearest
+    /// mode (`√(mean ‖x − μ‖²/2)` over samples within 3σ; the data's is the component std).
+    /// A mode-seeking method covers few modes, or all of them with a spread far below the data's.
+    public static func unconditional(samples: [Float], mixture: GaussianMixture2D) -> (modesCovered: Int, spread: Double) {
+        let n = samples.count / 2, k = mixture.modes
+        let radius = 3 * mixture.standardDeviation
+        var near = [Int](repeating: 0, count: k), squared = 0.0
+        for i in 0..<n {
+            let distances = (0..<k).map { m -> Float in
+                let (mx, my) = mixture.mean(m)
+                let (dx, dy) = (samples[2 * i] - mx, samples[2 * i + 1] - my)
+                return (dx * dx + dy * dy).squareRoot()
+            }
+            let best = distances.indices.min { distances[$0] < distances[$1] }!
+            if distances[best] <= radius {
+                near[best] += 1
+                squared += Double(distances[best] * distances[best])
+            }
+        }
+        let covered = near.filter { Double($0) >= 0.5 * Double(n) / Double(k) }.count
+        let total = near.reduce(0, +)
+        return (covered, total == 0 ? 0 : (squared / Double(2 * total)).squareRoot())
+    }
+
     /// Unbiased MMD² between two sets of `dimension`-vectors with `k(x,y) = exp(−‖x−y‖²/(2h²))`.
     public static func mmd(_ a: [Float], _ b: [Float], dimension d: Int, bandwidth h: Double) -> Double {
         let (n, m) = (a.count / d, b.count / d)

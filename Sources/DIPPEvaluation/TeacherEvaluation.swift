@@ -16,7 +16,12 @@ public struct EvaluationReport: Codable, Sendable {
     public var classifierTestAccuracy: Double?
     /// FD between the training half and the held-out half of the real data (the floor).
     public var realFrechetDistanceFloor: Double?
+    /// Training time of the run that made the model (this invocation when resumed), its steps and rate.
     public var wallSeconds: Double?
+    public var steps: Int?
+    public var stepsPerSecond: Double?
+    /// Every component with all its options (plugin hyper-parameters included), by role.
+    public var components: [String: ComponentSpec]?
     /// The data's value range, and the fraction of sample values outside it by more than 5% of
     /// its width: PNGs clip those values, so a large fraction deserves a look.
     public var dataRange: [Float]?
@@ -25,6 +30,9 @@ public struct EvaluationReport: Codable, Sendable {
     public var rewardName: String?
     public var initialMeanReward: Double?
     public var meanReward: Double?
+    /// `α_rew` and the reward as the loss used it at the last step (`α_rew · r`, after any normalisation).
+    public var rewardScale: String?
+    public var rewardAsUsed: Double?
 
     /// A few human-readable lines.
     public var summary: String {
@@ -44,7 +52,17 @@ public struct EvaluationReport: Codable, Sendable {
                                 + "(PNGs clip them; for a generator, generatorOutput clamp or tanh keeps it inside)", 100 * outside, r[0], r[1]))
         }
         if let name = rewardName, let after = meanReward {
-            lines.append(String(format: "mean reward (%@): %.4f → %.4f", name, initialMeanReward ?? .nan, after))
+            lines.append((initialMeanReward.map { String(format: "mean reward (%@): %.4f → %.4f", name, $0, after) }
+                          ?? String(format: "mean reward (%@): %.4f", name, after))
+                         + (rewardScale.map { " raw; α_rew \($0)" } ?? "")
+                         + (rewardAsUsed.map { String(format: ", as used in the loss %.4g", $0) } ?? ""))
+        }
+        if let components {
+            lines.append("components: " + components.keys.sorted().map { "\($0) \(components[$0]!)" }.joined(separator: "; "))
+        }
+        if let seconds = wallSeconds {
+            lines.append(String(format: "training: %.1f s", seconds) + (steps.map { " for \($0) steps" } ?? "")
+                         + (stepsPerSecond.map { String(format: " (%.1f steps/s)", $0) } ?? ""))
         }
         return lines.joined(separator: "\n")
     }
@@ -135,7 +153,30 @@ public enum ModelEvaluation {
         return report
     }
 
-    /// Writes a PNG of `samples`: a grid with one row per class for images, a scatter for 2-D.
+    /// The grid PNG at `png` with a label per row (the class, or a prompt), as `<name>.svg` beside
+    /// it: the PNG embedded as is, the labels as SVG text.
+    public static func writeLabelledGrid(png: String, rowLabels: [String], cellHeight: Int) throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: png))
+        guard data.count > 24 else { return }
+        let bytes = [UInt8](data)   // IHDR: width and height, big-endian, at bytes 16–23
+        let width = bytes[16..<20].reduce(0) { $0 << 8 | Int($1) }, height = bytes[20..<24].reduce(0) { $0 << 8 | Int($1) }
+        let margin = 12 + 7 * (rowLabels.map(\.count).max() ?? 0)
+        func escaped(_ s: String) -> String {
+            s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+        }
+        var svg = ["<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(margin + width)\" height=\"\(height)\" font-family=\"sans-serif\" font-size=\"12\">",
+                   "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
+                   "<image x=\"\(margin)\" y=\"0\" width=\"\(width)\" height=\"\(height)\" href=\"data:image/png;base64,\(data.base64EncodedString())\"/>"]
+        for (row, label) in rowLabels.enumerated() {
+            svg.append("<text x=\"\(margin - 6)\" y=\"\(1 + row * cellHeight + cellHeight / 2 + 4)\" text-anchor=\"end\">\(escaped(label))</text>")
+        }
+        svg.append("</svg>")
+        let url = URL(fileURLWithPath: png).deletingPathExtension().appendingPathExtension("svg")
+        try Data((svg.joined(separator: "\n") + "\n").utf8).write(to: url, options: .atomic)
+    }
+
+    /// Writes a PNG of `samples`: a grid with one row per class for images (and the same grid with
+    /// each row labelled by its class as an SVG beside it), a scatter for 2-D.
     public static func writePicture(samples: Tensor, labels: [Int], data: LabeledDataset, perClass: Int, to path: String) throws {
         if let (h, w) = data.imageSize {
             let d = h * w
@@ -145,8 +186,9 @@ public enum ModelEvaluation {
                 let rows = labels.indices.filter { labels[$0] == c }.prefix(columns)
                 images += rows.map { Array(samples.storage[($0 * d)..<(($0 + 1) * d)]) }
             }
-            try ImageGrid.writeGrid(images, rows: data.classCount, columns: columns, height: h, width: w,
-                                    scale: h <= 8 ? 6 : 2, to: path)
+            let scale = h <= 8 ? 6 : 2
+            try ImageGrid.writeGrid(images, rows: data.classCount, columns: columns, height: h, width: w, scale: scale, to: path)
+            try writeLabelledGrid(png: path, rowLabels: data.classNames, cellHeight: h * scale + 1)
         } else {
             let mixture = GaussianMixture2D()
             try ImageGrid.writeScatter(samples.storage, labels: labels, marks: (0..<mixture.modes).map(mixture.mean), to: path)

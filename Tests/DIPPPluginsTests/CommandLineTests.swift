@@ -2,6 +2,9 @@ import DIPPNN
 import DIPPRuns
 import DIPPTensor
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML   // XMLParser on Linux
+#endif
 import Testing
 
 /// `dipp` as a user runs it: samplers by name, raw samples for outside metrics, the component
@@ -47,7 +50,7 @@ import Testing
 
     @Test func componentsAreListedWithTheirOptions() throws {
         let run = try Self.dipp(["components", "divergence"])
-        #expect(run.status == 0 && run.output.contains("ikl —") && run.output.contains(#"{"alpha":1.2}"#), "\(run.output)")
+        #expect(run.status == 0 && run.output.contains("ikl —") && run.output.contains(#"{"alpha":1.2,"noise":"#) && run.output.contains("sds —"), "\(run.output)")
         let all = try Self.dipp(["components"])
         for kind in ["generator:", "reward:", "guidance:", "TA objective:", "sampler:", "evaluator:", "data set:", "denoiser architecture:",
                      "PATH.so", "ffi:PATH"] {
@@ -121,5 +124,52 @@ import Testing
         let run = try Self.dipp(["align", "--teacher", RewardAlignment.teacher.get().path, "--reward", plugin, "--steps", "2",
                                  "--out", folder.path])
         #expect(run.status == 1 && run.output.contains("scores samples of shape [4]") && run.output.contains("[64]"), "\(run.output)")
+    }
+
+    /// Defaults are visible: in `--help`, and with `--show-config` every resolved setting with its
+    /// source (default, file, preset, flag); nothing is trained.
+    @Test func defaultsAndTheirSourcesAreShown() throws {
+        let help = try Self.dipp(["distill", "--help"])
+        #expect(help.output.contains("default: 2000") && help.output.contains("align 2e-05"), "\(help.output)")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("dipp-show-\(UUID()).json")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data(#"{"divergence": "sid", "algorithm": {"batchSize": 64}}"#.utf8).write(to: file)
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("dipp-show-run-\(UUID())")
+        let run = try Self.dipp(["align", "--config", file.path, "--preset", "cfg4.5-rew1", "--steps", "7", "--show-config",
+                                 "--teacher", RewardAlignment.teacher.get().path, "--out", out.path])
+        #expect(run.status == 0, "\(run.output)")
+        let lines = run.output.split(separator: "\n").map { $0.replacingOccurrences(of: "  ", with: " ") }
+        func line(_ key: String) -> String { lines.first { $0.hasPrefix(key + " = ") } ?? "missing \(key)" }
+        #expect(line("algorithm.steps").hasSuffix("(flag)") && line("algorithm.steps").contains("= 7"))
+        #expect(line("algorithm.batchSize").contains("64") && line("algorithm.batchSize").contains("(file "))
+        #expect(line("divergence.name").contains("(file ") && line("divergence.alpha").hasSuffix("(default)"))
+        #expect(line("algorithm.teacherGuidance").contains("4.5") && line("algorithm.teacherGuidance").hasSuffix("(preset cfg4.5-rew1)"))
+        #expect(line("reward.name").contains("classifier") && line("reward.name").hasSuffix("(default)"))
+        #expect(!FileManager.default.fileExists(atPath: out.path), "--show-config must not start a run")
+    }
+
+    /// `dipp sample --generator RUN --reward R --out DIR`: samples scored by any reward, written
+    /// elsewhere, with a grid labelled by class.
+    @Test func sampleScoresWithARewardAndLabelsTheGrid() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("dipp-cli-sample-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let distill = try Self.dipp(["distill", "--teacher", RewardAlignment.teacher.get().path, "--steps", "3", "--batch-size", "32",
+                                     "--out", root.appendingPathComponent("di").path])
+        #expect(distill.status == 0 && distill.output.contains("steps/s"), "\(distill.output)")
+        let out = root.appendingPathComponent("scored")
+        let run = try Self.dipp(["sample", "--generator", root.appendingPathComponent("di").path, "--reward", "classifier",
+                                 "--per-class", "4", "--out", out.path])
+        #expect(run.status == 0 && run.output.contains("reward (classifier-log-prob):") && run.output.contains("mean ± sd over 40 samples"), "\(run.output)")
+        #expect(!run.output.contains("nan →"), "\(run.output)")
+        let report = try JSONDecoder().decode(EvaluationReportFields.self, from: Data(contentsOf: out.appendingPathComponent("report-one-step.json")))
+        #expect(report.rewardName == "classifier-log-prob" && report.meanReward < 0)
+        let svg = try Data(contentsOf: out.appendingPathComponent("samples-one-step.svg"))
+        let text = String(decoding: svg, as: UTF8.self)
+        #expect(XMLParser(data: svg).parse() && text.contains("data:image/png;base64,") && text.contains(">7</text>"))
+    }
+
+    struct EvaluationReportFields: Decodable {
+        let rewardName: String
+        let meanReward: Double
     }
 }

@@ -104,6 +104,7 @@ import Testing
         var c = try Self.configuration(steps: 20)
         c.reward = "linear:1,0"
         c.algorithm.rewardScale = 2000
+        c.algorithm.rewardNormalization = .none
         c.algorithm.generatorLearningRate = 1e-2
         let loose = try AlignmentRun(configuration: c, folder: Self.root.appendingPathComponent("range-loose")).run(progress: false)
         #expect((loose.fractionOutsideDataRange ?? 0) > 0.01 && loose.summary.contains("leave the data range"), "\(loose.summary)")
@@ -127,7 +128,8 @@ import Testing
         #expect(try read(#"{"generator": {"name": "libStyle.so", "hyperparameters": {"width": 32}}}"#).generator.options["hyperparameters"]
                 == .object(["width": .number(32)]))
         let components = Components.standard()
-        #expect(try components.divergences.normalized("sid", path: "divergence") == ComponentSpec("sid", options: ["alpha": .number(1.2)]))
+        #expect(try components.divergences.normalized("sid", path: "divergence")
+                == ComponentSpec("sid", options: ["alpha": .number(1.2), "noise": JSONValue(encoding: NoiseDistribution.sid)]))
         do {
             _ = try components.divergences.normalized(read(#"{"divergence": {"name": "sid", "alfa": 1}}"#).divergence, path: "divergence")
             Issue.record("an unknown option was accepted")

@@ -61,7 +61,8 @@ import Testing
         #expect(listing.map(\.kind) == ["generator", "divergence", "reward", "guidance", "TA objective", "sampler", "evaluator",
                                         "data set", "denoiser architecture"])
         let divergences = listing.first { $0.kind == "divergence" }!.entries
-        #expect(divergences.map(\.name) == ["ikl", "sid"] && divergences[1].defaults == ["alpha": .number(1.2)])
+        #expect(divergences.map(\.name) == ["ikl", "sid", "sds"])
+        #expect(divergences[1].defaults["alpha"] == .number(1.2) && divergences[1].defaults["noise"] == (try? JSONValue(encoding: NoiseDistribution.sid)))
         let samplers = listing.first { $0.kind == "sampler" }!.entries.map(\.name)
         #expect(samplers == ["heun", "euler", "edm-stochastic", "one-step"])
     }

@@ -68,6 +68,7 @@ import Testing
         c.emaDecay = 0.995
         c.teacherGuidance = .constant(guidance)
         c.rewardScale = .constant(rewardScale)
+        c.rewardNormalization = .none   // Theorem 3.3 weighs the implicit reward as written
         c.noise = .logNormal(mean: -1, std: 1, minimum: 0.002, maximum: 80)
         let generator = AffineGenerator(shift: [[-1, 0], [1, 0.5]], scale: [0.6, 0.4])
         let trainer = DIPPTrainer(configuration: c, teacher: teacher(), generator: generator,

@@ -20,6 +20,7 @@ import Testing
         c.generatorLearningRate = 1e-3
         c.assistantLearningRate = 1e-2
         c.rewardScale = reward == nil ? 0 : 1
+        c.rewardNormalization = .none
         c.seed = seed
         var rng = RandomStream(seed: 1)
         let generator = MLPGenerator(.init(latentDimension: 3, hidden: [32, 32], embeddingDimension: 4), sampleShape: [2], classCount: 1, rng: &rng)

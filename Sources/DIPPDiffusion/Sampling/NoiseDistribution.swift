@@ -11,6 +11,10 @@ public enum NoiseDistribution: Codable, Sendable, Equatable {
 
     /// EDM's training distribution.
     public static let edm = NoiseDistribution.logNormal(mean: -1.2, std: 1.2, minimum: 0.002, maximum: 80)
+    /// DI++'s (Luo, 2024, §A.2): `ln σ ~ N(−2, 2²)` in `[0.002, 80]`.
+    public static let diPlusPlus = NoiseDistribution.logNormal(mean: -2, std: 2, minimum: 0.002, maximum: 80)
+    /// SiD's (Zhou et al., 2024): the Karras ramp capped at `t_max = 800` (σ up to ≈ 24.4), ρ = 7.
+    public static let sid = NoiseDistribution.karras(tMax: 800, minimum: 0.002, maximum: 80, rho: 7)
 
     /// `count` draws.
     public func sample(_ count: Int, rng: inout RandomStream) -> [Float] {

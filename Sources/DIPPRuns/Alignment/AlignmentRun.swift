@@ -34,22 +34,19 @@ public final class AlignmentRun {
     ///     distilled run before alignment); ignored when resuming from a checkpoint.
     public init(configuration: RunConfiguration, folder: URL, components: Components = .standard(), initialWeights: URL? = nil) throws {
         teacherRun = try TeacherRun(folder: URL(fileURLWithPath: configuration.teacher))
-        var c = configuration
-        c.generator = try components.generators.normalized(c.generator, path: "generator")
-        c.divergence = try components.divergences.normalized(c.divergence, path: "divergence")
-        c.reward = try components.rewards.normalized(c.reward, path: "reward")
-        c.guidance = try components.guidance.normalized(c.guidance, path: "guidance")
-        c.assistantObjective = try components.assistantObjectives.normalized(c.assistantObjective, path: "assistantObjective")
+        let c = try components.normalized(configuration)
         let a = c.algorithm
         if (a.assistantGuidance != 1 || a.assistantTrainingGuidance != 1) && a.assistantLabelDropout <= 0 {
             throw ConfigurationError(location: "configuration, algorithm", what: "a TA guidance scale ≠ 1 needs the TA's null branch, "
                                      + "but assistantLabelDropout is \(a.assistantLabelDropout), so the TA never learns it",
                                      hint: "set assistantLabelDropout (e.g. 0.1) or keep assistantGuidance and assistantTrainingGuidance at 1")
         }
+        try Self.checkDivergenceNoise(c)
         try ConfigurationFile.checkResumable(c, folder: folder, defaults: RunConfiguration()) { $0.algorithm.steps = 0 }
         self.configuration = c
         self.folder = folder
         let teacher = teacherRun.teacher, train = teacherRun.train
+        try Self.checkGuidance(c, conditional: train.classCount > 0 || teacher.configuration.textDimension > 0, data: train.name)
         let context = RunContext(teacher: teacher, train: train, seed: c.algorithm.seed, classifierFolder: teacherRun.classifierFolder)
         let built = try components.generators.make(c.generator, context: context, path: "generator")
         let range = train.valueRange
@@ -102,18 +99,31 @@ public final class AlignmentRun {
         if let step = try trainer.resume(from: store) { log("resuming from \(store.url(step: step).path) (step \(step))") }
         let initialReward = reward.map { meanReward($0, of: generator) }
         let logger = try TrainingLog(folder: folder, resumedStep: trainer.step)
-        let label = c.rewardScale.isAlwaysZero ? "distill" : "align"
+        let label = reward == nil ? "distill" : "align"
         let reporter = progress ? ProgressReporter(total: c.steps, label: label, startStep: trainer.step) : nil
+        var probe: QualityProbe?   // built at its first use (it may train the in-project classifier)
+        let (start, firstStep) = (Date(), trainer.step)
+        var lastRewardAsUsed: Double?
         while trainer.step < c.steps {
-            let metrics = try trainer.trainStep()
-            if trainer.step % c.logEvery == 0 { try logger.record(step: trainer.step, metrics: metrics.values) }
-            reporter?.update(step: trainer.step, metrics: metrics.values.filter { ["loss_divergence", "reward_mean", "y_norm"].contains($0.0) })
+            var metrics = try trainer.trainStep().values
+            if let r = metrics.first(where: { $0.0 == "reward_mean" }) {
+                lastRewardAsUsed = Double(c.rewardScale.value(at: trainer.step - 1) * (metrics.first { $0.0 == "reward_normalizer" }?.1 ?? 1) * r.1)
+            }
+            if configuration.progressEvery > 0, configuration.progressSamples > 0, trainer.step % configuration.progressEvery == 0 {
+                if probe == nil { probe = try qualityProbe() }
+                metrics += measure(probe!)
+            }
+            if trainer.step % c.logEvery == 0 || metrics.contains(where: { $0.0.hasPrefix("quality/") }) {
+                try logger.record(step: trainer.step, metrics: metrics)
+            }
+            reporter?.update(step: trainer.step, metrics: metrics.filter { ["loss_divergence", "reward_mean", "y_norm"].contains($0.0) })
             if trainer.step % c.checkpointEvery == 0 || trainer.step == c.steps {
                 try logger.flush()   // the logs never lag the newest checkpoint
                 try trainer.save(to: store)
             }
         }
         try logger.flush()
+        let seconds = Date().timeIntervalSince(start)
         // The raw weights are in the last checkpoint; the generator now takes its EMA weights.
         trainer.writeAverage(into: generator)
         try SafeTensors.write(generator.stateDictionary(), metadata: ["kind": "generator-ema", "step": String(trainer.step)],
@@ -125,9 +135,52 @@ public final class AlignmentRun {
             report.rewardName = reward.name
             report.initialMeanReward = initialReward.map(Double.init)
             report.meanReward = Double(meanReward(reward, of: generator))
+            report.rewardScale = c.rewardScale.description
+            report.rewardAsUsed = lastRewardAsUsed
         }
+        report.wallSeconds = seconds
+        report.steps = trainer.step - firstStep
+        report.stepsPerSecond = seconds > 0 ? Double(trainer.step - firstStep) / seconds : nil
+        report.components = ["generator": configuration.generator, "divergence": configuration.divergence, "reward": configuration.reward,
+                             "guidance": configuration.guidance, "assistantObjective": configuration.assistantObjective]
         try ConfigurationFile.write(report, to: folder.appendingPathComponent("report-generator.json"))
         return report
+    }
+
+    /// The probe of the logged `quality/…` metrics.
+    func qualityProbe() throws -> QualityProbe {
+        try QualityProbe(train: train, heldOut: heldOut, classifierFolder: classifierFolder,
+                                sampleCount: configuration.progressSamples, classCount: train.classCount)
+    }
+
+    /// The EMA generator's metrics on the probe's fixed latents; the raw weights are put back.
+    func measure(_ probe: QualityProbe) -> [(String, Float)] {
+        let raw = generator.parameters.map(\.storage)
+        trainer.writeAverage(into: generator)
+        defer { for (p, values) in zip(generator.parameters, raw) { p.withMutableStorage { $0 = values } } }
+        var rng = RandomStream(seed: configuration.algorithm.seed, .qualityProbe)
+        let samples = withoutGradients { generator.sample(conditions: Conditions(labels: probe.labels), rng: &rng) }
+        return probe(samples)
+    }
+
+    /// α_cfg ≠ 1 on unconditional data would be silently inert (every sample is `∅`, so both
+    /// branches agree): refuse it.
+    public static func checkGuidance(_ c: RunConfiguration, conditional: Bool, data: String) throws {
+        guard !conditional, c.algorithm.teacherGuidance.constantValue != 1 else { return }
+        throw ConfigurationError(location: "configuration, algorithm.teacherGuidance",
+                                 what: "α_cfg is \(c.algorithm.teacherGuidance) but the teacher's data \(data) is unconditional: "
+                                 + "every sample is ∅, so guidance would change nothing",
+                                 hint: "keep teacherGuidance at 1 (no --cfg), or use a teacher trained on labelled or captioned data")
+    }
+
+    /// A divergence with its own σ (SiD) replaces `algorithm.noise`: refuse a configuration that
+    /// sets both, so neither is silently ignored.
+    public static func checkDivergenceNoise(_ c: RunConfiguration) throws {
+        guard c.divergence.options["noise"] != nil, c.algorithm.noise != DIPPConfiguration().noise else { return }
+        throw ConfigurationError(location: "configuration, algorithm.noise",
+                                 what: "the divergence \(c.divergence.name) draws σ from its own option divergence.noise, "
+                                 + "so algorithm.noise would be ignored",
+                                 hint: "set the noise levels as divergence.noise, e.g. {\"name\": \"\(c.divergence.name)\", \"noise\": {…}}")
     }
 
     /// Mean reward of 1000 one-step samples with balanced labels (fixed seed).

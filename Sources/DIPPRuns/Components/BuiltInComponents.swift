@@ -21,6 +21,8 @@ public enum BuiltInOptions {
 
     public struct SiD: Codable, Sendable, Equatable {
         public var alpha: Float = 1.2
+        /// SiD's σ schedule (Karras ramp capped at t_max = 800); replaces `algorithm.noise`.
+        public var noise: NoiseDistribution = .sid
         public init() {}
     }
 
@@ -58,8 +60,12 @@ extension Components {
 
         divergences.register("ikl", summary: "Integral KL (Diff-Instruct, DI++ Theorem 3.5); weighting unit, l2 or dmd",
                              options: BuiltInOptions.IKL()) { o, _ in IntegralKL(weighting: o.weighting) }
-        divergences.register("sid", summary: "Fisher divergence by score identity (SiD), alpha", options: BuiltInOptions.SiD()) { o, _ in
-            ScoreIdentity(alpha: o.alpha)
+        divergences.register("sid", summary: "Fisher divergence by score identity (SiD), alpha; σ on SiD's own schedule (noise)",
+                             options: BuiltInOptions.SiD()) { o, _ in
+            ScoreIdentity(alpha: o.alpha, noise: o.noise)
+        }
+        divergences.register("sds", summary: "score distillation sampling (DreamFusion): IKL without a TA; the mode-seeking baseline") { _ in
+            ScoreDistillationSampling()
         }
 
         rewards.register("none", summary: "no reward (Diff-Instruct distillation)") { _ in nil }

@@ -3,6 +3,7 @@ import DIPPDiffusion
 import DIPPEvaluation
 import DIPPNN
 import DIPPTensor
+import DiffInstruct
 import Foundation
 
 /// What `dipp sample` and `dipp pretrain` do after training: samples a model for balanced
@@ -12,7 +13,9 @@ public enum SampleReport {
     @discardableResult
     public static func run(model: any ScoreModel, guidance: any Guidance, sampler: any Sampler, train: LabeledDataset,
                     heldOut: LabeledDataset, perClass: Int, seed: UInt64, folder: URL, classifierFolder: URL, name: String,
-                    save: String? = nil, trainingSeconds: Double? = nil, print: (String) -> Void = { Swift.print($0) }) throws -> EvaluationReport {
+                    save: String? = nil, trainingSeconds: Double? = nil, reward: (any RewardModel)? = nil,
+                    print: (String) -> Void = { Swift.print($0) }) throws -> EvaluationReport {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let labels = ModelEvaluation.balancedLabels(classes: train.classCount, perClass: perClass)
         var rng = RandomStream(seed: seed, .evaluationSamples)
         let start = Date()
@@ -35,32 +38,50 @@ public enum SampleReport {
                                                   sampler: sampler.description + guided, evaluations: sampler.evaluations,
                                                   classifierFolder: classifierFolder)
         report.wallSeconds = trainingSeconds
+        if let reward {   // scored by any reward, built-in or plugin
+            let scores = withoutGradients { reward.reward(samples, conditions: Conditions(labels: labels)) }.storage.map { Double($0) }
+            let spread = SeedSpread(scores)
+            report.rewardName = reward.name
+            report.meanReward = spread.mean
+            print(String(format: "reward (%@): %.4f ± %.4f (mean ± sd over %d samples)", reward.name, spread.mean, spread.standardDeviation, scores.count))
+        }
         try ConfigurationFile.write(report, to: folder.appendingPathComponent("report-\(name).json"))
         print(report.summary)
         print(String(format: "sampled %d in %.1f s → %@%@", labels.count, sampleSeconds, picture, save.map { " and \($0)" } ?? ""))
         return report
     }
 
-    /// `dipp sample --model`: a teacher run sampled with the registered sampler `sampler`.
+    /// `dipp sample --model`: a teacher run sampled with the registered sampler `sampler`;
+    /// optionally scored by `reward`, with the outputs in `out` (default: the run folder).
     @discardableResult
     public static func sampleTeacher(folder: URL, sampler spec: ComponentSpec, components: Components = .standard(), guidanceScale: Float = 1,
-                                     perClass: Int, seed: UInt64, name: String, save: String? = nil,
-                                     print: (String) -> Void = { Swift.print($0) }) throws -> EvaluationReport {
+                                     perClass: Int, seed: UInt64, name: String, save: String? = nil, reward: ComponentSpec? = nil,
+                                     out: URL? = nil, print: (String) -> Void = { Swift.print($0) }) throws -> EvaluationReport {
         let teacherRun = try TeacherRun(folder: folder)
         let sampler = try components.samplers.make(spec, context: SamplerContext(), path: "sampler")
+        let scorer = try reward.flatMap { try makeReward($0, teacherRun: teacherRun, seed: seed, components: components) }
         return try run(model: teacherRun.teacher, guidance: ClassifierFreeGuidance(scale: guidanceScale), sampler: sampler,
-                       train: teacherRun.train, heldOut: teacherRun.heldOut, perClass: perClass, seed: seed, folder: folder,
-                       classifierFolder: teacherRun.classifierFolder, name: name, save: save, print: print)
+                       train: teacherRun.train, heldOut: teacherRun.heldOut, perClass: perClass, seed: seed, folder: out ?? folder,
+                       classifierFolder: teacherRun.classifierFolder, name: name, save: save, reward: scorer, print: print)
     }
 
-    /// `dipp sample --generator`: a finished distill/align run sampled in one step.
+    /// `dipp sample --generator`: a finished distill/align run sampled in one step; optionally
+    /// scored by `reward`, with the outputs in `out` (default: the run folder).
     @discardableResult
     public static func sampleGenerator(runFolder: URL, components: Components = .standard(), perClass: Int, seed: UInt64, name: String,
-                                       save: String? = nil, print: (String) -> Void = { Swift.print($0) }) throws -> EvaluationReport {
+                                       save: String? = nil, reward: ComponentSpec? = nil, out: URL? = nil,
+                                       print: (String) -> Void = { Swift.print($0) }) throws -> EvaluationReport {
         let run = try AlignmentRun.finished(runFolder: runFolder, components: components)
         let sampler = try components.samplers.make("one-step", context: SamplerContext(generator: run.generator), path: "sampler")
+        let scorer = try reward.flatMap { try makeReward($0, teacherRun: run.teacherRun, seed: seed, components: components) }
         return try self.run(model: run.teacher, guidance: ClassifierFreeGuidance(scale: 1), sampler: sampler, train: run.train,
-                            heldOut: run.heldOut, perClass: perClass, seed: seed, folder: runFolder, classifierFolder: run.classifierFolder,
-                            name: name, save: save, print: print)
+                            heldOut: run.heldOut, perClass: perClass, seed: seed, folder: out ?? runFolder, classifierFolder: run.classifierFolder,
+                            name: name, save: save, reward: scorer, print: print)
+    }
+
+    /// A registered reward (or plugin) for the teacher's data.
+    static func makeReward(_ spec: ComponentSpec, teacherRun: TeacherRun, seed: UInt64, components: Components) throws -> (any RewardModel)? {
+        let context = RunContext(teacher: teacherRun.teacher, train: teacherRun.train, seed: seed, classifierFolder: teacherRun.classifierFolder)
+        return try components.rewards.make(spec, context: context, path: "reward")
     }
 }

@@ -16,6 +16,8 @@ public enum StreamIdentifier: UInt64, Sendable, CaseIterable {
     case generatorInitialisation = 0x6E4
     /// A TA started from fresh weights (`assistantInitialisation: random`).
     case assistantInitialisation = 0x7A1
+    /// The fixed latents of the quality metric logged during training.
+    case qualityProbe = 0x9A7E
     /// Samples for reports, PNGs and `dipp sample`.
     case evaluationSamples = 0x5A3B
     /// Stratified train / held-out splits.

@@ -10,12 +10,21 @@ import DIPPTensor
 /// Unlike IKL, gradients flow through both frozen networks with respect to their input `x`
 /// (the networks' weights are frozen by the trainer, `x` is not stop-gradient): SiD needs
 /// input-gradients of the denoisers and costs about three times an IKL step.
-/// `α = 1.2` by default (1.0 is also common). The loss value oscillates around zero; watch
-/// sample quality, not the loss.
+/// `α = 1.2` by default (1.0 is also common). σ follows SiD's own schedule by default — the
+/// Karras ramp capped at `t_max = 800` (``NoiseDistribution/sid``) — not DI++'s log-normal.
+/// The loss value oscillates around zero; watch sample quality (the runs' `quality/…` metrics),
+/// not the loss.
 public struct ScoreIdentity: Divergence, Codable, Sendable, Equatable {
     public var alpha: Float
+    /// σ for the generator and the TA (SiD: ``NoiseDistribution/sid``).
+    public var sigmaDistribution: NoiseDistribution
 
-    public init(alpha: Float = 1.2) { self.alpha = alpha }
+    public init(alpha: Float = 1.2, noise: NoiseDistribution = .sid) {
+        self.alpha = alpha
+        sigmaDistribution = noise
+    }
+
+    public var noise: NoiseDistribution? { sigmaDistribution }
 
     public var name: String { "sid" }
 

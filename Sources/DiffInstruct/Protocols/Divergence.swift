@@ -49,7 +49,20 @@ public struct DivergenceTerm {
 /// parameters (through `inputs.x0`) is an unbiased estimate of the divergence's gradient, with
 /// the sign convention that gradient *descent* reduces the divergence. It must not update
 /// anything. One self-contained file per implementation (`IKL.swift`, `SiD.swift`).
+///
+/// A divergence may carry its own noise levels (`noise`, which then replaces the configuration's
+/// for the generator and the TA) and may not read the TA at all (`usesAssistant`: SDS), in which
+/// case the trainer skips the TA updates.
 public protocol Divergence {
     var name: String { get }
     func generatorLoss(_ inputs: DivergenceInputs) -> DivergenceTerm
+    /// The σ distribution this divergence is defined with, or `nil` for the configuration's.
+    var noise: NoiseDistribution? { get }
+    /// Whether `generatorLoss` reads the TA (default `true`).
+    var usesAssistant: Bool { get }
+}
+
+extension Divergence {
+    public var noise: NoiseDistribution? { nil }
+    public var usesAssistant: Bool { true }
 }

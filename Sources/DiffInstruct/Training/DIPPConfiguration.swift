@@ -13,30 +13,53 @@ public struct DIPPConfiguration: Codable, Sendable, Equatable {
     public var assistantSteps: Int = 1
     /// `α_rew`: reward scale (0 = Diff-Instruct distillation).
     public var rewardScale: ScheduledScalar = 0
+    /// What `α_rew` multiplies: the raw reward, or the reward rescaled to a fixed gradient size
+    /// (``RewardNormalization``).
+    public var rewardNormalization: RewardNormalization = .gradient
+    /// `ρ` of the gradient normalisation, per √dimension: the reward's per-sample gradient norm is
+    /// rescaled to `rewardGradientTarget·√d` (d = values per sample).
+    public var rewardGradientTarget: Float = 0.022
     /// `α_cfg` at the teacher; the TA's scales when evaluated and when trained (SiD-LSG).
     public var teacherGuidance: ScheduledScalar = 1
     public var assistantGuidance: Float = 1
     public var assistantTrainingGuidance: Float = 1
     /// Probability of dropping a TA training label to `∅` (needed only when a TA scale ≠ 1).
     public var assistantLabelDropout: Float = 0
-    /// Noise levels, drawn per sample.
-    public var noise: NoiseDistribution = .logNormal(mean: -2, std: 2, minimum: 0.002, maximum: 80)
+    /// Noise levels, drawn per sample, for divergences without their own (``Divergence/noise``;
+    /// SiD carries SiD's).
+    public var noise: NoiseDistribution = .diPlusPlus
     public var generatorLearningRate: ScheduledScalar = 1e-4
     public var assistantLearningRate: ScheduledScalar = 1e-4
     public var beta1: Float = 0
     public var beta2: Float = 0.999
     /// Global gradient-norm clip for the generator and the TA (0 = none).
     public var gradientClip: Float = 0
-    /// Generator EMA: fixed decay when > 0, else EDM's half-life rule with `emaHalfLifeSamples`.
+    /// Generator EMA: fixed decay when > 0 (DI++ alignment: 0.95), else EDM's adaptive rule
+    /// (`dipp distill`, DI++ §A.2): half-life `emaHalfLifeSamples` images, ramped up as
+    /// `min(h, emaRampUp·images seen)` when `emaRampUp` > 0.
     public var emaDecay: Float = 0.95
     public var emaHalfLifeSamples: Double = 50_000
+    public var emaRampUp: Double = 0.05
     public var checkpointEvery: Int = 500
     public var logEvery: Int = 10
     public var seed: UInt64 = 0
 
     public init() {}
 
-    var emaSchedule: ExponentialMovingAverage.Schedule {
-        emaDecay > 0 ? .fixed(decay: emaDecay) : .halfLife(images: emaHalfLifeSamples, rampUp: nil)
+    public var emaSchedule: ExponentialMovingAverage.Schedule {
+        emaDecay > 0 ? .fixed(decay: emaDecay) : .halfLife(images: emaHalfLifeSamples, rampUp: emaRampUp > 0 ? emaRampUp : nil)
     }
+}
+
+/// How `α_rew` is measured.
+///
+/// - `none`: the loss adds `−α_rew·mean r(x₀)` — α_rew is in the reward's own units, so the same
+///   α_rew is weak for one reward and destructive for another.
+/// - `gradient`: the loss adds `−α_rew·(ρ/ĝ)·mean r(x₀)`, where `ĝ` is a running mean (EMA 0.99,
+///   bias-corrected) of the per-sample gradient norm `‖∇ₓr(x₀)‖` and `ρ = rewardGradientTarget·√d`:
+///   at α_rew = 1 every reward pushes a sample with a gradient of RMS `rewardGradientTarget` per
+///   value, whatever its units (a reward scaled by k behaves identically). The factor `ρ/ĝ` is
+///   logged as `reward_normalizer`.
+public enum RewardNormalization: String, Codable, Sendable {
+    case none, gradient
 }

@@ -44,6 +44,9 @@ public final class DIPPTrainer {
     public private(set) var generatorOptimizer: Adam
     public private(set) var assistantOptimizer: Adam
     public private(set) var ema: ExponentialMovingAverage
+    /// The running mean of the reward's per-sample gradient norm (``RewardNormalization/gradient``):
+    /// the EMA's raw sum and its update count, for the bias correction.
+    public private(set) var rewardGradientAverage: (sum: Double, count: Int) = (0, 0)
 
     public init(configuration: DIPPConfiguration, teacher: any ScoreModel, generator: any Generator, assistant: Assistant,
                 divergence: any Divergence, reward: (any RewardModel)? = nil, conditions: any ConditionSampler,
@@ -75,6 +78,9 @@ public final class DIPPTrainer {
 
     var location: String { "DI++ step \(step + 1)" }
 
+    /// The σ distribution of both updates: the divergence's own (SiD's ramp) or the configuration's.
+    public var noise: NoiseDistribution { divergence.noise ?? configuration.noise }
+
     /// One DI++ step. Throws ``TrainingError`` naming the step and the term when a loss or a
     /// gradient is not finite (nothing is updated then).
     @discardableResult
@@ -85,7 +91,7 @@ public final class DIPPTrainer {
         assistantOptimizer.configuration.learningRate = c.assistantLearningRate.value(at: step)
         let currentAssistant: any ScoreModel
         switch assistant {
-        case .learned(let ta):
+        case .learned(let ta) where divergence.usesAssistant:
             generator.setTrainable(false)
             ta.setTrainable(true)
             var (lossSum, normSum): (Float, Float) = (0, 0)
@@ -99,6 +105,8 @@ public final class DIPPTrainer {
             }
             ta.setTrainable(false)
             currentAssistant = ta
+        case .learned(let ta):   // the divergence reads no TA (SDS): nothing to train
+            currentAssistant = ta
         case .exact(let build):
             currentAssistant = build(generator)
         }
@@ -106,7 +114,7 @@ public final class DIPPTrainer {
         let conditions = conditionSampler.sample(count: n, rng: &rng)
         let z = generator.sampleLatents(count: n, rng: &rng)
         let x0 = generator(z, conditions: conditions)
-        let sigma = Tensor(shape: [n], storage: c.noise.sample(n, rng: &rng))
+        let sigma = Tensor(shape: [n], storage: noise.sample(n, rng: &rng))
         let noise = Tensor.randomNormal(x0.shape, using: &rng)
         let term = divergence.generatorLoss(DivergenceInputs(
             x0: x0, conditions: conditions, sigma: sigma, noise: noise, teacher: teacher,
@@ -115,10 +123,16 @@ public final class DIPPTrainer {
         try NonFiniteValueError.check(term.loss.scalar, what: "the \(divergence.name) divergence loss", at: location)
         var loss = term.loss
         let rewardScale = c.rewardScale.value(at: step)
-        if let reward, rewardScale != 0 {
-            let meanReward = reward.reward(x0, conditions: conditions).mean()
+        if let reward {   // α_rew = 0 (a control run) still logs the reward it would have seen
+            let meanReward = rewardScale != 0 ? reward.reward(x0, conditions: conditions).mean()
+                : withoutGradients { reward.reward(x0.detached(), conditions: conditions).mean() }
             try NonFiniteValueError.check(meanReward.scalar, what: "the mean reward (\(reward.name))", at: location)
-            loss = loss - meanReward * rewardScale
+            var normalizer: Float = 1
+            if c.rewardNormalization == .gradient {
+                normalizer = try rewardNormalizer(reward, x0: x0, conditions: conditions)
+                metrics.values.append(("reward_normalizer", normalizer))
+            }
+            if rewardScale != 0 { loss = loss - meanReward * (rewardScale * normalizer) }
             metrics.values.append(("reward_mean", meanReward.scalar))
         }
         let grads = Tensor.gradients(of: loss, withRespectTo: generator.parameters)
@@ -131,12 +145,27 @@ public final class DIPPTrainer {
         return metrics
     }
 
+    /// `ρ/ĝ` of ``RewardNormalization/gradient``, after folding this batch's mean per-sample
+    /// gradient norm `‖∇ₓr(x₀)‖` into the running mean `ĝ`.
+    private func rewardNormalizer(_ reward: any RewardModel, x0: Tensor, conditions: Conditions) throws -> Float {
+        let n = x0.shape[0], d = x0.count / max(n, 1)
+        let input = Tensor(shape: x0.shape, storage: x0.storage, requiresGrad: true)
+        let g = Tensor.gradients(of: reward.reward(input, conditions: conditions).sum(), withRespectTo: [input])[0].storage
+        let batchNorm = (0..<n).map { i in g[(i * d)..<((i + 1) * d)].reduce(0) { $0 + Double($1) * Double($1) }.squareRoot() }
+            .reduce(0, +) / Double(max(n, 1))
+        try NonFiniteValueError.check(Float(batchNorm), what: "the reward's gradient norm (\(reward.name))", at: location)
+        let beta = 0.99
+        rewardGradientAverage = (beta * rewardGradientAverage.sum + (1 - beta) * batchNorm, rewardGradientAverage.count + 1)
+        let average = rewardGradientAverage.sum / (1 - Foundation.pow(beta, Double(rewardGradientAverage.count)))
+        return Float(Double(configuration.rewardGradientTarget) * Double(d).squareRoot() / max(average, 1e-12))
+    }
+
     private func assistantStep(_ ta: any ScoreModel & Layer) throws -> (Float, Float) {
         let c = configuration, n = c.batchSize
         let conditions = conditionSampler.sample(count: n, rng: &rng)
         let z = generator.sampleLatents(count: n, rng: &rng)
         let x0 = withoutGradients { generator(z, conditions: conditions) }
-        let sigma = Tensor(shape: [n], storage: c.noise.sample(n, rng: &rng))
+        let sigma = Tensor(shape: [n], storage: noise.sample(n, rng: &rng))
         let x = x0 + Tensor.randomNormal(x0.shape, using: &rng) * Noise.perSample(sigma, rank: x0.rank)
         let dropped = conditions.dropping(rng.uniform(n).map { $0 < c.assistantLabelDropout })
         let loss = assistantObjective.loss(assistant: ta, guidance: guidance(c.assistantTrainingGuidance), x0: x0, noisy: x,
@@ -169,6 +198,7 @@ public final class DIPPTrainer {
         try store.save(step: step, tensors: stateTensors(), metadata: [
             "kind": "dipp", "rng": jsonText(rng), "generator_adam_step": String(generatorOptimizer.step),
             "assistant_adam_step": String(assistantOptimizer.step), "configuration": jsonText(configuration),
+            "reward_gradient_sum": String(rewardGradientAverage.sum), "reward_gradient_count": String(rewardGradientAverage.count),
         ])
     }
 
@@ -191,6 +221,10 @@ public final class DIPPTrainer {
                                        step: contents.metadataInteger("generator_adam_step", source: source),
                                        parameters: generator.parameters, source: source)
         rng = try contents.metadataJSON("rng", as: RandomStream.self, source: source)
+        // Checkpoints written before reward normalisation existed carry no average: start it afresh.
+        if let sum = contents.metadata["reward_gradient_sum"].flatMap(Double.init) {
+            rewardGradientAverage = (sum, try contents.metadataInteger("reward_gradient_count", source: source))
+        }
         step = saved
         return saved
     }

@@ -10,47 +10,76 @@ import Foundation
 /// Options shared by `dipp distill` and `dipp align`. Flags override the configuration file,
 /// which overrides the command's defaults (`align`: the classifier reward at α_rew = 1).
 struct RunOptions: ParsableArguments {
-    @Option(help: "JSON configuration file (unknown keys are rejected; see Documentation/Configuration.md).") var config: String?
-    @Option(help: "Run folder of the `dipp pretrain` teacher.") var teacher: String?
-    @Option(help: "Generator: one-step, mlp, or a dipp.generator/1 plugin PATH.so (`dipp components` lists them).") var generator: String?
+    static var defaults: RunConfiguration { .distillDefaults }
+
+    @Option(help: "JSON configuration file (unknown keys are rejected; see Documentation/Configuration.md and --show-config).")
+    var config: String?
+    @Option(help: "Run folder of the `dipp pretrain` teacher (default: \(Self.defaults.teacher)).") var teacher: String?
+    @Option(help: "Generator: one-step, mlp, or a dipp.generator/1 plugin PATH.so (default: \(Self.defaults.generator.name); `dipp components` lists them).")
+    var generator: String?
     @Option(name: .customLong("generator-hyperparameter"), help: "A generator plugin's hyper-parameter, name=value (repeatable).")
     var generatorHyperparameters: [String] = []
-    @Option(help: "Divergence: ikl or sid (or one registered by a library user).") var divergence: String?
-    @Option(help: "IKL weighting: unit, l2 or dmd.") var weighting: String?
-    @Option(help: "Teacher CFG scale α_cfg.") var cfg: Float?
-    @Option(help: "Generator updates.") var steps: Int?
-    @Option(help: "Batch size.") var batchSize: Int?
-    @Option(help: "Generator learning rate.") var learningRate: Float?
-    @Option(help: "TA learning rate.") var assistantLearningRate: Float?
-    @Option(help: "Steps between checkpoints.") var checkpointEvery: Int?
-    @Option(help: "Seed.") var seed: UInt64?
+    @Option(help: "Divergence: ikl, sid or sds (default: \(Self.defaults.divergence.name)).") var divergence: String?
+    @Option(help: "IKL weighting: unit, l2 or dmd (default: unit).") var weighting: String?
+    @Option(help: "Teacher CFG scale α_cfg (default: \(Self.defaults.algorithm.teacherGuidance), no guidance).") var cfg: Float?
+    @Option(help: "Generator updates (default: \(Self.defaults.algorithm.steps)).") var steps: Int?
+    @Option(help: "Batch size (default: \(Self.defaults.algorithm.batchSize)).") var batchSize: Int?
+    @Option(help: "Generator learning rate (default: distill \(Self.defaults.algorithm.generatorLearningRate), align \(RunConfiguration.alignDefaults.algorithm.generatorLearningRate): distilling from the teacher's weights is stable at 1e-4; aligning, and CFG 4.5, need 2e-5).")
+    var learningRate: Float?
+    @Option(help: "TA learning rate (default: \(Self.defaults.algorithm.assistantLearningRate)).") var assistantLearningRate: Float?
+    @Option(help: "Steps between checkpoints (default: \(Self.defaults.algorithm.checkpointEvery)).") var checkpointEvery: Int?
+    @Option(help: "Seed (default: \(Self.defaults.algorithm.seed)).") var seed: UInt64?
     @Option(help: "Run folder (checkpoints, logs, samples, report).") var out: String
+    @Flag(help: "Print every setting of the resolved configuration with where it came from (default, file, preset, flag), then exit.")
+    var showConfig = false
     @OptionGroup var compute: ComputeOptions
 
     func configuration(defaults: RunConfiguration, preset: String?, reward: String?, rewardHyperparameters: [String] = [],
                        rewardScale: Float?) throws -> RunConfiguration {
-        var c = try config.map { try ConfigurationFile.read($0, over: defaults) } ?? defaults
+        var provenance = ConfigurationProvenance()
+        return try configuration(defaults: defaults, preset: preset, reward: reward, rewardHyperparameters: rewardHyperparameters,
+                                 rewardScale: rewardScale, provenance: &provenance)
+    }
+
+    /// The configuration from the command's defaults, then `--config`, then `--preset`, then the
+    /// flags; `provenance` records each stage (for `--show-config`).
+    func configuration(defaults: RunConfiguration, preset: String?, reward: String?, rewardHyperparameters: [String] = [],
+                       rewardScale: Float?, provenance: inout ConfigurationProvenance) throws -> RunConfiguration {
+        try provenance.record("default", defaults)
+        var c = defaults
+        if let config {
+            c = try ConfigurationFile.read(config, over: defaults)
+            try provenance.record("file \(config)", c, explicit: FileManager.default.contents(atPath: config).map(ConfigurationProvenance.keys(ofJSON:)))
+        }
         if let name = preset {
             guard let p = Preset(rawValue: name) else {
                 throw ValidationError("unknown preset '\(name)'. Hint: one of \(Preset.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             p.apply(to: &c)
+            try provenance.record("preset \(name)", c, explicit: ["algorithm.teacherGuidance", "algorithm.rewardScale"])
         }
-        if let v = teacher { c.teacher = v }
-        if let v = generator { c.generator = renamed(c.generator, to: absolutePluginPath(v)) }
+        var flagged = Set<String>()
+        func set<T>(_ value: T?, _ key: String, _ apply: (T) -> Void) {
+            if let value { apply(value); flagged.insert(key) }
+        }
+        set(teacher, "teacher") { c.teacher = $0 }
+        set(generator, "generator") { c.generator = renamed(c.generator, to: absolutePluginPath($0)) }
+        if !generatorHyperparameters.isEmpty { flagged.insert("generator.hyperparameters") }
         c.generator = try withHyperparameters(c.generator, generatorHyperparameters)
-        if let v = divergence { c.divergence = renamed(c.divergence, to: v) }
-        if let v = weighting { c.divergence = c.divergence.setting("weighting", .string(v)) }
-        if let v = cfg { c.algorithm.teacherGuidance = .constant(v) }
-        if let v = steps { c.algorithm.steps = v }
-        if let v = batchSize { c.algorithm.batchSize = v }
-        if let v = learningRate { c.algorithm.generatorLearningRate = .constant(v) }
-        if let v = assistantLearningRate { c.algorithm.assistantLearningRate = .constant(v) }
-        if let v = checkpointEvery { c.algorithm.checkpointEvery = v }
-        if let v = seed { c.algorithm.seed = v }
-        if let v = reward { c.reward = renamed(c.reward, to: absolutePluginPath(v)) }
+        set(divergence, "divergence.name") { c.divergence = renamed(c.divergence, to: $0) }
+        set(weighting, "divergence.weighting") { c.divergence = c.divergence.setting("weighting", .string($0)) }
+        set(cfg, "algorithm.teacherGuidance") { c.algorithm.teacherGuidance = .constant($0) }
+        set(steps, "algorithm.steps") { c.algorithm.steps = $0 }
+        set(batchSize, "algorithm.batchSize") { c.algorithm.batchSize = $0 }
+        set(learningRate, "algorithm.generatorLearningRate") { c.algorithm.generatorLearningRate = .constant($0) }
+        set(assistantLearningRate, "algorithm.assistantLearningRate") { c.algorithm.assistantLearningRate = .constant($0) }
+        set(checkpointEvery, "algorithm.checkpointEvery") { c.algorithm.checkpointEvery = $0 }
+        set(seed, "algorithm.seed") { c.algorithm.seed = $0 }
+        set(reward, "reward.name") { c.reward = renamed(c.reward, to: absolutePluginPath($0)) }
+        if !rewardHyperparameters.isEmpty { flagged.insert("reward.hyperparameters") }
         c.reward = try withHyperparameters(c.reward, rewardHyperparameters)
-        if let v = rewardScale { c.algorithm.rewardScale = .constant(v) }
+        set(rewardScale, "algorithm.rewardScale") { c.algorithm.rewardScale = .constant($0) }
+        try provenance.record("flag", c, explicit: flagged)
         return c
     }
 
@@ -66,13 +95,20 @@ struct RunOptions: ParsableArguments {
         return spec.setting("hyperparameters", .object(values))
     }
 
-    func execute(_ c: RunConfiguration, initialWeights: URL? = nil) throws {
+    /// Runs `c`, or with `--show-config` prints it (components with all their options) and returns.
+    func execute(_ c: RunConfiguration, provenance: ConfigurationProvenance, initialWeights: URL? = nil) throws {
+        if showConfig {
+            var shown = provenance
+            try shown.record("default", PluginComponents.standard().normalized(c))
+            print(shown.text, terminator: "")
+            return
+        }
         try compute.apply()
         let start = Date()
         let run = try AlignmentRun(configuration: c, folder: URL(fileURLWithPath: out), components: PluginComponents.standard(),
                                    initialWeights: initialWeights)
         let a = run.configuration.algorithm
-        print("\(a.rewardScale.isAlwaysZero ? "distill" : "align"): \(run.configuration.generator.name) generator (\(run.generator.parameterCount) parameters), "
+        print("\(run.reward == nil ? "distill" : "align"): \(run.configuration.generator.name) generator (\(run.generator.parameterCount) parameters), "
               + "\(run.configuration.divergence), CFG \(a.teacherGuidance), α_rew \(a.rewardScale)\(run.reward.map { " (\($0.name))" } ?? "") → \(out)")
         if let foreign = run.reward as? ForeignFunctionReward, foreign.usesFiniteDifferences {
             print("note: \(foreign.name) has no gradient function; ∇r comes from central finite differences (2·n calls per sample)")
@@ -97,10 +133,11 @@ struct Distill: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            var c = try options.configuration(defaults: RunConfiguration(), preset: nil, reward: nil, rewardScale: nil)
+            var provenance = ConfigurationProvenance()
+            var c = try options.configuration(defaults: .distillDefaults, preset: nil, reward: nil, rewardScale: nil, provenance: &provenance)
             c.algorithm.rewardScale = 0
             c.reward = "none"
-            try options.execute(c)
+            try options.execute(c, provenance: provenance)
         }
     }
 }
@@ -113,15 +150,17 @@ struct Align: ParsableCommand {
     @Option(help: "Reward: classifier (default), mode-distance, linear:k1,k2,…, PATH.so (a dipp.reward/1 plugin), or ffi:PATH:'float f(const float *x, int64_t n)'[;grad=…].") var reward: String?
     @Option(name: .customLong("reward-hyperparameter"), help: "A reward plugin's hyper-parameter, name=value (repeatable).")
     var rewardHyperparameters: [String] = []
-    @Option(help: "Reward scale α_rew (default 1).") var rewardScale: Float?
+    @Option(help: "Reward scale α_rew (default: \(RunConfiguration.alignDefaults.algorithm.rewardScale); 0 = a control run that still logs the reward).") var rewardScale: Float?
     @Option(help: "One of the paper's configurations: \(Preset.allCases.map(\.rawValue).joined(separator: ", ")).") var preset: String?
     @Option(help: "Initialise the generator from this distilled run (its generator.safetensors).") var initFrom: String?
 
     func run() throws {
         try reportingErrors {
+            var provenance = ConfigurationProvenance()
             let c = try options.configuration(defaults: .alignDefaults, preset: preset, reward: reward,
-                                              rewardHyperparameters: rewardHyperparameters, rewardScale: rewardScale)
-            try options.execute(c, initialWeights: initFrom.map { URL(fileURLWithPath: $0).appendingPathComponent("generator.safetensors") })
+                                              rewardHyperparameters: rewardHyperparameters, rewardScale: rewardScale, provenance: &provenance)
+            try options.execute(c, provenance: provenance,
+                                initialWeights: initFrom.map { URL(fileURLWithPath: $0).appendingPathComponent("generator.safetensors") })
         }
     }
 }

@@ -14,30 +14,49 @@ struct Pretrain: ParsableCommand {
         discussion: "Settings come from --config (JSON; see Documentation/Configuration.md), then the flags below."
     )
 
-    @Option(help: "JSON configuration file (unknown keys are rejected).") var config: String?
-    @Option(help: "Data set: gmm2d, digits or fashion-mnist.") var data: String?
+    static var defaults: TeacherTrainingConfiguration { TeacherTrainingConfiguration() }
+
+    @Option(help: "JSON configuration file (unknown keys are rejected; see --show-config).") var config: String?
+    @Option(help: "Data set: gmm2d, digits or fashion-mnist (default: \(Self.defaults.data)).") var data: String?
     @Option(help: "Data file or folder instead of the default location.") var dataFile: String?
-    @Option(help: "Training steps.") var steps: Int?
-    @Option(help: "Batch size.") var batchSize: Int?
-    @Option(help: "Adam learning rate.") var learningRate: Float?
-    @Option(help: "Steps between checkpoints.") var checkpointEvery: Int?
-    @Option(help: "Seed.") var seed: UInt64?
+    @Option(help: "Training steps (default: \(Self.defaults.steps)).") var steps: Int?
+    @Option(help: "Batch size (default: \(Self.defaults.batchSize)).") var batchSize: Int?
+    @Option(help: "Adam learning rate (default: \(Self.defaults.learningRate)).") var learningRate: Float?
+    @Option(help: "Steps between checkpoints (default: \(Self.defaults.checkpointEvery)).") var checkpointEvery: Int?
+    @Option(help: "Seed (default: \(Self.defaults.seed)).") var seed: UInt64?
     @Option(help: "Run folder (checkpoints, configuration, samples, report).") var out: String = "runs/teacher"
     @Option(help: "Samples per class for the report and the PNG.") var perClass: Int = 100
     @Flag(help: "Skip sampling and the report.") var noReport = false
+    @Flag(help: "Print every setting of the resolved configuration with where it came from (default, file, flag), then exit.")
+    var showConfig = false
     @OptionGroup var compute: ComputeOptions
 
     func run() throws {
         try reportingErrors {
             try compute.apply()
-            var c = try config.map { try ConfigurationFile.read($0, over: TeacherTrainingConfiguration()) } ?? TeacherTrainingConfiguration()
-            if let v = data { c.data = v }
-            if let v = dataFile { c.dataFile = v }
-            if let v = steps { c.steps = v }
-            if let v = batchSize { c.batchSize = v }
-            if let v = learningRate { c.learningRate = v }
-            if let v = checkpointEvery { c.checkpointEvery = v }
-            if let v = seed { c.seed = v }
+            var provenance = ConfigurationProvenance()
+            try provenance.record("default", Self.defaults)
+            var c = Self.defaults
+            if let config {
+                c = try ConfigurationFile.read(config, over: Self.defaults)
+                try provenance.record("file \(config)", c, explicit: FileManager.default.contents(atPath: config).map(ConfigurationProvenance.keys(ofJSON:)))
+            }
+            var flagged = Set<String>()
+            func set<T>(_ value: T?, _ key: String, _ apply: (T) -> Void) {
+                if let value { apply(value); flagged.insert(key) }
+            }
+            set(data, "data") { c.data = $0 }
+            set(dataFile, "dataFile") { c.dataFile = $0 }
+            set(steps, "steps") { c.steps = $0 }
+            set(batchSize, "batchSize") { c.batchSize = $0 }
+            set(learningRate, "learningRate") { c.learningRate = $0 }
+            set(checkpointEvery, "checkpointEvery") { c.checkpointEvery = $0 }
+            set(seed, "seed") { c.seed = $0 }
+            try provenance.record("flag", c, explicit: flagged)
+            if showConfig {
+                print(provenance.text, terminator: "")
+                return
+            }
             let folder = URL(fileURLWithPath: out)
             let start = Date()
             let trainer = try TeacherTrainer(configuration: c, folder: folder)

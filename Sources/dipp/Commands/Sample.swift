@@ -22,6 +22,9 @@ struct Sample: ParsableCommand {
     @Option(help: "Seed.") var seed: UInt64 = 0
     @Option(help: "Name of the outputs (samples-<name>.png, report-<name>.json) in the run folder.") var name: String?
     @Option(help: "Also write the samples with their conditions to this .safetensors file (tensors 'samples', 'labels').") var save: String?
+    @Option(help: "Score the samples with a reward: classifier, mode-distance, linear:k1,k2,…, a plugin PATH.so or ffi:… (mean ± sd in the report).")
+    var reward: String?
+    @Option(help: "Folder for the PNG, the labelled SVG grid and the report (default: the run folder).") var out: String?
     @OptionGroup var compute: ComputeOptions
 
     func run() throws {
@@ -34,16 +37,19 @@ struct Sample: ParsableCommand {
             let components = PluginComponents.standard()
             if let generator {
                 try SampleReport.sampleGenerator(runFolder: URL(fileURLWithPath: generator), components: components, perClass: perClass,
-                                                 seed: seed, name: name ?? "one-step", save: save)
+                                                 seed: seed, name: name ?? "one-step", save: save, reward: rewardSpec, out: outFolder)
                 return
             }
             var spec = try parseSpec(sampler)
             if let steps { spec = spec.setting("steps", .number(Double(steps))) }
             try SampleReport.sampleTeacher(folder: URL(fileURLWithPath: model!), sampler: spec, components: components, guidanceScale: cfg,
                                            perClass: perClass, seed: seed, name: name ?? "\(spec.name)\(steps.map(String.init) ?? "")-cfg\(cfg)",
-                                           save: save)
+                                           save: save, reward: rewardSpec, out: outFolder)
         }
     }
+
+    var rewardSpec: ComponentSpec? { reward.map { ComponentSpec(absolutePluginPath($0)) } }
+    var outFolder: URL? { out.map { URL(fileURLWithPath: $0) } }
 
     /// A sampler given as a name or as a JSON object.
     func parseSpec(_ text: String) throws -> ComponentSpec {

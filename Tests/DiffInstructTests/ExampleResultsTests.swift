@@ -1,0 +1,103 @@
+import DIPPRuns
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML   // XMLParser on Linux
+#endif
+import Testing
+
+/// The checked-in full-mode outputs of the examples (`Documentation/Results/`), which
+/// `Documentation/Algorithm.md` quotes: every table parses, every figure is a mean ± sd over at
+/// least three seeds, and the claims the page makes from them hold.
+struct ExampleResultsTests {
+    static let results = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Documentation/Results")
+
+    static func page(_ example: String) throws -> String {
+        try String(contentsOf: results.appendingPathComponent("\(example)/results.md"), encoding: .utf8)
+    }
+
+    /// Mean and sd of `column` in the row named `row`.
+    static func value(_ table: MarkdownTable, _ row: String, _ column: String) throws -> (mean: Double, sd: Double) {
+        let cell = try #require(table.cell(row: row, column: column), "no cell \(row) / \(column)")
+        return try #require(MarkdownTable.meanAndSpread(cell), "'\(cell)' is not mean ± sd")
+    }
+
+    static let divergences = ["ikl-unit", "ikl-l2", "ikl-dmd", "sid-1.0", "sid-1.2", "sds"]
+
+    @Test func compareDivergencesTablesHoldTheirClaims() throws {
+        let page = try Self.page("CompareDivergences")
+        #expect(page.contains("compare-divergences --full") && page.contains("3 seeds"))
+        let tables = MarkdownTable.parse(page)
+        try #require(tables.count == 3)
+        let (conditional, unconditional, digits) = (tables[0], tables[1], tables[2])
+        for table in tables {
+            #expect(table.rows.map { $0[0] } == Self.divergences)
+            for row in table.rows { #expect(row.dropFirst(2).allSatisfy { MarkdownTable.meanAndSpread($0) != nil }, "\(row)") }
+        }
+        // Class-conditional mixture: IKL and SiD cover every mode with about the data's spread;
+        // SDS lands every class on its mode but collapses it to a point.
+        for name in Self.divergences.dropLast() {
+            #expect(try Self.value(conditional, name, "modes covered (of 8)") == (8, 0), "\(name)")
+            let spread = try Self.value(conditional, name, "spread (data 0.300)").mean
+            #expect(spread > 0.2 && spread < 0.4, "\(name): spread \(spread)")
+        }
+        #expect(try Self.value(conditional, "sds", "spread (data 0.300)").mean < 0.1)
+        // Unconditional: SDS collapses onto at most 2 of the 8 modes.
+        #expect(try Self.value(unconditional, "sds", "modes covered (of 8)").mean <= 2)
+        #expect(try Self.value(unconditional, "ikl-unit", "modes covered (of 8)").mean
+                > Self.value(unconditional, "sds", "modes covered (of 8)").mean)
+        // Digits: every divergence keeps the class; SDS is the worst in FD by more than the spreads.
+        for name in Self.divergences {
+            #expect(try Self.value(digits, name, "class accuracy (%)").mean > 90, "\(name)")
+        }
+        let sds = try Self.value(digits, "sds", "FD-digits (1000 samples)")
+        let ikl = try Self.value(digits, "ikl-unit", "FD-digits (1000 samples)")
+        #expect(sds.mean - sds.sd > ikl.mean + ikl.sd)
+        for plot in ["quality-2d-conditional.svg", "quality-2d-unconditional.svg", "quality-digits.svg"] {
+            let data = try Data(contentsOf: Self.results.appendingPathComponent("CompareDivergences/\(plot)"))
+            #expect(XMLParser(data: data).parse(), "\(plot) is not well-formed SVG")
+        }
+    }
+
+    @Test func table1HoldsItsClaims() throws {
+        let page = try Self.page("Table1")
+        #expect(page.contains("table1 --full") && page.contains("3 seeds"))
+        let tables = MarkdownTable.parse(page)
+        try #require(tables.count == 1)
+        let table = tables[0]
+        #expect(table.rows.count == 7)
+        for row in table.rows {
+            #expect(MarkdownTable.meanAndSpread(row[1]) != nil && MarkdownTable.meanAndSpread(row[3]) != nil, "\(row)")
+            #expect(row[2].hasPrefix("[") && row[4].hasPrefix("["), "\(row)")
+        }
+        let teacher = try #require(table.rows.first { $0[0].hasPrefix("teacher") })
+        #expect(try #require(MarkdownTable.meanAndSpread(teacher[1])).mean >= 90)
+        func reward(_ preset: String) throws -> (mean: Double, sd: Double) {
+            let row = try #require(table.rows.first { $0[0].contains("`\(preset)`") })
+            return try #require(MarkdownTable.meanAndSpread(row[5]))
+        }
+        // The explicit reward raises the reward beyond its spread, at CFG 1 and at CFG 4.5.
+        #expect(try reward("cfg1-rew1").mean - reward("cfg1-rew1").sd > reward("cfg1-rew0").mean + reward("cfg1-rew0").sd)
+        #expect(try reward("cfg4.5-rew0").mean > reward("cfg1-rew0").mean)
+    }
+
+    /// Issue 14's targets for α_rew under gradient normalisation, for two rewards of different raw
+    /// scales: α_rew = 1 moves the reward by ≥ 10% with class accuracy ≥ 95%; α_rew = 10 keeps
+    /// accuracy ≥ 90%; α_rew = 0 (the control) leaves the reward within its spread.
+    @Test func rewardScaleMeansTheSameForTwoRewards() throws {
+        let page = try Self.page("RewardScale")
+        #expect(page.contains("reward-scale --full") && page.contains("3 seeds"))
+        let table = try #require(MarkdownTable.parse(page).first)
+        func row(_ reward: String, _ alpha: String) throws -> [String] {
+            try #require(table.rows.first { $0[0] == reward && $0[1] == alpha }, "no row \(reward) α \(alpha)")
+        }
+        for reward in ["ink", "symmetry"] {
+            let one = try row(reward, "1"), ten = try row(reward, "10"), zero = try row(reward, "0")
+            let change = try #require(MarkdownTable.meanAndSpread(one[3])), accuracy = try #require(MarkdownTable.meanAndSpread(one[4]))
+            #expect(change.mean >= 10 && accuracy.mean >= 95, "\(reward) at α_rew 1: \(one)")
+            #expect(try #require(MarkdownTable.meanAndSpread(ten[4])).mean >= 90, "\(reward) at α_rew 10: \(ten)")
+            let control = try #require(MarkdownTable.meanAndSpread(zero[3]))
+            #expect(abs(control.mean) < change.mean, "\(reward) control: \(zero)")
+        }
+    }
+}
