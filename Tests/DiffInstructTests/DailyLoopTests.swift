@@ -37,6 +37,9 @@ import Testing
         let normalizer = try #require(first["reward_normalizer"])
         let expected: Float = DIPPConfiguration().rewardGradientTarget * Float(2).squareRoot() / 0.005
         #expect(abs(normalizer - expected) < 1e-3 * expected, "normaliser \(normalizer), expected ρ√d/‖k‖ = \(expected)")
+        // The reward term's logged push is then ρ√d per sample (α_rew = 1), whatever ‖k‖ is.
+        let push = try #require(first["reward_grad_norm"])
+        #expect(abs(push - expected * 0.005) < 1e-3 * push)
         try large.trainStep()
         for _ in 0..<4 { try small.trainStep(); try large.trainStep() }
         for (a, b) in zip(g1.parameters, g2.parameters) {

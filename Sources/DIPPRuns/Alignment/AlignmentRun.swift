@@ -106,9 +106,7 @@ public final class AlignmentRun {
         var lastRewardAsUsed: Double?
         while trainer.step < c.steps {
             var metrics = try trainer.trainStep().values
-            if let r = metrics.first(where: { $0.0 == "reward_mean" }) {
-                lastRewardAsUsed = Double(c.rewardScale.value(at: trainer.step - 1) * (metrics.first { $0.0 == "reward_normalizer" }?.1 ?? 1) * r.1)
-            }
+            if let term = metrics.first(where: { $0.0 == "reward_term" }) { lastRewardAsUsed = Double(term.1) }
             if configuration.progressEvery > 0, configuration.progressSamples > 0, trainer.step % configuration.progressEvery == 0 {
                 if probe == nil { probe = try qualityProbe() }
                 metrics += measure(probe!)
@@ -116,7 +114,7 @@ public final class AlignmentRun {
             if trainer.step % c.logEvery == 0 || metrics.contains(where: { $0.0.hasPrefix("quality/") }) {
                 try logger.record(step: trainer.step, metrics: metrics)
             }
-            reporter?.update(step: trainer.step, metrics: metrics.filter { ["loss_divergence", "reward_mean", "y_norm"].contains($0.0) })
+            reporter?.update(step: trainer.step, metrics: metrics.filter { ["loss_divergence", "reward_mean", "y_norm", "reward_grad_norm"].contains($0.0) })
             if trainer.step % c.checkpointEvery == 0 || trainer.step == c.steps {
                 try logger.flush()   // the logs never lag the newest checkpoint
                 try trainer.save(to: store)
@@ -150,7 +148,7 @@ public final class AlignmentRun {
     /// The probe of the logged `quality/…` metrics.
     func qualityProbe() throws -> QualityProbe {
         try QualityProbe(train: train, heldOut: heldOut, classifierFolder: classifierFolder,
-                                sampleCount: configuration.progressSamples, classCount: train.classCount)
+                         sampleCount: configuration.progressSamples, classCount: train.classCount)
     }
 
     /// The EMA generator's metrics on the probe's fixed latents; the raw weights are put back.

@@ -129,11 +129,13 @@ public final class DIPPTrainer {
             try NonFiniteValueError.check(meanReward.scalar, what: "the mean reward (\(reward.name))", at: location)
             var normalizer: Float = 1
             if c.rewardNormalization == .gradient {
-                normalizer = try rewardNormalizer(reward, x0: x0, conditions: conditions)
-                metrics.values.append(("reward_normalizer", normalizer))
+                let (factor, gradientNorm) = try rewardNormalizer(reward, x0: x0, conditions: conditions)
+                normalizer = factor
+                // The reward term's per-sample push on x₀, to read beside the divergence's `y_norm`.
+                metrics.values += [("reward_normalizer", factor), ("reward_grad_norm", Swift.abs(rewardScale) * factor * gradientNorm)]
             }
             if rewardScale != 0 { loss = loss - meanReward * (rewardScale * normalizer) }
-            metrics.values.append(("reward_mean", meanReward.scalar))
+            metrics.values += [("reward_mean", meanReward.scalar), ("reward_term", rewardScale * normalizer * meanReward.scalar)]
         }
         let grads = Tensor.gradients(of: loss, withRespectTo: generator.parameters)
         let norm = try applyGradientStep(grads, to: generator.parameters, optimizer: &generatorOptimizer, clip: c.gradientClip,
@@ -146,8 +148,8 @@ public final class DIPPTrainer {
     }
 
     /// `ρ/ĝ` of ``RewardNormalization/gradient``, after folding this batch's mean per-sample
-    /// gradient norm `‖∇ₓr(x₀)‖` into the running mean `ĝ`.
-    private func rewardNormalizer(_ reward: any RewardModel, x0: Tensor, conditions: Conditions) throws -> Float {
+    /// gradient norm `‖∇ₓr(x₀)‖` (returned too) into the running mean `ĝ`.
+    private func rewardNormalizer(_ reward: any RewardModel, x0: Tensor, conditions: Conditions) throws -> (Float, Float) {
         let n = x0.shape[0], d = x0.count / max(n, 1)
         let input = Tensor(shape: x0.shape, storage: x0.storage, requiresGrad: true)
         let g = Tensor.gradients(of: reward.reward(input, conditions: conditions).sum(), withRespectTo: [input])[0].storage
@@ -157,7 +159,7 @@ public final class DIPPTrainer {
         let beta = 0.99
         rewardGradientAverage = (beta * rewardGradientAverage.sum + (1 - beta) * batchNorm, rewardGradientAverage.count + 1)
         let average = rewardGradientAverage.sum / (1 - Foundation.pow(beta, Double(rewardGradientAverage.count)))
-        return Float(Double(configuration.rewardGradientTarget) * Double(d).squareRoot() / max(average, 1e-12))
+        return (Float(Double(configuration.rewardGradientTarget) * Double(d).squareRoot() / max(average, 1e-12)), Float(batchNorm))
     }
 
     private func assistantStep(_ ta: any ScoreModel & Layer) throws -> (Float, Float) {
