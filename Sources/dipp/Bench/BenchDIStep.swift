@@ -20,6 +20,10 @@ struct BenchDIStep: ParsableCommand {
     @Option(help: "Thread counts, comma-separated.") var threads: String = "1,2"
     @Option(help: "Timed seconds per measurement (after 5 warm-up steps).") var seconds: Double = 5
     @Option(help: "Batch size.") var batchSize: Int = 1024
+    @Option(help: "Instead: the DI++ step's cost at each of these batch sizes (comma-separated, first thread count), e.g. 128,256,512,1024,2048,4096.")
+    var batches: String?
+    @Option(help: "Instead: run this many DI++ steps (first thread count) and report the resident set every 1000 steps.")
+    var memorySteps: Int?
 
     func run() throws {
         let counts = threads.split(separator: ",").compactMap { Int($0) }
@@ -28,10 +32,37 @@ struct BenchDIStep: ParsableCommand {
                                           hidden: [256, 256, 256], embeddingDimension: 16, noiseFeatures: 32)
         var rng = RandomStream(seed: 0)
         let teacher = EDMDenoiser(model, rng: &rng)
+        if let batches {
+            let sizes = batches.split(separator: ",").compactMap { Int($0) }
+            guard !sizes.isEmpty, sizes.allSatisfy({ $0 > 0 }) else { throw ValidationError("--batches: e.g. 128,256,512") }
+            Compute.threads = counts[0]
+            print("W1 DI++ step by batch size, \(counts[0]) thread(s):")
+            print("| batch | steps/s | ms per step | µs per sample |\n|---|---|---|---|")
+            for n in sizes {
+                let rate = try measure { try diStep(teacher: teacher, batch: n) }
+                print(String(format: "| %d | %.2f | %.2f | %.2f |", n, rate, 1000 / rate, 1e6 / (rate * Double(n))))
+            }
+            return
+        }
+        if let memorySteps {
+            Compute.threads = counts[0]
+            let step = try diStep(teacher: teacher, batch: batchSize)
+            print("W1 DI++ steps at batch \(batchSize), \(counts[0]) thread(s): resident set")
+            var atThousand: Double?
+            for i in 1...max(memorySteps, 1) {
+                try step()
+                if i % 1000 == 0 {
+                    let mib = Self.residentMiB()
+                    if i == 1000 { atThousand = mib }
+                    print(String(format: "step %6d: %.1f MiB", i, mib) + (atThousand.map { String(format: "  (%.3f× step 1000)", mib / $0) } ?? ""))
+                }
+            }
+            return
+        }
         print("W1: 2-D 8-mode GMM, MLP denoisers 3x256 SiLU (\(teacher.parameterCount) parameters each), batch \(batchSize), CFG 4.5, 1 TA + 1 generator update per step")
         for t in counts {
             Compute.threads = t
-            let di = try measure { try diStep(teacher: teacher) }
+            let di = try measure { try diStep(teacher: teacher, batch: batchSize) }
             let pre = try measure { try pretrainStep(model: model) }
             print(String(format: "threads %d: DI++ step %.1f steps/s (%.2f ms)   teacher pre-training %.1f steps/s (%.2f ms)",
                          t, di, 1000 / di, pre, 1000 / pre))
@@ -39,9 +70,9 @@ struct BenchDIStep: ParsableCommand {
     }
 
     /// Returns a closure performing one DI++ step.
-    func diStep(teacher: EDMDenoiser) throws -> () throws -> Void {
+    func diStep(teacher: EDMDenoiser, batch: Int) throws -> () throws -> Void {
         var c = DIPPConfiguration()
-        c.batchSize = batchSize
+        c.batchSize = batch
         c.teacherGuidance = 4.5
         c.noise = .edm
         c.generatorLearningRate = 1e-5
@@ -64,6 +95,13 @@ struct BenchDIStep: ParsableCommand {
             let l = loss(network, x0, conditions: Conditions(labels: data.labels), sigmaData: 2.84, rng: &rng)
             adam.update(network.parameters, along: Tensor.gradients(of: l, withRespectTo: network.parameters))
         }
+    }
+
+    /// The process's resident set (`/proc/self/statm`), in MiB.
+    static func residentMiB() -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
+              let pages = text.split(separator: " ").dropFirst().first.flatMap({ Double($0) }) else { return .nan }
+        return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
     }
 
     /// Steps per second of `make()`'s closure: 5 warm-up steps, then at least `seconds`.
