@@ -107,12 +107,7 @@ public struct ExampleRuns {
 
     /// `(step, value)` of a logged metric in a run folder's `metrics.jsonl`.
     public static func curve(_ folder: URL, metric: String) -> [(step: Int, value: Double)] {
-        guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent("metrics.jsonl").path) else { return [] }
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { line in
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let step = object["step"] as? Int, let value = object[metric] as? Double else { return nil }
-            return (step, value)
-        }
+        RunComparison.curves(folder)[metric] ?? []
     }
 
     /// The mean curve over seeds (steps every run logged), with its standard deviation.

@@ -78,11 +78,12 @@ struct DivergenceDefaultsTests {
         #expect(draws.max()! < 24.5 && draws.max()! > 20 && draws.min()! >= 0.002)
         // Setting algorithm.noise with SiD is refused rather than ignored.
         var c = RunConfiguration()
-        c.divergence = try Components.standard().divergences.normalized("sid", path: "divergence")
+        c.divergence = "sid"
         c.algorithm.noise = .edm
-        #expect(throws: ConfigurationError.self) { try AlignmentRun.checkDivergenceNoise(c) }
+        #expect(throws: ConfigurationError.self) { try AlignmentRun.checkDivergenceNoise(sid, configuration: c) }
+        try AlignmentRun.checkDivergenceNoise(ikl, configuration: c)   // IKL has no σ of its own: it uses algorithm.noise
         c.algorithm.noise = .diPlusPlus
-        try AlignmentRun.checkDivergenceNoise(c)
+        try AlignmentRun.checkDivergenceNoise(sid, configuration: c)
     }
 
     /// `dipp distill` uses EDM's adaptive EMA (DI++ §A.2), `dipp align` the fixed 0.95.

@@ -23,6 +23,16 @@ public struct ConfigurationProvenance {
         stages.append((stage, try Self.leaves(value), explicit ?? []))
     }
 
+    /// The first two stages every command has: records `defaults`, then reads the configuration
+    /// `file` (if any) over them and records it with the keys it names. Returns the result.
+    public mutating func start<T: Codable>(defaults: T, file: String?) throws -> T {
+        try record("default", defaults)
+        guard let file else { return defaults }
+        let read = try ConfigurationFile.read(file, over: defaults)
+        try record("file \(file)", read, explicit: FileManager.default.contents(atPath: file).map(Self.keys(ofJSON:)))
+        return read
+    }
+
     /// Every value of the last snapshot, sorted by key, with its source.
     public var entries: [Entry] {
         guard let last = stages.last else { return [] }

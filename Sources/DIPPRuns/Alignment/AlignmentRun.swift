@@ -41,7 +41,6 @@ public final class AlignmentRun {
                                      + "but assistantLabelDropout is \(a.assistantLabelDropout), so the TA never learns it",
                                      hint: "set assistantLabelDropout (e.g. 0.1) or keep assistantGuidance and assistantTrainingGuidance at 1")
         }
-        try Self.checkDivergenceNoise(c)
         try ConfigurationFile.checkResumable(c, folder: folder, defaults: RunConfiguration()) { $0.algorithm.steps = 0 }
         self.configuration = c
         self.folder = folder
@@ -76,8 +75,10 @@ public final class AlignmentRun {
             var rng = RandomStream(seed: c.algorithm.seed, .assistantInitialisation)
             assistant = EDMDenoiser(teacher.configuration, rng: &rng)
         }
+        let divergence = try components.divergences.make(c.divergence, context: context, path: "divergence")
+        try Self.checkDivergenceNoise(divergence, configuration: c)
         trainer = DIPPTrainer(configuration: c.algorithm, teacher: teacher, generator: generator, assistant: .learned(assistant),
-                              divergence: try components.divergences.make(c.divergence, context: context, path: "divergence"),
+                              divergence: divergence,
                               reward: reward, conditions: UniformLabels(classCount: train.classCount),
                               assistantObjective: try components.assistantObjectives.make(c.assistantObjective, context: context,
                                                                                           path: "assistantObjective"),
@@ -171,10 +172,10 @@ public final class AlignmentRun {
                                  hint: "keep teacherGuidance at 1 (no --cfg), or use a teacher trained on labelled or captioned data")
     }
 
-    /// A divergence with its own σ (SiD) replaces `algorithm.noise`: refuse a configuration that
-    /// sets both, so neither is silently ignored.
-    public static func checkDivergenceNoise(_ c: RunConfiguration) throws {
-        guard c.divergence.options["noise"] != nil, c.algorithm.noise != DIPPConfiguration().noise else { return }
+    /// A divergence with its own σ (``Divergence/noise``: SiD) replaces `algorithm.noise`: refuse a
+    /// configuration that sets both, so neither is silently ignored.
+    public static func checkDivergenceNoise(_ divergence: any Divergence, configuration c: RunConfiguration) throws {
+        guard divergence.noise != nil, c.algorithm.noise != DIPPConfiguration().noise else { return }
         throw ConfigurationError(location: "configuration, algorithm.noise",
                                  what: "the divergence \(c.divergence.name) draws σ from its own option divergence.noise, "
                                  + "so algorithm.noise would be ignored",

@@ -37,8 +37,8 @@ public struct RunComparison {
         }
     }
 
-    /// Every numeric metric of `metrics.jsonl`, in step order.
-    static func curves(_ folder: URL) -> [String: [(step: Int, value: Double)]] {
+    /// Every numeric metric of a run folder's `metrics.jsonl`, in step order.
+    public static func curves(_ folder: URL) -> [String: [(step: Int, value: Double)]] {
         guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent("metrics.jsonl").path) else { return [:] }
         var out: [String: [(step: Int, value: Double)]] = [:]
         for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {

@@ -45,12 +45,7 @@ struct RunOptions: ParsableArguments {
     /// flags; `provenance` records each stage (for `--show-config`).
     func configuration(defaults: RunConfiguration, preset: String?, reward: String?, rewardHyperparameters: [String] = [],
                        rewardScale: Float?, provenance: inout ConfigurationProvenance) throws -> RunConfiguration {
-        try provenance.record("default", defaults)
-        var c = defaults
-        if let config {
-            c = try ConfigurationFile.read(config, over: defaults)
-            try provenance.record("file \(config)", c, explicit: FileManager.default.contents(atPath: config).map(ConfigurationProvenance.keys(ofJSON:)))
-        }
+        var c = try provenance.start(defaults: defaults, file: config)
         if let name = preset {
             guard let p = Preset(rawValue: name) else {
                 throw ValidationError("unknown preset '\(name)'. Hint: one of \(Preset.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -58,28 +53,25 @@ struct RunOptions: ParsableArguments {
             p.apply(to: &c)
             try provenance.record("preset \(name)", c, explicit: ["algorithm.teacherGuidance", "algorithm.rewardScale"])
         }
-        var flagged = Set<String>()
-        func set<T>(_ value: T?, _ key: String, _ apply: (T) -> Void) {
-            if let value { apply(value); flagged.insert(key) }
-        }
-        set(teacher, "teacher") { c.teacher = $0 }
-        set(generator, "generator") { c.generator = renamed(c.generator, to: absolutePluginPath($0)) }
-        if !generatorHyperparameters.isEmpty { flagged.insert("generator.hyperparameters") }
+        var flags = FlagStage()
+        flags.set(teacher, "teacher") { c.teacher = $0 }
+        flags.set(generator, "generator") { c.generator = renamed(c.generator, to: absolutePluginPath($0)) }
+        flags.name("generator.hyperparameters", given: !generatorHyperparameters.isEmpty)
         c.generator = try withHyperparameters(c.generator, generatorHyperparameters)
-        set(divergence, "divergence.name") { c.divergence = renamed(c.divergence, to: $0) }
-        set(weighting, "divergence.weighting") { c.divergence = c.divergence.setting("weighting", .string($0)) }
-        set(cfg, "algorithm.teacherGuidance") { c.algorithm.teacherGuidance = .constant($0) }
-        set(steps, "algorithm.steps") { c.algorithm.steps = $0 }
-        set(batchSize, "algorithm.batchSize") { c.algorithm.batchSize = $0 }
-        set(learningRate, "algorithm.generatorLearningRate") { c.algorithm.generatorLearningRate = .constant($0) }
-        set(assistantLearningRate, "algorithm.assistantLearningRate") { c.algorithm.assistantLearningRate = .constant($0) }
-        set(checkpointEvery, "algorithm.checkpointEvery") { c.algorithm.checkpointEvery = $0 }
-        set(seed, "algorithm.seed") { c.algorithm.seed = $0 }
-        set(reward, "reward.name") { c.reward = renamed(c.reward, to: absolutePluginPath($0)) }
-        if !rewardHyperparameters.isEmpty { flagged.insert("reward.hyperparameters") }
+        flags.set(divergence, "divergence.name") { c.divergence = renamed(c.divergence, to: $0) }
+        flags.set(weighting, "divergence.weighting") { c.divergence = c.divergence.setting("weighting", .string($0)) }
+        flags.set(cfg, "algorithm.teacherGuidance") { c.algorithm.teacherGuidance = .constant($0) }
+        flags.set(steps, "algorithm.steps") { c.algorithm.steps = $0 }
+        flags.set(batchSize, "algorithm.batchSize") { c.algorithm.batchSize = $0 }
+        flags.set(learningRate, "algorithm.generatorLearningRate") { c.algorithm.generatorLearningRate = .constant($0) }
+        flags.set(assistantLearningRate, "algorithm.assistantLearningRate") { c.algorithm.assistantLearningRate = .constant($0) }
+        flags.set(checkpointEvery, "algorithm.checkpointEvery") { c.algorithm.checkpointEvery = $0 }
+        flags.set(seed, "algorithm.seed") { c.algorithm.seed = $0 }
+        flags.set(reward, "reward.name") { c.reward = renamed(c.reward, to: absolutePluginPath($0)) }
+        flags.name("reward.hyperparameters", given: !rewardHyperparameters.isEmpty)
         c.reward = try withHyperparameters(c.reward, rewardHyperparameters)
-        set(rewardScale, "algorithm.rewardScale") { c.algorithm.rewardScale = .constant($0) }
-        try provenance.record("flag", c, explicit: flagged)
+        flags.set(rewardScale, "algorithm.rewardScale") { c.algorithm.rewardScale = .constant($0) }
+        try provenance.record("flag", c, explicit: flags.keys)
         return c
     }
 

@@ -24,3 +24,21 @@ func reportingErrors(_ body: () throws -> Void) throws {
         throw ExitCode.failure
     }
 }
+
+/// The flags a command applies to its configuration, with the keys they name (the `flag` stage
+/// of `--show-config`).
+struct FlagStage {
+    private(set) var keys = Set<String>()
+
+    /// Applies `value` when the flag was given, naming `key`.
+    mutating func set<T>(_ value: T?, _ key: String, _ apply: (T) -> Void) {
+        guard let value else { return }
+        apply(value)
+        keys.insert(key)
+    }
+
+    /// Names `key` when a flag that sets it (one applied separately) was given.
+    mutating func name(_ key: String, given: Bool) {
+        if given { keys.insert(key) }
+    }
+}

@@ -35,24 +35,16 @@ struct Pretrain: ParsableCommand {
         try reportingErrors {
             try compute.apply()
             var provenance = ConfigurationProvenance()
-            try provenance.record("default", Self.defaults)
-            var c = Self.defaults
-            if let config {
-                c = try ConfigurationFile.read(config, over: Self.defaults)
-                try provenance.record("file \(config)", c, explicit: FileManager.default.contents(atPath: config).map(ConfigurationProvenance.keys(ofJSON:)))
-            }
-            var flagged = Set<String>()
-            func set<T>(_ value: T?, _ key: String, _ apply: (T) -> Void) {
-                if let value { apply(value); flagged.insert(key) }
-            }
-            set(data, "data") { c.data = $0 }
-            set(dataFile, "dataFile") { c.dataFile = $0 }
-            set(steps, "steps") { c.steps = $0 }
-            set(batchSize, "batchSize") { c.batchSize = $0 }
-            set(learningRate, "learningRate") { c.learningRate = $0 }
-            set(checkpointEvery, "checkpointEvery") { c.checkpointEvery = $0 }
-            set(seed, "seed") { c.seed = $0 }
-            try provenance.record("flag", c, explicit: flagged)
+            var c = try provenance.start(defaults: Self.defaults, file: config)
+            var flags = FlagStage()
+            flags.set(data, "data") { c.data = $0 }
+            flags.set(dataFile, "dataFile") { c.dataFile = $0 }
+            flags.set(steps, "steps") { c.steps = $0 }
+            flags.set(batchSize, "batchSize") { c.batchSize = $0 }
+            flags.set(learningRate, "learningRate") { c.learningRate = $0 }
+            flags.set(checkpointEvery, "checkpointEvery") { c.checkpointEvery = $0 }
+            flags.set(seed, "seed") { c.seed = $0 }
+            try provenance.record("flag", c, explicit: flags.keys)
             if showConfig {
                 print(provenance.text, terminator: "")
                 return
