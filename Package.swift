@@ -6,6 +6,7 @@ import PackageDescription
 //   DIPPTensor                 tensors, reverse-mode autodiff, RNG, GEMM backend, safetensors
 //   DIPPNN                     layers, optimizers, EMA, checkpoints, configuration files
 //   DIPPData                   data sets (gmm2d, digits, Fashion-MNIST), gzip, PNG
+//   DIPPText                   text encoders: the WordPiece tokenizer, BERT, all-MiniLM-L6-v2, a trainable bag of tokens
 //   DIPPDiffusion              Conditions, ScoreModel, Guidance, EDM preconditioning/loss, samplers, denoisers
 //   DiffInstruct               the core: Generator, RewardModel, Divergence (IKL, SiD), TA objectives, the DI++
 //                              trainer, scheduled scalars, conformance checkers (no data, files or plugins)
@@ -22,6 +23,7 @@ let package = Package(
         .library(name: "DIPPNN", targets: ["DIPPNN"]),
         .library(name: "DIPPData", targets: ["DIPPData"]),
         .library(name: "DIPPDiffusion", targets: ["DIPPDiffusion"]),
+        .library(name: "DIPPText", targets: ["DIPPText"]),
         .library(name: "DIPPEvaluation", targets: ["DIPPEvaluation"]),
         .library(name: "DiffInstruct", targets: ["DiffInstruct"]),
         .library(name: "DIPPRuns", targets: ["DIPPRuns"]),
@@ -69,9 +71,10 @@ let package = Package(
         .target(name: "DIPPData", dependencies: ["DIPPTensor", "DIPPNN", "CDIPPIO"], path: "Sources/DIPPData",
                 exclude: ["Resources/DIGITS-ATTRIBUTION.md"], resources: [.copy("Resources/digits.csv.gz")]),
         .target(name: "DIPPDiffusion", dependencies: ["DIPPNN"], path: "Sources/DIPPDiffusion"),
+        .target(name: "DIPPText", dependencies: ["DIPPNN", "DIPPTensor"], path: "Sources/DIPPText"),
         .target(name: "DIPPEvaluation", dependencies: ["DIPPDiffusion", "DIPPData", "DIPPNN"], path: "Sources/DIPPEvaluation"),
         .target(name: "DiffInstruct", dependencies: ["DIPPDiffusion", "DIPPNN", "DIPPTensor"], path: "Sources/DiffInstruct"),
-        .target(name: "DIPPRuns", dependencies: ["DiffInstruct", "DIPPDiffusion", "DIPPEvaluation", "DIPPData", "DIPPNN"],
+        .target(name: "DIPPRuns", dependencies: ["DiffInstruct", "DIPPDiffusion", "DIPPEvaluation", "DIPPData", "DIPPNN", "DIPPText"],
                 path: "Sources/DIPPRuns"),
         .target(name: "CDIPPPluginABI", path: "Sources/CDIPPPluginABI"),
         .target(name: "CDIPPConfine", path: "Sources/CDIPPConfine"),
@@ -104,7 +107,7 @@ let package = Package(
         .target(name: "FixtureConditions", dependencies: ["CDIPPPluginABI"], path: "Tests/PluginFixtures/Fixture-conditions"),
         .executableTarget(
             name: "dipp",
-            dependencies: ["DIPPTensor", "DIPPNN", "DIPPData", "DIPPDiffusion", "DIPPEvaluation", "DiffInstruct", "DIPPRuns", "DIPPPlugins",
+            dependencies: ["DIPPTensor", "DIPPNN", "DIPPData", "DIPPDiffusion", "DIPPEvaluation", "DiffInstruct", "DIPPRuns", "DIPPPlugins", "DIPPText",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/dipp"
         ),
@@ -118,15 +121,19 @@ let package = Package(
         .executableTarget(name: "compare-divergences",
                           dependencies: ["ExampleSupport", "DIPPRuns", "DiffInstruct", "DIPPDiffusion", "DIPPEvaluation", "DIPPData", "DIPPNN", "DIPPTensor"],
                           path: "Examples/CompareDivergences", exclude: ["README.md"]),
+        .executableTarget(name: "text-prompts", dependencies: ["ExampleSupport", "DIPPRuns", "DiffInstruct", "DIPPDiffusion", "DIPPEvaluation",
+                                                             "DIPPData", "DIPPNN", "DIPPTensor"],
+                          path: "Examples/TextPrompts", exclude: ["README.md"]),
         .executableTarget(name: "table1", dependencies: ["ExampleSupport", "DIPPRuns", "DiffInstruct", "DIPPEvaluation", "DIPPNN"],
                           path: "Examples/Table1", exclude: ["README.md"]),
         .executableTarget(name: "reward-scale", dependencies: ["ExampleSupport", "DIPPRuns", "DIPPPlugins", "DiffInstruct", "DIPPNN"],
                           path: "Examples/RewardScale", exclude: ["README.md"]),
         .testTarget(name: "DIPPTensorTests", dependencies: ["DIPPTensor"], path: "Tests/DIPPTensorTests"),
         .testTarget(name: "DIPPNNTests", dependencies: ["DIPPNN"], path: "Tests/DIPPNNTests"),
+        .testTarget(name: "DIPPTextTests", dependencies: ["DIPPText", "DIPPNN", "DIPPTensor"], path: "Tests/DIPPTextTests"),
         .testTarget(name: "DiffInstructTests", dependencies: ["DiffInstruct", "DIPPRuns"], path: "Tests/DiffInstructTests"),
         .testTarget(name: "DIPPPluginsTests", dependencies: ["DIPPPlugins", "DiffInstruct", "DIPPRuns", "RustPlugins"], path: "Tests/DIPPPluginsTests"),
-        .testTarget(name: "DIPPDiffusionTests", dependencies: ["DIPPDiffusion", "DIPPEvaluation", "DIPPData", "DIPPRuns"],
+        .testTarget(name: "DIPPDiffusionTests", dependencies: ["DIPPDiffusion", "DIPPEvaluation", "DIPPData", "DIPPRuns", "DIPPText"],
                     path: "Tests/DIPPDiffusionTests"),
     ],
     swiftLanguageModes: [.v6]

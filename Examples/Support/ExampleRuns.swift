@@ -9,8 +9,10 @@ import Foundation
 /// teacher per seed, and DI++ runs whose reports and timings are cached in their run folders, so
 /// an interrupted example resumes and a second example reuses the first one's runs.
 ///
-/// Layout: `runs/examples/digits-<mode>/seed-<k>/teacher`, `…/seed-<k>/<run name>`.
+/// Layout: `runs/examples/<data>-<mode>/seed-<k>/teacher`, `…/seed-<k>/<run name>`.
 public struct ExampleRuns {
+    /// The teachers' data set (`digits`; `digits-text` for the text-prompt example).
+    public let data: String
     public let full: Bool
     public let seeds: [UInt64]
     public let root: URL
@@ -21,30 +23,31 @@ public struct ExampleRuns {
 
     /// Parses `--full`, `--seeds N` (default 3) and `--out DIR` (default: `fullOutput` in full
     /// mode, `runs/examples/<name>-fast` otherwise).
-    public init(name: String, fullOutput: String, arguments: [String] = CommandLine.arguments) {
+    public init(name: String, fullOutput: String, data: String = "digits", arguments: [String] = CommandLine.arguments) {
+        self.data = data
         full = arguments.contains("--full")
         func value(_ flag: String) -> String? {
             arguments.firstIndex(of: flag).flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
         }
         let count = value("--seeds").flatMap(Int.init) ?? 3
         seeds = (0..<UInt64(max(count, 1))).map { $0 }
-        root = URL(fileURLWithPath: "runs/examples/digits-\(full ? "full" : "fast")")
+        root = URL(fileURLWithPath: "runs/examples/\(data)-\(full ? "full" : "fast")")
         output = URL(fileURLWithPath: value("--out") ?? (full ? fullOutput : "runs/examples/\(name)-fast"))
     }
 
     public func seedFolder(_ seed: UInt64) -> URL { root.appendingPathComponent("seed-\(seed)") }
 
-    /// The digits teacher of `seed` (`dipp pretrain --data digits --seed k`; fast mode: 1500
-    /// steps instead of 4000), trained once.
+    /// The teacher of `seed` (`dipp pretrain --data <data> --seed k`; fast mode: 1500 steps
+    /// instead of 4000), trained once.
     public func teacher(seed: UInt64) throws -> URL {
         let folder = seedFolder(seed).appendingPathComponent("teacher")
         if (try? EDMDenoiser.load(runFolder: folder)) != nil,
            FileManager.default.fileExists(atPath: folder.appendingPathComponent("teacher.safetensors").path) { return folder }
         var c = TeacherTrainingConfiguration()
-        c.data = "digits"
+        c.data = data
         c.seed = seed
         c.steps = full ? 4000 : 1500
-        print("seed \(seed): pre-training the digits teacher (\(c.steps) steps)")
+        print("seed \(seed): pre-training the \(data) teacher (\(c.steps) steps)")
         _ = try TeacherTrainer(configuration: c, folder: folder).run(progress: false)
         return folder
     }

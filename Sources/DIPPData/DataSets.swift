@@ -27,6 +27,11 @@ public enum DataSets {
         r.register("digits", summary: "the bundled 8x8 digits (1 797 images, 10 classes), as 64-vectors in [−1, 1]") { context in
             try Digits.load(from: context.file.map { URL(fileURLWithPath: $0) })
         }
+        r.register("digits-text", summary: "the 8x8 digits with captions from a grammar (\"a bold 7\", \"number seven\", …; DigitCaptions)") { context in
+            let digits = try Digits.load(from: context.file.map { URL(fileURLWithPath: $0) })
+            return LabeledDataset(name: "digits-text", values: digits.values, labels: digits.labels, sampleShape: digits.sampleShape,
+                                  imageSize: digits.imageSize, classNames: digits.classNames, captions: DigitCaptions.captions(for: digits))
+        }
         r.register("fashion-mnist", summary: "Fashion-MNIST training images [1, 28, 28] (Debian's dataset-fashion-mnist)") { context in
             try FashionMNIST.load(folder: context.file ?? FashionMNIST.defaultFolder, train: true)
         }

@@ -15,10 +15,15 @@ public struct LabeledDataset: Sendable {
     /// Height and width when samples are images, for PNG grids.
     public let imageSize: (height: Int, width: Int)?
     public let classNames: [String]
+    /// Captioned data (`digits-text`): the captions each sample may be given, one drawn per use.
+    public let captions: [[String]]?
 
     public init(name: String, values: [Float], labels: [Int], sampleShape: [Int],
-                imageSize: (height: Int, width: Int)?, classNames: [String]) {
+                imageSize: (height: Int, width: Int)?, classNames: [String], captions: [[String]]? = nil) {
         precondition(values.count == labels.count * Shape.count(sampleShape), "LabeledDataset: values and labels disagree")
+        precondition(captions.map { $0.count == labels.count && $0.allSatisfy { !$0.isEmpty } } ?? true,
+                     "LabeledDataset: every sample needs at least one caption")
+        self.captions = captions
         self.name = name
         self.values = values
         self.labels = labels
@@ -33,6 +38,15 @@ public struct LabeledDataset: Sendable {
     public var valueRange: (low: Float, high: Float) { (values.min() ?? 0, values.max() ?? 0) }
     public var dimension: Int { Shape.count(sampleShape) }
     public var classCount: Int { classNames.count }
+    /// Every distinct caption with the class of the samples it describes, in first-seen order.
+    public var distinctCaptions: [(caption: String, label: Int)] {
+        guard let captions else { return [] }
+        var seen = Set<String>(), out: [(String, Int)] = []
+        for (i, options) in captions.enumerated() {
+            for caption in options where seen.insert(caption).inserted { out.append((caption, labels[i])) }
+        }
+        return out
+    }
 
     /// The samples at `indices` as a `[indices.count] + sampleShape` tensor, with their labels.
     public func batch(_ indices: [Int]) -> (samples: Tensor, labels: [Int]) {
@@ -49,7 +63,7 @@ public struct LabeledDataset: Sendable {
     public func subset(_ indices: [Int]) -> LabeledDataset {
         let (samples, labels) = batch(indices)
         return LabeledDataset(name: name, values: samples.storage, labels: labels, sampleShape: sampleShape,
-                              imageSize: imageSize, classNames: classNames)
+                              imageSize: imageSize, classNames: classNames, captions: captions.map { c in indices.map { c[$0] } })
     }
 
     /// A seeded split into two halves (`fraction` of the samples first), stratified by class so

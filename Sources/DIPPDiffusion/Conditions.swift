@@ -106,13 +106,17 @@ public struct TextEmbedding: Sendable, Equatable, Codable {
     public let tokens: [Float]
     /// `[B, T]`: 1 for a real token, 0 for padding.
     public let tokenMask: [Float]
+    /// The prompt of each sample, when known (rewards that score prompt–image agreement read it).
+    public let prompts: [String]?
 
-    public init(dimension: Int, pooled: [Float], tokenCount: Int = 0, tokens: [Float] = [], tokenMask: [Float] = []) {
+    public init(dimension: Int, pooled: [Float], tokenCount: Int = 0, tokens: [Float] = [], tokenMask: [Float] = [], prompts: [String]? = nil) {
         precondition(dimension > 0 && pooled.count % dimension == 0, "TextEmbedding: \(pooled.count) values are not rows of \(dimension)")
         let b = pooled.count / dimension
         precondition(tokens.count == b * tokenCount * dimension && tokenMask.count == b * tokenCount,
                      "TextEmbedding: tokens must be [B, T, D] and the mask [B, T]")
+        precondition(prompts.map { $0.count == b } ?? true, "TextEmbedding: \(prompts?.count ?? 0) prompts for \(b) samples")
         (self.dimension, self.pooled, self.tokenCount, self.tokens, self.tokenMask) = (dimension, pooled, tokenCount, tokens, tokenMask)
+        self.prompts = prompts
     }
 
     public var count: Int { pooled.count / dimension }
@@ -121,15 +125,16 @@ public struct TextEmbedding: Sendable, Equatable, Codable {
 
     func appending(_ other: TextEmbedding) -> TextEmbedding {
         precondition(dimension == other.dimension && tokenCount == other.tokenCount, "TextEmbedding.appending: shapes differ")
+        let texts = prompts.flatMap { a in other.prompts.map { a + $0 } }
         return TextEmbedding(dimension: dimension, pooled: pooled + other.pooled, tokenCount: tokenCount,
-                             tokens: tokens + other.tokens, tokenMask: tokenMask + other.tokenMask)
+                             tokens: tokens + other.tokens, tokenMask: tokenMask + other.tokenMask, prompts: texts)
     }
 
     func subset(_ indices: [Int]) -> TextEmbedding {
         let (d, t) = (dimension, tokenCount)
         return TextEmbedding(dimension: d, pooled: indices.flatMap { pooled[($0 * d)..<(($0 + 1) * d)] }, tokenCount: t,
                              tokens: indices.flatMap { tokens[($0 * t * d)..<(($0 + 1) * t * d)] },
-                             tokenMask: indices.flatMap { tokenMask[($0 * t)..<(($0 + 1) * t)] })
+                             tokenMask: indices.flatMap { tokenMask[($0 * t)..<(($0 + 1) * t)] }, prompts: prompts.map { p in indices.map { p[$0] } })
     }
 }
 

@@ -16,6 +16,14 @@ public struct Linear: Layer {
         bias = hasBias ? Tensor.randomUniform([outputSize], in: -bound...bound, using: &rng, requiresGrad: true) : nil
     }
 
+    /// A layer with the given weight `[inputSize, outputSize]` and bias `[outputSize]` (loaded
+    /// weights; they stay trainable only if the tensors require gradients).
+    public init(weight: Tensor, bias: Tensor?) {
+        precondition(weight.rank == 2 && (bias.map { $0.shape == [weight.shape[1]] } ?? true),
+                     "Linear: weight \(weight.shape) and bias \(bias?.shape ?? []) do not fit")
+        (self.weight, self.bias) = (weight, bias)
+    }
+
     public var inputSize: Int { weight.shape[0] }
     public var outputSize: Int { weight.shape[1] }
 

@@ -13,6 +13,12 @@ public struct LayerNorm: Layer {
         self.epsilon = epsilon
     }
 
+    /// A layer with loaded `γ` and `β`.
+    public init(scale: Tensor, shift: Tensor, epsilon: Float) {
+        precondition(scale.rank == 1 && shift.shape == scale.shape, "LayerNorm: scale \(scale.shape) and shift \(shift.shape) do not fit")
+        (self.scale, self.shift, self.epsilon) = (scale, shift, epsilon)
+    }
+
     public var namedParameters: [(name: String, tensor: Tensor)] { [("scale", scale), ("shift", shift)] }
 
     public func callAsFunction(_ x: Tensor) -> Tensor { x.layerNormalized(epsilon: epsilon) * scale + shift }

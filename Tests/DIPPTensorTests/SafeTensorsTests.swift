@@ -109,7 +109,7 @@ import Testing
         #expect(Self.kind(of: huge) == .headerTooLarge)
         #expect(Self.kind(of: Self.file(header: #"{"a":{"dtype":"F32","#, data: eight)) == .invalidJSON)
         #expect(Self.kind(of: Self.file(header: "[1,2]", data: eight)) == .invalidJSON)
-        #expect(Self.kind(of: Self.file(header: #"{"a":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}}"#, data: eight)) == .unsupportedDType)
+        #expect(Self.kind(of: Self.file(header: #"{"a":{"dtype":"C64","shape":[1],"data_offsets":[0,8]}}"#, data: eight)) == .unsupportedDType)
         #expect(Self.kind(of: Self.file(header: #"{"a":{"dtype":"F32","data_offsets":[0,8]}}"#, data: eight)) == .invalidEntry)
         #expect(Self.kind(of: Self.file(header: #"{"a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}}"#, data: eight)) == .invalidEntry)
         #expect(Self.kind(of: Self.file(header: #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,16]}}"#, data: eight)) == .offsetsOutOfRange)
@@ -119,6 +119,18 @@ import Testing
         #expect(Self.kind(of: Self.file(header: Self.good, data: eight + [0, 0, 0, 0])) == .incompleteBuffer)
         #expect(Self.kind(of: Self.file(header: #"{"__metadata__":{"k":1}}"#)) == .invalidEntry)
         #expect(Self.kind(of: Self.file(header: Self.good, data: eight)) == nil)
+    }
+
+    /// Language-model files hold integer tensors (BERT's `position_ids` is I64): read as Float32.
+    @Test func readsIntegerTensorsAsFloat() throws {
+        var data: [UInt8] = []
+        for v: Int64 in [0, -3, 1 << 24] { withUnsafeBytes(of: v.littleEndian) { data += $0 } }
+        for v: Int32 in [7, -1] { withUnsafeBytes(of: v.littleEndian) { data += $0 } }
+        let header = #"{"ids":{"dtype":"I64","shape":[3],"data_offsets":[0,24]},"small":{"dtype":"I32","shape":[1,2],"data_offsets":[24,32]}}"#
+        let contents = try SafeTensors.decode(Self.file(header: header, data: data))
+        #expect(try contents.tensor("ids").storage == [0, -3, 16_777_216])
+        #expect(try contents.tensor("small").shape == [1, 2] && contents.tensor("small").storage == [7, -1])
+        #expect(contents.dtypes == ["ids": .i64, "small": .i32])
     }
 
     @Test func unreadableFile() {

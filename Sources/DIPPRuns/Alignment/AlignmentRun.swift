@@ -27,6 +27,7 @@ public final class AlignmentRun {
     public var train: LabeledDataset { teacherRun.train }
     public var heldOut: LabeledDataset { teacherRun.heldOut }
     public var classifierFolder: URL { teacherRun.classifierFolder }
+    public var conditioner: Conditioner { teacherRun.conditioner }
 
     /// - Parameters:
     ///   - components: the registries the configuration's names are looked up in.
@@ -79,7 +80,7 @@ public final class AlignmentRun {
         try Self.checkDivergenceNoise(divergence, configuration: c)
         trainer = DIPPTrainer(configuration: c.algorithm, teacher: teacher, generator: generator, assistant: .learned(assistant),
                               divergence: divergence,
-                              reward: reward, conditions: UniformLabels(classCount: train.classCount),
+                              reward: reward, conditions: teacherRun.conditioner.sampler(classCount: train.classCount),
                               assistantObjective: try components.assistantObjectives.make(c.assistantObjective, context: context,
                                                                                           path: "assistantObjective"),
                               guidance: try components.guidance.make(c.guidance, context: context, path: "guidance"))
@@ -129,7 +130,8 @@ public final class AlignmentRun {
                               to: folder.appendingPathComponent("generator.safetensors"))
         try ConfigurationFile.write(configuration, to: folder.appendingPathComponent("generator.json"))
         var report = try Self.evaluate(generator, train: train, heldOut: heldOut, perClass: configuration.reportPerClass,
-                                       seed: c.seed, folder: folder, name: "generator", classifierFolder: classifierFolder)
+                                       seed: c.seed, folder: folder, name: "generator", classifierFolder: classifierFolder,
+                                       conditioner: conditioner)
         if let reward {
             report.rewardName = reward.name
             report.initialMeanReward = initialReward.map(Double.init)
@@ -158,7 +160,7 @@ public final class AlignmentRun {
         trainer.writeAverage(into: generator)
         defer { for (p, values) in zip(generator.parameters, raw) { p.withMutableStorage { $0 = values } } }
         var rng = RandomStream(seed: configuration.algorithm.seed, .qualityProbe)
-        let samples = withoutGradients { generator.sample(conditions: Conditions(labels: probe.labels), rng: &rng) }
+        let samples = withoutGradients { generator.sample(conditions: conditioner.conditions(labels: probe.labels), rng: &rng) }
         return probe(samples)
     }
 
@@ -186,16 +188,17 @@ public final class AlignmentRun {
     func meanReward(_ reward: any RewardModel, of generator: any Generator) -> Float {
         let labels = ModelEvaluation.balancedLabels(classes: train.classCount, perClass: max(1, 1000 / train.classCount))
         var rng = RandomStream(seed: 99, .rewardProbe)
-        let x = generator.sample(conditions: Conditions(labels: labels), rng: &rng)
-        return reward.meanReward(x, conditions: Conditions(labels: labels))
+        let conditions = conditioner.conditions(labels: labels)
+        let x = generator.sample(conditions: conditions, rng: &rng)
+        return reward.meanReward(x, conditions: conditions)
     }
 
     /// One-step samples → PNG + metrics.
     public static func evaluate(_ generator: any Generator, train: LabeledDataset, heldOut: LabeledDataset, perClass: Int, seed: UInt64,
-                                folder: URL, name: String, classifierFolder: URL) throws -> EvaluationReport {
+                                folder: URL, name: String, classifierFolder: URL, conditioner: Conditioner = .labels) throws -> EvaluationReport {
         let labels = ModelEvaluation.balancedLabels(classes: train.classCount, perClass: perClass)
         var rng = RandomStream(seed: seed, .evaluationSamples)
-        let samples = generator.sample(conditions: Conditions(labels: labels), rng: &rng)
+        let samples = generator.sample(conditions: conditioner.conditions(labels: labels), rng: &rng)
         try ModelEvaluation.writePicture(samples: samples, labels: labels, data: train, perClass: perClass,
                                          to: folder.appendingPathComponent("samples-\(name).png").path)
         return try ModelEvaluation.evaluate(samples: samples, labels: labels, train: train, heldOut: heldOut, sampler: "one-step generator",

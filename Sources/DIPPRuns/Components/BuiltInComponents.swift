@@ -26,6 +26,12 @@ public enum BuiltInOptions {
         public init() {}
     }
 
+    public struct PromptAlignment: Codable, Sendable, Equatable {
+        /// `w`, the weight of the thin/bold term.
+        public var thicknessWeight: Float = 1
+        public init() {}
+    }
+
     public struct Linear: Codable, Sendable, Equatable {
         /// `k` of `r(x) = kᵀx` (one value per data dimension).
         public var direction: [Float] = []
@@ -71,6 +77,11 @@ extension Components {
         rewards.register("none", summary: "no reward (Diff-Instruct distillation)") { _ in nil }
         rewards.register("classifier", summary: "log p(c|x) of the in-project classifier (trained once, cached)") { context in
             ClassifierReward(classifier: try Classifier.loadOrTrain(on: context.train, configuration: .init(), folder: context.classifierFolder))
+        }
+        rewards.register("prompt-alignment", summary: "captioned digits: log p(c|x) of the digit the prompt names, + thin/bold by stroke mass",
+                         options: BuiltInOptions.PromptAlignment()) { o, context in
+            PromptAlignmentReward(classifier: try Classifier.loadOrTrain(on: context.train, configuration: .init(), folder: context.classifierFolder),
+                                  train: context.train, thicknessWeight: o.thicknessWeight)
         }
         rewards.register("mode-distance", summary: "2-D toy: −‖x − μ_c‖² (closer to the class's mode is better)") { _ in ModeDistanceReward() }
         rewards.register("linear", summary: "r(x) = kᵀx (the closed-form test reward)", options: BuiltInOptions.Linear()) { o, context in

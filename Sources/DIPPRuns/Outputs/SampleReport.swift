@@ -14,20 +14,21 @@ public enum SampleReport {
     public static func run(model: any ScoreModel, guidance: any Guidance, sampler: any Sampler, train: LabeledDataset,
                     heldOut: LabeledDataset, perClass: Int, seed: UInt64, folder: URL, classifierFolder: URL, name: String,
                     save: String? = nil, trainingSeconds: Double? = nil, reward: (any RewardModel)? = nil,
-                    print: (String) -> Void = { Swift.print($0) }) throws -> EvaluationReport {
+                    conditioner: Conditioner = .labels, print: (String) -> Void = { Swift.print($0) }) throws -> EvaluationReport {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let labels = ModelEvaluation.balancedLabels(classes: train.classCount, perClass: perClass)
         var rng = RandomStream(seed: seed, .evaluationSamples)
         let start = Date()
+        let conditions = conditioner.conditions(labels: labels)
         var chunks: [Tensor] = []
         for chunk in stride(from: 0, to: labels.count, by: 500) {
-            let part = Array(labels[chunk..<min(chunk + 500, labels.count)])
-            chunks.append(sampler.sample(model, guidance: guidance, conditions: Conditions(labels: part), rng: &rng))
+            let part = conditions.subset(Array(chunk..<min(chunk + 500, labels.count)))
+            chunks.append(sampler.sample(model, guidance: guidance, conditions: part, rng: &rng))
         }
         let samples = Tensor.concat(chunks, axis: 0)
         let sampleSeconds = Date().timeIntervalSince(start)
         if let save {
-            try SampleFile.write(samples: samples, conditions: Conditions(labels: labels),
+            try SampleFile.write(samples: samples, conditions: conditions,
                                  metadata: ["sampler": sampler.description, "seed": String(seed), "data": train.name],
                                  to: URL(fileURLWithPath: save))
         }
@@ -39,7 +40,7 @@ public enum SampleReport {
                                                   classifierFolder: classifierFolder)
         report.wallSeconds = trainingSeconds
         if let reward {   // scored by any reward, built-in or plugin
-            let scores = withoutGradients { reward.reward(samples, conditions: Conditions(labels: labels)) }.storage.map { Double($0) }
+            let scores = withoutGradients { reward.reward(samples, conditions: conditions) }.storage.map { Double($0) }
             let spread = SeedSpread(scores)
             report.rewardName = reward.name
             report.meanReward = spread.mean
@@ -62,7 +63,8 @@ public enum SampleReport {
         let scorer = try reward.flatMap { try makeReward($0, teacherRun: teacherRun, seed: seed, components: components) }
         return try run(model: teacherRun.teacher, guidance: ClassifierFreeGuidance(scale: guidanceScale), sampler: sampler,
                        train: teacherRun.train, heldOut: teacherRun.heldOut, perClass: perClass, seed: seed, folder: out ?? folder,
-                       classifierFolder: teacherRun.classifierFolder, name: name, save: save, reward: scorer, print: print)
+                       classifierFolder: teacherRun.classifierFolder, name: name, save: save, reward: scorer,
+                       conditioner: teacherRun.conditioner, print: print)
     }
 
     /// `dipp sample --generator`: a finished distill/align run sampled in one step; optionally
@@ -76,7 +78,7 @@ public enum SampleReport {
         let scorer = try reward.flatMap { try makeReward($0, teacherRun: run.teacherRun, seed: seed, components: components) }
         return try self.run(model: run.teacher, guidance: ClassifierFreeGuidance(scale: 1), sampler: sampler, train: run.train,
                             heldOut: run.heldOut, perClass: perClass, seed: seed, folder: out ?? runFolder, classifierFolder: run.classifierFolder,
-                            name: name, save: save, reward: scorer, print: print)
+                            name: name, save: save, reward: scorer, conditioner: run.conditioner, print: print)
     }
 
     /// A registered reward (or plugin) for the teacher's data.

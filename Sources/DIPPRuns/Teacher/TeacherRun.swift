@@ -2,6 +2,7 @@ import DIPPData
 import DIPPDiffusion
 import DIPPNN
 import DIPPTensor
+import DIPPText
 import Foundation
 
 /// A finished `dipp pretrain` run folder re-opened: the EMA teacher, its configuration and its
@@ -12,12 +13,21 @@ public struct TeacherRun {
     public let teacher: EDMDenoiser
     public let train: LabeledDataset
     public let heldOut: LabeledDataset
+    /// Labels → conditions: the training captions of each class for a text-conditioned teacher.
+    public let conditioner: Conditioner
 
     public init(folder: URL) throws {
         self.folder = folder
         teacher = try EDMDenoiser.load(runFolder: folder)
         configuration = try ConfigurationFile.read(folder.appendingPathComponent("config.json").path, over: TeacherTrainingConfiguration())
         (train, heldOut) = try configuration.loadData()
+        conditioner = try configuration.conditioner(train: train)
+        guard teacher.configuration.textDimension == (conditioner.embeddings?.dimension ?? 0) else {
+            throw ConfigurationError(location: folder.appendingPathComponent("model.json").path,
+                                     what: "the teacher reads text embeddings of size \(teacher.configuration.textDimension), "
+                                     + "its data and text encoder give \(conditioner.embeddings?.dimension ?? 0)",
+                                     hint: "the run folder's config.json and model.json come from different runs")
+        }
     }
 
     /// Where the in-project classifiers for this teacher's data are cached (beside its folder).
@@ -30,6 +40,12 @@ extension TeacherTrainingConfiguration {
         let all = try DataSets.load(data, file: dataFile.isEmpty ? nil : dataFile, seed: seed)
         let (train, heldOut) = all.split(fraction: trainFraction, seed: seed)
         return (train, heldOut)
+    }
+
+    /// Captioned data: its training captions per class through ``textEncoder``; else labels.
+    public func conditioner(train: LabeledDataset) throws -> Conditioner {
+        guard let prompts = train.captionsByClass else { return .labels }
+        return Conditioner(promptsByClass: prompts, embeddings: PromptEmbeddingCache(encoder: try TextEncoders.load(textEncoder)))
     }
 }
 

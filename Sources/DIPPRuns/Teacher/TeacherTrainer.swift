@@ -18,6 +18,8 @@ public struct TeacherTrainer {
     public let data: LabeledDataset
     public let heldOut: LabeledDataset
     public let model: EDMDenoiser
+    /// Captioned data: how captions become conditions (else label conditions).
+    public let conditioner: Conditioner
 
     /// Loads the data and builds (or, with a compatible `config.json`, re-opens) the run.
     public init(configuration: TeacherTrainingConfiguration, folder: URL) throws {
@@ -29,16 +31,19 @@ public struct TeacherTrainer {
         self.folder = folder
         data = train
         heldOut = held
+        conditioner = try c.conditioner(train: train)
         var rng = RandomStream(seed: c.seed, .teacherInitialisation)
-        model = EDMDenoiser(Self.denoiserConfiguration(c, data: train), rng: &rng)
+        model = EDMDenoiser(Self.denoiserConfiguration(c, data: train, textDimension: conditioner.embeddings?.dimension ?? 0), rng: &rng)
     }
 
     /// The denoiser configuration implied by the training configuration and the data.
-    public static func denoiserConfiguration(_ c: TeacherTrainingConfiguration, data: LabeledDataset) -> DenoiserConfiguration {
+    public static func denoiserConfiguration(_ c: TeacherTrainingConfiguration, data: LabeledDataset, textDimension: Int = 0) -> DenoiserConfiguration {
         let architecture = c.architecture.isEmpty ? (data.sampleShape.count == 3 ? "unet" : "mlp") : c.architecture
         return DenoiserConfiguration(architecture: architecture, sampleShape: data.sampleShape, classCount: data.classCount,
                                      sigmaData: c.sigmaData > 0 ? c.sigmaData : data.standardDeviation, hidden: c.hidden,
-                                     embeddingDimension: c.embeddingDimension, noiseFeatures: c.noiseFeatures, channels: c.channels)
+                                     embeddingDimension: c.embeddingDimension > 0 ? c.embeddingDimension : textDimension > 0 ? 64 : 16,
+                                     noiseFeatures: c.noiseFeatures, channels: c.channels,
+                                     textDimension: textDimension)
     }
 
     /// Trains to `configuration.steps`, resuming from the newest checkpoint. Returns the EMA
@@ -59,6 +64,7 @@ public struct TeacherTrainer {
         var adam = Adam(.init(learningRate: c.learningRate, beta1: c.beta1, beta2: c.beta2))
         var ema = ExponentialMovingAverage(params, schedule: schedule)
         var batchRNG = RandomStream(seed: c.seed, .teacherBatches), noiseRNG = RandomStream(seed: c.seed, .teacherNoise)
+        var captionRNG = RandomStream(seed: c.seed, .teacherCaptions)
         var order: [Int] = [], cursor = 0, epoch = 0
         let store = CheckpointStore(folder: folder)
         var start = 0
@@ -70,6 +76,7 @@ public struct TeacherTrainer {
                                                counts: params.map(\.count), schedule: schedule, source: source)
             noiseRNG = try contents.metadataJSON("noise_rng", as: RandomStream.self, source: source)
             batchRNG = try contents.metadataJSON("batch_rng", as: RandomStream.self, source: source)
+            if data.captions != nil { captionRNG = try contents.metadataJSON("caption_rng", as: RandomStream.self, source: source) }
             epoch = try contents.metadataInteger("epoch", source: source)
             cursor = try contents.metadataInteger("cursor", source: source)
             guard epoch >= 1, (0...data.count).contains(cursor) else {
@@ -93,7 +100,10 @@ public struct TeacherTrainer {
                 cursor += 1
             }
             let (x0, labels) = data.batch(indices)
-            let l = loss(model, x0, conditions: Conditions(labels: labels), sigmaData: model.configuration.sigmaData, rng: &noiseRNG)
+            let conditions = data.captions.map { captions in
+                conditioner.conditions(prompts: indices.map { captions[$0][captionRNG.integer(below: captions[$0].count)] })
+            } ?? Conditions(labels: labels)
+            let l = loss(model, x0, conditions: conditions, sigmaData: model.configuration.sigmaData, rng: &noiseRNG)
             let location = "pretrain step \(step + 1)"
             try NonFiniteValueError.check(l.scalar, what: "the EDM loss", at: location)
             _ = try applyGradientStep(Tensor.gradients(of: l, withRespectTo: params), to: params, optimizer: &adam,
@@ -107,7 +117,7 @@ public struct TeacherTrainer {
                 tensors.merge(ema.stateTensors(prefix: "ema.", names: names, shapes: params.map(\.shape)), uniquingKeysWith: { a, _ in a })
                 try store.save(step: step, tensors: tensors, metadata: [
                     "kind": "teacher", "noise_rng": jsonText(noiseRNG), "batch_rng": jsonText(batchRNG),
-                    "epoch": String(epoch), "cursor": String(cursor),
+                    "epoch": String(epoch), "cursor": String(cursor), "caption_rng": jsonText(captionRNG),
                 ])
             }
         }

@@ -3,15 +3,20 @@ import DIPPNN
 /// Everything `dipp pretrain` needs; written to `config.json` in the run folder.
 /// Zero/empty values mean "derive from the data" where noted.
 public struct TeacherTrainingConfiguration: Codable, Sendable, Equatable {
-    /// Data set name: `gmm2d`, `digits`, `fashion-mnist`.
+    /// Data set name: `gmm2d`, `digits`, `digits-text`, `fashion-mnist`.
     public var data: String = "digits"
+    /// The text encoder of captioned data (`digits-text`): the teacher is conditioned on its
+    /// embedding of each sample's caption. Ignored for data without captions.
+    public var textEncoder: String = "all-MiniLM-L6-v2"
     /// An explicit data file or folder ("" = the default location).
     public var dataFile: String = ""
     /// `mlp`, `unet`, or "" (MLP for vectors, U-Net for `[C,H,W]` images).
     public var architecture: String = ""
     public var hidden: [Int] = [256, 256, 256]
     public var channels: [Int] = [32, 64, 64]
-    public var embeddingDimension: Int = 16
+    /// Size of the condition embedding `e(c)` (0 = from the data: 16 for class labels, 64 for
+    /// captions, whose thin/bold directions a 16-d projection of the text embedding loses).
+    public var embeddingDimension: Int = 0
     public var noiseFeatures: Int = 32
     /// EDM's `σ_d` (0 = the data's standard deviation).
     public var sigmaData: Float = 0

@@ -1,7 +1,25 @@
 import Foundation
 
-/// Log-softmax and cross-entropy over the last axis.
+/// Softmax, log-softmax and cross-entropy over the last axis.
 extension Tensor {
+    /// `softmax(x)_j = e^{x_j − m} / Σ_k e^{x_k − m}` over the last axis (`m` the row maximum).
+    /// VJP: `∂x_j = y_j·(g_j − Σ_k g_k y_k)`.
+    public func softmax() -> Tensor {
+        precondition(rank >= 1 && shape[rank - 1] > 0, "softmax needs a non-empty last axis")
+        let n = shape[rank - 1]
+        let y = BroadcastKernels.map(Tensor.logSoftmaxRows(storage, rowLength: n)) { Foundation.exp($0) }
+        return Tensor.result(shape: shape, storage: y, inputs: [self]) { g, _ in
+            var grad = [Float](repeating: 0, count: g.count)
+            for r in 0..<(g.count / n) {
+                let base = r * n
+                var dot: Float = 0
+                for j in 0..<n { dot += g[base + j] * y[base + j] }
+                for j in 0..<n { grad[base + j] = y[base + j] * (g[base + j] - dot) }
+            }
+            return [grad]
+        }
+    }
+
     /// `log_softmax(x)_j = x_j − log Σ_k e^{x_k}` over the last axis (max-shifted for stability).
     /// VJP: `∂x = g − softmax(x)·Σ_j g_j`.
     public func logSoftmax() -> Tensor {

@@ -8,6 +8,8 @@ public enum StreamIdentifier: UInt64, Sendable, CaseIterable {
     case teacherBatches = 2
     /// Teacher noise levels, noise and label dropout.
     case teacherNoise = 3
+    /// The caption each sample of a captioned data set is given in a teacher batch.
+    case teacherCaptions = 4
     /// `GradientCheck`'s random directions.
     case gradientCheck = 99
     /// A mean reward before and after alignment (fixed samples).

@@ -6,7 +6,7 @@ import Foundation
 /// Layout: an 8-byte little-endian header length `N`; `N` bytes of JSON mapping each tensor
 /// name to `{"dtype", "shape", "data_offsets": [begin, end]}` (offsets relative to the data
 /// section), plus an optional `"__metadata__"` string map; then the data section, row-major,
-/// little-endian. DIPP writes F32; it reads F32, F16, BF16 and F64 into Float32. Every size and
+/// little-endian. DIPP writes F32; it reads F32, F16, BF16, F64, I64 and I32 into Float32. Every size and
 /// offset is checked before any byte is read, and a defect throws a ``SafeTensorsError``
 /// naming it.
 ///
@@ -15,13 +15,16 @@ public enum SafeTensors {
     /// Element types DIPP reads.
     public enum DType: String, Sendable, CaseIterable {
         case f32 = "F32", f16 = "F16", bf16 = "BF16", f64 = "F64"
+        /// Integer tensors (token and position ids in language-model files), read as Float32:
+        /// exact for |v| ≤ 2²⁴.
+        case i64 = "I64", i32 = "I32"
 
         /// Bytes per element.
         public var size: Int {
             switch self {
-            case .f32: 4
+            case .f32, .i32: 4
             case .f16, .bf16: 2
-            case .f64: 8
+            case .f64, .i64: 8
             }
         }
     }
@@ -34,6 +37,10 @@ public enum SafeTensors {
         public var dtypes: [String: DType]
         /// The `__metadata__` map (empty when absent).
         public var metadata: [String: String]
+
+        public init(tensors: [String: Tensor], dtypes: [String: DType] = [:], metadata: [String: String] = [:]) {
+            (self.tensors, self.dtypes, self.metadata) = (tensors, dtypes, metadata)
+        }
 
         /// The tensor called `name`, or a ``SafeTensorsError`` of kind `.missingTensor`.
         public func tensor(_ name: String, source: String = "safetensors file") throws -> Tensor {
@@ -205,6 +212,10 @@ public enum SafeTensors {
                     out[i] = Float(bitPattern: UInt32(raw.loadUnaligned(fromByteOffset: at, as: UInt16.self).littleEndian) << 16)
                 case .f64:
                     out[i] = Float(Double(bitPattern: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self).littleEndian))
+                case .i64:
+                    out[i] = Float(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: Int64.self)))
+                case .i32:
+                    out[i] = Float(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: Int32.self)))
                 }
             }
         }

@@ -17,7 +17,7 @@ struct Pretrain: ParsableCommand {
     static var defaults: TeacherTrainingConfiguration { TeacherTrainingConfiguration() }
 
     @Option(help: "JSON configuration file (unknown keys are rejected; see --show-config).") var config: String?
-    @Option(help: "Data set: gmm2d, digits or fashion-mnist (default: \(Self.defaults.data)).") var data: String?
+    @Option(help: "Data set: gmm2d, digits, digits-text (captions; needs Scripts/install-text-encoder) or fashion-mnist (default: \(Self.defaults.data)).") var data: String?
     @Option(help: "Data file or folder instead of the default location.") var dataFile: String?
     @Option(help: "Training steps (default: \(Self.defaults.steps)).") var steps: Int?
     @Option(help: "Batch size (default: \(Self.defaults.batchSize)).") var batchSize: Int?
@@ -61,7 +61,7 @@ struct Pretrain: ParsableCommand {
             try SampleReport.run(model: teacher, guidance: ClassifierFreeGuidance(scale: 1), sampler: sampler,
                                  train: trainer.data, heldOut: trainer.heldOut, perClass: perClass, seed: c.seed,
                                  folder: folder, classifierFolder: folder.deletingLastPathComponent().appendingPathComponent("classifiers"),
-                                 name: "teacher", trainingSeconds: seconds)
+                                 name: "teacher", trainingSeconds: seconds, conditioner: trainer.conditioner)
         }
     }
 }

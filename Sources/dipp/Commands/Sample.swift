@@ -18,7 +18,9 @@ struct Sample: ParsableCommand {
     @Option(help: "Sampler for --model: heun, euler, edm-stochastic, or JSON such as '{\"name\":\"heun\",\"steps\":32}'.") var sampler: String = "heun"
     @Option(help: "Sampler steps N (heun: 2N−1 evaluations; euler: N).") var steps: Int?
     @Option(help: "Classifier-free guidance scale α (1 = none).") var cfg: Float = 1
-    @Option(help: "Samples per class.") var perClass: Int = 100
+    @Option(help: "Samples per class (per prompt with --prompt).") var perClass: Int = 100
+    @Option(help: "A prompt for a text-conditioned model (repeat for several): a row of samples per prompt instead of per class.")
+    var prompt: [String] = []
     @Option(help: "Seed.") var seed: UInt64 = 0
     @Option(help: "Name of the outputs (samples-<name>.png, report-<name>.json) in the run folder.") var name: String?
     @Option(help: "Also write the samples with their conditions to this .safetensors file (tensors 'samples', 'labels').") var save: String?
@@ -35,13 +37,19 @@ struct Sample: ParsableCommand {
                 throw ValidationError("give exactly one of --model (a teacher run) or --generator (a distill/align run)")
             }
             let components = PluginComponents.standard()
+            var spec = try parseSpec(sampler)
+            if let steps { spec = spec.setting("steps", .number(Double(steps))) }
+            if !prompt.isEmpty {
+                try SampleReport.samplePrompts(prompt, teacherFolder: model.map { URL(fileURLWithPath: $0) },
+                                               generatorFolder: generator.map { URL(fileURLWithPath: $0) }, sampler: spec, guidanceScale: cfg,
+                                               perPrompt: perClass, seed: seed, name: name ?? "prompts", out: outFolder, components: components)
+                return
+            }
             if let generator {
                 try SampleReport.sampleGenerator(runFolder: URL(fileURLWithPath: generator), components: components, perClass: perClass,
                                                  seed: seed, name: name ?? "one-step", save: save, reward: rewardSpec, out: outFolder)
                 return
             }
-            var spec = try parseSpec(sampler)
-            if let steps { spec = spec.setting("steps", .number(Double(steps))) }
             try SampleReport.sampleTeacher(folder: URL(fileURLWithPath: model!), sampler: spec, components: components, guidanceScale: cfg,
                                            perClass: perClass, seed: seed, name: name ?? "\(spec.name)\(steps.map(String.init) ?? "")-cfg\(cfg)",
                                            save: save, reward: rewardSpec, out: outFolder)

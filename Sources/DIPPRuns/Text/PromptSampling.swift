@@ -1,0 +1,52 @@
+import DIPPData
+import DIPPDiffusion
+import DIPPEvaluation
+import DIPPNN
+import DIPPTensor
+import DiffInstruct
+import Foundation
+
+extension SampleReport {
+    /// `dipp sample --prompt P …`: `perPrompt` samples of a text-conditioned teacher (with
+    /// `sampler` and CFG `guidanceScale`) or generator (`generatorFolder`, one step) for each
+    /// prompt: a PNG with a row per prompt (and its labelled SVG), and per prompt the share the
+    /// in-project classifier gives the digit the prompt names and the mean stroke mass.
+    public static func samplePrompts(_ prompts: [String], teacherFolder: URL?, generatorFolder: URL?, sampler spec: ComponentSpec,
+                                     guidanceScale: Float, perPrompt: Int, seed: UInt64, name: String, out: URL?,
+                                     components: Components = .standard(), print: (String) -> Void = { Swift.print($0) }) throws {
+        let run = try generatorFolder.map { try AlignmentRun.finished(runFolder: $0, components: components) }
+        let teacherRun = try run?.teacherRun ?? TeacherRun(folder: teacherFolder!)
+        guard teacherRun.conditioner.isText else {
+            throw ConfigurationError(location: "--prompt", what: "the model was trained on \(teacherRun.train.name), which has no captions",
+                                     hint: "use a teacher trained with --data digits-text (or a generator distilled from one), or sample by class without --prompt")
+        }
+        let sample: (Conditions, inout RandomStream) -> Tensor
+        if let run {
+            sample = { run.generator.sample(conditions: $0, rng: &$1) }
+        } else {
+            let sampler = try components.samplers.make(spec, context: SamplerContext(), path: "sampler")
+            sample = { sampler.sample(teacherRun.teacher, guidance: ClassifierFreeGuidance(scale: guidanceScale), conditions: $0, rng: &$1) }
+        }
+        let classifier = try Classifier.loadOrTrain(on: teacherRun.train, configuration: .init(), folder: teacherRun.classifierFolder)
+        let asked = prompts.map { PromptEvaluation.Prompt(text: $0, digit: DigitCaptions.parse($0).digit ?? -1, thickness: DigitCaptions.parse($0).thickness) }
+        var rng = RandomStream(seed: seed, .evaluationSamples)
+        let (_, samples) = PromptEvaluation.evaluate(asked, perPrompt: perPrompt, conditioner: teacherRun.conditioner, classifier: classifier) {
+            sample($0, &rng)
+        }
+        let folder = out ?? generatorFolder ?? teacherFolder!
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let picture = folder.appendingPathComponent("samples-\(name).png").path
+        let size = teacherRun.train.imageSize ?? (8, 8)
+        try PromptEvaluation.writeGrid(samples, prompts: prompts, perPrompt: perPrompt, columns: min(perPrompt, 16), imageSize: size, to: picture)
+        let d = samples.count / (prompts.count * perPrompt)
+        let predicted = classifier.predict(samples.reshaped([prompts.count * perPrompt, d]))
+        for (p, prompt) in asked.enumerated() {
+            let rows = (p * perPrompt)..<((p + 1) * perPrompt)
+            let mass = rows.reduce(0.0) { $0 + Double(DigitCaptions.strokeMass(samples.storage[($1 * d)..<(($1 + 1) * d)])) } / Double(perPrompt)
+            let named = prompt.digit >= 0 ? String(format: "%d/%d classified as %d", rows.filter { predicted[$0] == prompt.digit }.count, perPrompt, prompt.digit)
+                                          : "names no digit"
+            print(String(format: "\"%@\": %@, mean stroke mass %.3f", prompt.text, named, mass))
+        }
+        print("sampled \(prompts.count * perPrompt) → \(picture)")
+    }
+}

@@ -1,0 +1,30 @@
+import Foundation
+
+/// Scaled dot-product attention with a key padding mask (Vaswani et al., 2017), built from
+/// differentiable ops, so its gradient with respect to `Q`, `K` and `V` comes from theirs.
+extension Tensor {
+    /// The additive score for a padded key: large enough that `e^{s}` is 0 in Float32.
+    public static let maskedScore: Float = -1e9
+
+    /// `softmax(Q·Kᵀ/√d + M)·V` for every batch element and head.
+    ///
+    /// - Parameters:
+    ///   - query, key, value: `[B, H, T, d]` (`T` query positions = `T` key positions).
+    ///   - keyMask: `[B·T]` values, 1 for a real key, 0 for padding (`M = 0` or ``maskedScore``);
+    ///     `nil` attends to every key.
+    /// - Returns: `[B, H, T, d]`.
+    public static func attention(query: Tensor, key: Tensor, value: Tensor, keyMask: [Float]? = nil) -> Tensor {
+        precondition(query.rank == 4 && key.shape == query.shape && value.shape == query.shape,
+                     "attention: query, key and value must share one [B, H, T, d] shape, got \(query.shape), \(key.shape), \(value.shape)")
+        let (b, h, t, d) = (query.shape[0], query.shape[1], query.shape[2], query.shape[3])
+        let q = query.reshaped([b * h, t, d])
+        let kT = key.transposed(2, 3).reshaped([b * h, d, t])
+        var scores = (q.matmul(kT) * (1 / Float(d).squareRoot())).reshaped([b, h, t, t])
+        if let keyMask {
+            precondition(keyMask.count == b * t, "attention: the key mask has \(keyMask.count) values, not B·T = \(b * t)")
+            scores = scores + Tensor(shape: [b, 1, 1, t], storage: keyMask.map { $0 > 0 ? 0 : maskedScore })
+        }
+        let weights = scores.softmax().reshaped([b * h, t, t])
+        return weights.matmul(value.reshaped([b * h, t, d])).reshaped([b, h, t, d])
+    }
+}
