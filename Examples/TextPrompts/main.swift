@@ -28,31 +28,29 @@ let trainingPrompts = PromptEvaluation.prompts(heldOut: false), heldOutPrompts =
 let gridPrompts = ["a bold three", "a thin three", "the digit 3", "the numeral seven", "seven, written by hand", "a heavy seven", "a faint seven",
                    "number nine", "the figure 4", "a drawing of the number two", "a bold 0", "a thin 0"]
 
-/// One model's per-seed values.
+/// One model's per-seed values on one prompt set.
 struct Row {
     var name: String
-    var train: [Double] = [], heldOut: [Double] = [], thin: [Double] = [], bold: [Double] = [], ordered: [Double] = [], fd: [Double] = []
+    var agreement: [Double] = [], thin: [Double] = [], bold: [Double] = [], ordered: [Double] = [], fd: [Double] = []
 
-    mutating func add(train t: PromptEvaluation.Result, heldOut h: PromptEvaluation.Result, fd f: Double?) {
-        train.append(100 * t.agreement)
-        heldOut.append(100 * h.agreement)
-        thin.append(100 * (t.thinMass - t.plainMass))
-        bold.append(100 * (t.boldMass - t.plainMass))
-        ordered.append(Double(t.orderedDigits))
-        fd.append(f ?? .nan)
+    mutating func add(_ r: PromptEvaluation.Result, fd f: Double? = nil) {
+        agreement.append(100 * r.agreement)
+        thin.append(100 * (r.thinMass - r.plainMass))
+        bold.append(100 * (r.boldMass - r.plainMass))
+        ordered.append(Double(r.orderedDigits))
+        if let f { fd.append(f) }
     }
 
     var cells: [String] {
-        [name, SeedSpread(train).formatted(1), SeedSpread(heldOut).formatted(1), SeedSpread(thin).formatted(2), SeedSpread(bold).formatted(2),
-         SeedSpread(ordered).formatted(1), SeedSpread(fd).formatted(2)]
+        [name, SeedSpread(agreement).formatted(1), SeedSpread(thin).formatted(2), SeedSpread(bold).formatted(2), SeedSpread(ordered).formatted(1)]
+            + (fd.isEmpty ? [] : [SeedSpread(fd).formatted(2)])
     }
 }
 
 ExampleRuns.main {
-    var teacherRow = Row(name: "teacher, Heun 18 steps, α_cfg \(guidance)")
-    var distilledRow = Row(name: "Diff-Instruct (IKL unit), \(distillSteps) steps")
-    var alignedRow = Row(name: "DI++ prompt-alignment, +\(alignSteps) steps")
-    var heldOutThickness: [String] = []
+    let names = ["teacher, Heun 18 steps, α_cfg \(guidance)", "Diff-Instruct (IKL unit), \(distillSteps) steps",
+                 "DI++ prompt-alignment, +\(alignSteps) steps"]
+    var training = names.map { Row(name: $0) }, heldOut = names.map { Row(name: $0) }
     let (output, firstSeed) = (runs.output, runs.seeds[0])
     for seed in runs.seeds {
         let teacherRun = try TeacherRun(folder: try runs.teacher(seed: seed))
@@ -76,8 +74,8 @@ ExampleRuns.main {
         let (teacherTrain, teacherHeld) = try evaluate("teacher") { heun.sample(teacherRun.teacher, guidance: cfg, conditions: $0, rng: &$1) }
         let teacherReport = try SampleReport.sampleTeacher(folder: teacherRun.folder, sampler: "heun", guidanceScale: guidance, perClass: 100,
                                                            seed: seed, name: "teacher-heun-cfg\(guidance)", print: { _ in })
-        teacherRow.add(train: teacherTrain, heldOut: teacherHeld, fd: teacherReport.image?.frechetDistance)
-        heldOutThickness.append(String(format: "seed %d: thin %.3f, plain %.3f, bold %.3f", seed, teacherHeld.thinMass, teacherHeld.plainMass, teacherHeld.boldMass))
+        training[0].add(teacherTrain, fd: teacherReport.image?.frechetDistance)
+        heldOut[0].add(teacherHeld)
 
         let (distilled, distilledFolder) = try runs.run("distill-cfg\(guidance)-\(distillSteps)", seed: seed, base: .distillDefaults) { c in
             c.divergence = ComponentSpec("ikl", options: ["weighting": .string("unit")])
@@ -87,7 +85,8 @@ ExampleRuns.main {
         }
         let distilledGenerator = try AlignmentRun.finished(runFolder: distilledFolder).generator
         let (dTrain, dHeld) = try evaluate("distilled") { distilledGenerator.sample(conditions: $0, rng: &$1) }
-        distilledRow.add(train: dTrain, heldOut: dHeld, fd: distilled.report.image?.frechetDistance)
+        training[1].add(dTrain, fd: distilled.report.image?.frechetDistance)
+        heldOut[1].add(dHeld)
 
         let (aligned, alignedFolder) = try runs.run("align-prompt-cfg\(guidance)-\(alignSteps)", seed: seed, base: .alignDefaults,
                                                     initialWeights: distilledFolder.appendingPathComponent("generator.safetensors")) { c in
@@ -97,12 +96,14 @@ ExampleRuns.main {
         }
         let alignedGenerator = try AlignmentRun.finished(runFolder: alignedFolder).generator
         let (aTrain, aHeld) = try evaluate("aligned") { alignedGenerator.sample(conditions: $0, rng: &$1) }
-        alignedRow.add(train: aTrain, heldOut: aHeld, fd: aligned.report.image?.frechetDistance)
+        training[2].add(aTrain, fd: aligned.report.image?.frechetDistance)
+        heldOut[2].add(aHeld)
     }
-    let table = MarkdownTable(header: ["model", "agreement, training prompts (%)", "agreement, held-out paraphrases (%)",
-                                       "thin − plain stroke mass (×100)", "bold − plain stroke mass (×100)", "digits thin < plain < bold (of 10)",
-                                       "FD-digits-text"],
-                              rows: [teacherRow, distilledRow, alignedRow].map(\.cells))
+    let columns = ["model", "agreement (%)", "thin − plain stroke mass (×100)", "bold − plain stroke mass (×100)", "digits thin < plain < bold (of 10)"]
+    let trainingTable = MarkdownTable(header: columns + ["FD-digits-text"], rows: training.map(\.cells))
+    let heldOutTable = MarkdownTable(header: columns, rows: heldOut.map(\.cells))
+    let gain = SeedSpread(zip(heldOut[2].agreement, heldOut[1].agreement).map { $0 - $1 })
+    let fdRatio = SeedSpread(zip(training[2].fd, training[1].fd).map { $0 / $1 })
     let page = """
     # Digits from text prompts (\(runs.mode) mode)
 
@@ -116,10 +117,17 @@ ExampleRuns.main {
     the held-out half of the real digits. Teacher guidance α_cfg = \(guidance) in sampling and distillation;
     alignment: `--reward prompt-alignment`, α_rew 1 (gradient-normalised), learning rate 2e-5.
 
-    \(table.text)
+    **Training prompts** (\(trainingPrompts.count) phrasings):
 
-    Held-out thickness paraphrases ("a faint seven", "a heavy seven", …), teacher, mean stroke mass:
-    \(heldOutThickness.joined(separator: "; ")).
+    \(trainingTable.text)
+
+    **Held-out paraphrases** (\(heldOutPrompts.count), never seen in training; thin/bold ones such as "a faint seven", "a heavy seven"):
+
+    \(heldOutTable.text)
+
+    Alignment against its own starting point, per seed (paired): held-out agreement
+    \(gain.formatted(1)) points (per seed: \(gain.values.map { String(format: "%+.1f", $0) }.joined(separator: ", "))); FD ratio aligned /
+    distilled \(fdRatio.formatted(2)).
 
     Pictures (seed \(runs.seeds[0]), one row per prompt): `prompts-teacher.png`, `prompts-distilled.png`, `prompts-aligned.png`.
     """

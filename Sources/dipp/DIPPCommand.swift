@@ -14,6 +14,6 @@ struct DIPPCommand: ParsableCommand {
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure performance against the machine's peak and peer libraries.",
-        subcommands: [BenchGEMM.self, BenchDIStep.self, BenchTextEncoder.self]
+        subcommands: [BenchGEMM.self, BenchDIStep.self, BenchTextEncoder.self, BenchUNetStep.self]
     )
 }

@@ -10,6 +10,12 @@ import Testing
         ([1, 1, 4, 4], [1, 1, 1, 1], 1, 0),
         ([1, 2, 3, 3], [2, 2, 2, 2], 2, 1),
     ]
+    /// U-Net shapes (values only: too many elements for central differences).
+    static let largeCases: [([Int], [Int], Int, Int)] = [
+        ([3, 16, 14, 14], [32, 16, 3, 3], 2, 1),
+        ([2, 8, 28, 28], [8, 8, 3, 3], 1, 1),
+        ([2, 33, 7, 7], [5, 33, 1, 1], 1, 0),
+    ]
 
     @Test(arguments: convCases)
     func conv2dGradient(_ c: ([Int], [Int], Int, Int)) {
@@ -19,7 +25,7 @@ import Testing
         #expect(report.passed, "\(c): \(report)")
     }
 
-    @Test(arguments: convCases)
+    @Test(arguments: convCases + largeCases)
     func conv2dMatchesDirectLoops(_ c: ([Int], [Int], Int, Int)) {
         let x = TestInputs.normal(c.0, seed: 73), w = TestInputs.normal(c.1, seed: 74)
         let y = x.conv2d(w, stride: c.2, padding: c.3)
@@ -37,6 +43,23 @@ import Testing
             maxError = max(maxError, Swift.abs(acc - y.storage[((b * o + oc) * oh + oy) * ow + ox]))
         } } } }
         #expect(maxError < 1e-4)
+    }
+
+    /// The convolution is bilinear, so its VJPs must pass the dot-product test on shapes too large
+    /// for central differences: `⟨g, conv(δx, W)⟩ = ⟨∂x, δx⟩` and `⟨g, conv(x, δW)⟩ = ⟨∂W, δW⟩`.
+    @Test(arguments: largeCases)
+    func conv2dBackwardPassesTheDotProductTest(_ c: ([Int], [Int], Int, Int)) {
+        let x = TestInputs.normal(c.0, seed: 77), w = TestInputs.normal(c.1, seed: 78)
+        let (dx, dw) = (TestInputs.normal(c.0, seed: 79), TestInputs.normal(c.1, seed: 80))
+        let xv = Tensor(shape: x.shape, storage: x.storage, requiresGrad: true), wv = Tensor(shape: w.shape, storage: w.storage, requiresGrad: true)
+        let y = xv.conv2d(wv, stride: c.2, padding: c.3)
+        let g = TestInputs.normal(y.shape, seed: 81)
+        let grads = Tensor.gradients(of: y, withRespectTo: [xv, wv], seed: g.storage)
+        func dot(_ a: [Float], _ b: [Float]) -> Double { zip(a, b).reduce(0) { $0 + Double($1.0) * Double($1.1) } }
+        let lhsX = dot(g.storage, dx.conv2d(w, stride: c.2, padding: c.3).storage), rhsX = dot(grads[0].storage, dx.storage)
+        let lhsW = dot(g.storage, x.conv2d(dw, stride: c.2, padding: c.3).storage), rhsW = dot(grads[1].storage, dw.storage)
+        #expect(Swift.abs(lhsX - rhsX) <= 1e-4 * Swift.max(1, Swift.abs(lhsX)), "∂x: \(lhsX) vs \(rhsX)")
+        #expect(Swift.abs(lhsW - rhsW) <= 1e-4 * Swift.max(1, Swift.abs(lhsW)), "∂W: \(lhsW) vs \(rhsW)")
     }
 
     @Test(arguments: [1, 2, 3])

@@ -100,4 +100,37 @@ struct ExampleResultsTests {
             #expect(abs(control.mean) < change.mean, "\(reward) control: \(zero)")
         }
     }
+    /// Issue 11's acceptance, on the checked-in `text-prompts --full` page.
+    @Test func textPromptsTablesHoldTheirClaims() throws {
+        let page = try Self.page("TextPrompts")
+        #expect(page.contains("text-prompts --full") && page.contains("3 seeds"))
+        let tables = MarkdownTable.parse(page)
+        try #require(tables.count == 2)
+        let (training, heldOut) = (tables[0], tables[1])
+        let rows = training.rows.map { $0[0] }
+        try #require(rows.count == 3 && heldOut.rows.map { $0[0] } == rows)
+        let (teacher, distilled, aligned) = (rows[0], rows[1], rows[2])
+        let agreement = "agreement (%)", thin = "thin − plain stroke mass (×100)", bold = "bold − plain stroke mass (×100)"
+        // The teacher follows training prompts ≥ 90% and paraphrases it never saw ≥ 80%.
+        #expect(try Self.value(training, teacher, agreement).mean >= 90)
+        #expect(try Self.value(heldOut, teacher, agreement).mean >= 80)
+        // Thin and bold move stroke mass the named way, in the teacher and in its generator.
+        for model in [teacher, distilled] {
+            #expect(try Self.value(training, model, thin).mean < 0 && Self.value(training, model, bold).mean > 0, "\(model)")
+        }
+        // The one-step generator keeps the agreement within 3 points (or above).
+        for table in [training, heldOut] {
+            #expect(try Self.value(table, distilled, agreement).mean >= Self.value(table, teacher, agreement).mean - 3)
+        }
+        // DI++ raises held-out agreement over its own start on every seed, FD within 1.5×.
+        let gain = try #require(page.range(of: "held-out agreement\n"), "no paired gain line")
+        let perSeed = page[gain.upperBound...].prefix(while: { $0 != ")" })
+        #expect(perSeed.contains("per seed: +") && !perSeed.contains("-"), "\(perSeed)")
+        #expect(try Self.value(heldOut, aligned, agreement).mean > Self.value(heldOut, distilled, agreement).mean)
+        #expect(try Self.value(training, aligned, "FD-digits-text").mean <= 1.5 * Self.value(training, distilled, "FD-digits-text").mean)
+        for picture in ["prompts-teacher.svg", "prompts-distilled.svg", "prompts-aligned.svg"] {
+            let data = try Data(contentsOf: Self.results.appendingPathComponent("TextPrompts/\(picture)"))
+            #expect(XMLParser(data: data).parse(), "\(picture) is not well-formed SVG")
+        }
+    }
 }

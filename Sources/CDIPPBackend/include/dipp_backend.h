@@ -38,4 +38,18 @@ void dipp_sigmoid(const float *x, float *s, int64_t n);
 void dipp_silu(const float *x, float *y, float *s, int64_t n);
 void dipp_silu_backward(const float *x, const float *s, const float *g, float *out, int64_t n);
 
+/* A 2-D convolution of one shape (no bias, no dilation; zero padding on all sides) through
+ * oneDNN's convolution primitives on plain NCHW input/output and OIHW weights:
+ *   dst[n,o,y,x] = sum_{c,i,j} src[n,c,y*stride-pad+i, x*stride-pad+j] * weights[o,c,i,j].
+ * Create once per shape (NULL and *status = oneDNN's status on failure); the three calls
+ * return 0 or oneDNN's status. The backward calls overwrite their output. One thread at a
+ * time per object. */
+typedef struct dipp_conv dipp_conv;
+dipp_conv *dipp_conv_create(int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t kh, int64_t kw,
+                            int64_t stride, int64_t padding, int *status);
+int dipp_conv_forward(dipp_conv *conv, const float *src, const float *weights, float *dst);
+int dipp_conv_backward_data(dipp_conv *conv, const float *diff_dst, const float *weights, float *diff_src);
+int dipp_conv_backward_weights(dipp_conv *conv, const float *src, const float *diff_dst, float *diff_weights);
+void dipp_conv_destroy(dipp_conv *conv);
+
 #endif

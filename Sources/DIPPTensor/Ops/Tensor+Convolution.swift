@@ -1,101 +1,75 @@
-/// 2-D convolution (cross-correlation, as in PyTorch) by im2col + GEMM.
+import CDIPPBackend
+import Foundation
+
+/// 2-D convolution (cross-correlation, as in PyTorch) through oneDNN's convolution primitives.
 ///
 /// `input [N, C, H, W]`, `weight [O, C, KH, KW]` → `[N, O, H′, W′]` with
-/// `H′ = (H + 2·padding − KH)/stride + 1` (likewise `W′`), zero padding.
-/// Per image: `cols = im2col(x) ∈ ℝ^{C·KH·KW × H′W′}`, `y = W·cols`.
-/// VJP: `∂W = Σ_n G_n·cols_nᵀ`, `∂x_n = col2im(Wᵀ·G_n)`.
+/// `H′ = (H + 2·padding − KH)/stride + 1` (likewise `W′`), zero padding:
+/// `y[n,o,i,j] = Σ_{c,u,v} x[n, c, i·s − p + u, j·s − p + v] · W[o,c,u,v]`.
+/// VJP: `∂x` and `∂W` by oneDNN's backward-data and backward-weights primitives (the
+/// transposed convolution of `G` with `W`, and the correlation of `x` with `G`).
+/// Measured against the im2col + GEMM path it replaced: Documentation/Performance.md.
 extension Tensor {
     /// Convolves `self` (`[N, C, H, W]`) with `weight` (`[O, C, KH, KW]`); no bias.
     public func conv2d(_ weight: Tensor, stride: Int = 1, padding: Int = 0) -> Tensor {
         precondition(rank == 4 && weight.rank == 4 && weight.shape[1] == shape[1],
                      "conv2d: input \(shape) and weight \(weight.shape) must be [N,C,H,W] and [O,C,KH,KW]")
         precondition(stride >= 1 && padding >= 0, "conv2d: stride must be ≥ 1 and padding ≥ 0")
-        let geometry = ConvGeometry(input: shape, kernel: weight.shape, stride: stride, padding: padding)
-        let (n, o) = (shape[0], weight.shape[0])
-        let (rowsK, cols) = (geometry.patchSize, geometry.outputPixels)
-        let gemm = Compute.gemm
+        let (oh, ow) = ((shape[2] + 2 * padding - weight.shape[2]) / stride + 1, (shape[3] + 2 * padding - weight.shape[3]) / stride + 1)
+        precondition(oh > 0 && ow > 0, "conv2d: kernel \(weight.shape[2])x\(weight.shape[3]) does not fit \(shape[2])x\(shape[3]) with padding \(padding)")
+        let outShape = [shape[0], weight.shape[0], oh, ow]
+        let conv = Convolution.primitive(ConvolutionShape(input: shape, kernel: weight.shape, stride: stride, padding: padding))
         let (x, w) = (storage, weight.storage)
-        var columns = [[Float]]()
-        var y = [Float]()
-        y.reserveCapacity(n * o * cols)
-        for i in 0..<n {
-            let image = Array(x[(i * geometry.imageSize)..<((i + 1) * geometry.imageSize)])
-            let c = geometry.im2col(image)
-            y.append(contentsOf: gemm.multiply(w, c, m: o, n: cols, k: rowsK))
-            columns.append(c)
-        }
-        let outShape = [n, o, geometry.outputHeight, geometry.outputWidth]
+        let y = conv.run(count: Shape.count(outShape)) { dipp_conv_forward($0, x, w, $1) }
         return Tensor.result(shape: outShape, storage: y, inputs: [self, weight]) { g, needed in
-            var gx: [Float]? = needed[0] ? [] : nil
-            var gw: [Float]? = needed[1] ? [Float](repeating: 0, count: w.count) : nil
-            for i in 0..<n {
-                let gi = Array(g[(i * o * cols)..<((i + 1) * o * cols)])
-                if gw != nil {
-                    gw = gemm.multiply(gi, columns[i], m: o, n: rowsK, k: cols, transposeB: true, accumulatingInto: gw)
-                }
-                if gx != nil {
-                    let dcols = gemm.multiply(w, gi, m: rowsK, n: cols, k: o, transposeA: true)
-                    gx!.append(contentsOf: geometry.col2im(dcols))
-                }
-            }
-            return [gx, gw]
+            [needed[0] ? conv.run(count: x.count) { dipp_conv_backward_data($0, g, w, $1) } : nil,
+             needed[1] ? conv.run(count: w.count) { dipp_conv_backward_weights($0, x, g, $1) } : nil]
         }
     }
 }
 
-/// Index arithmetic of one convolution.
-struct ConvGeometry {
-    let channels, height, width, kernelHeight, kernelWidth, stride, padding: Int
-    let outputHeight, outputWidth: Int
+/// The shape of one convolution: what a oneDNN primitive is created for.
+struct ConvolutionShape: Hashable {
+    let input: [Int], kernel: [Int], stride: Int, padding: Int
+}
 
-    init(input: [Int], kernel: [Int], stride: Int, padding: Int) {
-        (channels, height, width) = (input[1], input[2], input[3])
-        (kernelHeight, kernelWidth) = (kernel[2], kernel[3])
-        (self.stride, self.padding) = (stride, padding)
-        outputHeight = (height + 2 * padding - kernelHeight) / stride + 1
-        outputWidth = (width + 2 * padding - kernelWidth) / stride + 1
-        precondition(outputHeight > 0 && outputWidth > 0,
-                     "conv2d: kernel \(kernelHeight)x\(kernelWidth) does not fit \(height)x\(width) with padding \(padding)")
+/// A oneDNN convolution of one shape; one caller at a time (its lock), destroyed with the object.
+final class Convolution: @unchecked Sendable {
+    private let handle: OpaquePointer
+    private let lock = NSLock()
+
+    private init(_ s: ConvolutionShape) {
+        var status: Int32 = 0
+        guard let handle = dipp_conv_create(Int64(s.input[0]), Int64(s.input[1]), Int64(s.input[2]), Int64(s.input[3]), Int64(s.kernel[0]),
+                                            Int64(s.kernel[2]), Int64(s.kernel[3]), Int64(s.stride), Int64(s.padding), &status) else {
+            preconditionFailure("oneDNN could not create the convolution \(s) (status \(status))")
+        }
+        self.handle = handle
     }
 
-    var imageSize: Int { channels * height * width }
-    var patchSize: Int { channels * kernelHeight * kernelWidth }
-    var outputPixels: Int { outputHeight * outputWidth }
+    deinit { dipp_conv_destroy(handle) }
 
-    /// Calls `body(row, column, sourceIndex)` for every in-bounds (patch row, output pixel).
-    @inline(__always)
-    private func forEachTap(_ body: (Int, Int) -> Void) {
-        for c in 0..<channels {
-            for ky in 0..<kernelHeight {
-                for kx in 0..<kernelWidth {
-                    let row = (c * kernelHeight + ky) * kernelWidth + kx
-                    for oy in 0..<outputHeight {
-                        let iy = oy * stride - padding + ky
-                        guard iy >= 0 && iy < height else { continue }
-                        for ox in 0..<outputWidth {
-                            let ix = ox * stride - padding + kx
-                            guard ix >= 0 && ix < width else { continue }
-                            body(row * outputPixels + oy * outputWidth + ox, (c * height + iy) * width + ix)
-                        }
-                    }
-                }
-            }
+    /// Runs `body(handle, output)` into a new array of `count` values.
+    func run(count: Int, _ body: (OpaquePointer, UnsafeMutablePointer<Float>) -> Int32) -> [Float] {
+        guard count > 0 else { return [] }
+        return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            let status = lock.withLock { body(handle, buffer.baseAddress!) }
+            precondition(status == 0, "oneDNN convolution failed (status \(status))")
+            initialized = count
         }
     }
 
-    func im2col(_ image: [Float]) -> [Float] {
-        var cols = [Float](repeating: 0, count: patchSize * outputPixels)
-        image.withUnsafeBufferPointer { src in
-            cols.withUnsafeMutableBufferPointer { dst in forEachTap { dst[$0] = src[$1] } }
-        }
-        return cols
-    }
+    /// Primitives by shape (a training run uses a handful; the cache is cleared past 64 shapes).
+    nonisolated(unsafe) private static var cache: [ConvolutionShape: Convolution] = [:]
+    private static let cacheLock = NSLock()
 
-    func col2im(_ cols: [Float]) -> [Float] {
-        var image = [Float](repeating: 0, count: imageSize)
-        cols.withUnsafeBufferPointer { src in
-            image.withUnsafeMutableBufferPointer { dst in forEachTap { dst[$1] += src[$0] } }
+    static func primitive(_ shape: ConvolutionShape) -> Convolution {
+        cacheLock.withLock {
+            if let conv = cache[shape] { return conv }
+            if cache.count >= 64 { cache.removeAll() }
+            let conv = Convolution(shape)
+            cache[shape] = conv
+            return conv
         }
-        return image
     }
 }

@@ -1,0 +1,54 @@
+import ArgumentParser
+import DIPPData
+import DIPPDiffusion
+import DIPPNN
+import DIPPTensor
+import Foundation
+
+/// `dipp bench unet-step`: seconds per teacher pre-training step of the Fashion-MNIST U-Net —
+/// the step of `dipp pretrain --data fashion-mnist` (`[1, 28, 28]`, widths 32/64/64, 10 classes;
+/// EDM loss, backward, gradient-norm check, Adam, EMA) — on random images in [−1, 1] (the cost
+/// does not depend on the values).
+/// `Tests/Reference/bench_unet_torch.py` is the same network and step in PyTorch.
+struct BenchUNetStep: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "unet-step", abstract: "Seconds per pre-training step of the Fashion-MNIST U-Net teacher.")
+
+    @Option(help: "Thread counts, comma-separated.") var threads: String = "2"
+    @Option(help: "Batch size.") var batchSize: Int = 256
+    @Option(help: "Timed steps (after 2 warm-up steps).") var steps: Int = 5
+
+    func run() throws {
+        let counts = threads.split(separator: ",").compactMap { Int($0) }
+        guard !counts.isEmpty, counts.allSatisfy({ $0 > 0 }), batchSize > 0, steps > 0 else {
+            throw ValidationError("--threads, --batch-size and --steps must be positive")
+        }
+        let model = DenoiserConfiguration(architecture: "unet", sampleShape: [1, 28, 28], classCount: 10, sigmaData: 0.5, embeddingDimension: 16,
+                                          noiseFeatures: 32, channels: [32, 64, 64])
+        var rng = RandomStream(seed: 0)
+        let network = EDMDenoiser(model, rng: &rng)
+        var adam = Adam(.init(learningRate: 2e-3))
+        let params = network.parameters
+        var ema = ExponentialMovingAverage(params, schedule: .halfLife(images: 50_000, rampUp: 0.05))
+        var seen = 0
+        let loss = EDMLoss()
+        let n = batchSize
+        let x0 = Tensor(shape: [n, 1, 28, 28], storage: rng.uniform(n * 784).map { 2 * $0 - 1 })
+        let labels = Conditions(labels: (0..<n).map { $0 % 10 })
+        print("Fashion-MNIST U-Net (\(network.parameterCount) parameters), batch \(n): EDM loss, backward, Adam")
+        for t in counts {
+            Compute.threads = t
+            let step = {
+                let l = loss(network, x0, conditions: labels, sigmaData: 0.5, rng: &rng)
+                _ = try applyGradientStep(Tensor.gradients(of: l, withRespectTo: params), to: params, optimizer: &adam, clip: 0,
+                                          what: "the U-Net's gradient", at: "bench")
+                seen += n
+                ema.update(params, batchSize: n, imagesSeen: Double(seen))
+            }
+            for _ in 0..<2 { try step() }
+            let start = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<steps { try step() }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9 / Double(steps)
+            print(String(format: "threads %d: %.3f s/step (%.1f images/s)", t, seconds, Double(n) / seconds))
+        }
+    }
+}
