@@ -58,7 +58,7 @@ let package = Package(
         .target(
             name: "CDIPPBackend",
             path: "Sources/CDIPPBackend",
-            cSettings: [.unsafeFlags(["-O3"])],
+            cSettings: [.unsafeFlags(["-O3", "-fopenmp-simd"])],
             linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp"), .linkedLibrary("lapack"), .linkedLibrary("pthread")]
         ),
         .target(

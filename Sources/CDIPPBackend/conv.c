@@ -1,13 +1,29 @@
 /* 2-D convolutions through oneDNN's convolution primitives (forward, backward data, backward
- * weights) on plain NCHW / OIHW buffers: one `dipp_conv` per shape, created once and reused. */
+ * weights). The caller's buffers are plain NCHW / OIHW; each primitive is created with the
+ * layouts oneDNN prefers (`any`: blocked layouts for its direct JIT kernels) and the operands are
+ * reordered at the boundary when the two differ. One `dipp_conv` per shape, created once. */
 #include "dipp_backend.h"
 #include <dnnl.h>
 #include <pthread.h>
 #include <stdlib.h>
 
+/* One operand of a primitive: the caller's plain memory and, when the primitive wants another
+ * layout, its own buffer in that layout with the reorder between the two. */
+typedef struct {
+    dnnl_memory_t user, inner;   /* inner == user when the layouts agree */
+    dnnl_primitive_t reorder;    /* user → inner for inputs, inner → user for the output; or NULL */
+    void *buffer;
+} operand;
+
+/* A primitive with its two inputs and one output. */
+typedef struct {
+    dnnl_primitive_t primitive;
+    operand in[2], out;
+    int in_arg[2], out_arg;
+} step;
+
 struct dipp_conv {
-    dnnl_primitive_t forward, backward_data, backward_weights;
-    dnnl_memory_t src, weights, dst;   /* handles set per call */
+    step forward, backward_data, backward_weights;
     dnnl_stream_t stream;
 };
 
@@ -15,99 +31,148 @@ static dnnl_engine_t dipp_engine;
 static pthread_once_t dipp_engine_once = PTHREAD_ONCE_INIT;
 static void dipp_make_engine(void) { dnnl_engine_create(&dipp_engine, dnnl_cpu, 0); }
 
-#define CHECK(call)                          \
-    do {                                     \
-        dnnl_status_t s_ = (call);           \
-        if (s_ != dnnl_success) {            \
-            *status = (int)s_;               \
-            dipp_conv_destroy(conv);         \
-            return NULL;                     \
-        }                                    \
-    } while (0)
+static void operand_destroy(operand *o) {
+    if (o->reorder) dnnl_primitive_destroy(o->reorder);
+    if (o->inner && o->inner != o->user) dnnl_memory_destroy(o->inner);
+    if (o->user) dnnl_memory_destroy(o->user);
+    free(o->buffer);
+}
 
-static dnnl_status_t make_primitive(dnnl_primitive_t *out, const void *desc, const_dnnl_primitive_desc_t hint) {
+static dnnl_status_t operand_init(operand *o, const dnnl_memory_desc_t *plain, const dnnl_memory_desc_t *wanted, int output) {
+    dnnl_status_t s = dnnl_memory_create(&o->user, plain, dipp_engine, DNNL_MEMORY_NONE);
+    if (s != dnnl_success) return s;
+    if (dnnl_memory_desc_equal(plain, wanted)) { o->inner = o->user; return dnnl_success; }
+    size_t bytes = (dnnl_memory_desc_get_size(wanted) + 63) / 64 * 64;
+    if (!(o->buffer = aligned_alloc(64, bytes))) return dnnl_out_of_memory;
+    if ((s = dnnl_memory_create(&o->inner, wanted, dipp_engine, o->buffer)) != dnnl_success) return s;
+    dnnl_primitive_desc_t pd;
+    s = output ? dnnl_reorder_primitive_desc_create(&pd, wanted, dipp_engine, plain, dipp_engine, NULL)
+               : dnnl_reorder_primitive_desc_create(&pd, plain, dipp_engine, wanted, dipp_engine, NULL);
+    if (s != dnnl_success) return s;
+    s = dnnl_primitive_create(&o->reorder, pd);
+    dnnl_primitive_desc_destroy(pd);
+    return s;
+}
+
+static void step_destroy(step *st) {
+    if (st->primitive) dnnl_primitive_destroy(st->primitive);
+    operand_destroy(&st->in[0]);
+    operand_destroy(&st->in[1]);
+    operand_destroy(&st->out);
+}
+
+/* Creates the primitive of `desc` and its operands: plain layouts `plain[0..2]` for (in0, in1,
+ * out), the layouts the primitive chose queried with `queries[0..2]`. */
+static dnnl_status_t step_init(step *st, const void *desc, const_dnnl_primitive_desc_t hint, const dnnl_memory_desc_t *plain[3],
+                               const dnnl_query_t queries[3], const int args[3]) {
     dnnl_primitive_desc_t pd;
     dnnl_status_t s = dnnl_primitive_desc_create(&pd, desc, NULL, dipp_engine, hint);
     if (s != dnnl_success) return s;
-    s = dnnl_primitive_create(out, pd);
+    s = dnnl_primitive_create(&st->primitive, pd);
+    for (int i = 0; i < 3 && s == dnnl_success; i++) {
+        const dnnl_memory_desc_t *wanted = dnnl_primitive_desc_query_md(pd, queries[i], 0);
+        s = operand_init(i < 2 ? &st->in[i] : &st->out, plain[i], wanted, i == 2);
+    }
+    st->in_arg[0] = args[0];
+    st->in_arg[1] = args[1];
+    st->out_arg = args[2];
     dnnl_primitive_desc_destroy(pd);
     return s;
+}
+
+void dipp_conv_destroy(dipp_conv *conv) {
+    if (!conv) return;
+    step_destroy(&conv->forward);
+    step_destroy(&conv->backward_data);
+    step_destroy(&conv->backward_weights);
+    if (conv->stream) dnnl_stream_destroy(conv->stream);
+    free(conv);
 }
 
 dipp_conv *dipp_conv_create(int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t kh, int64_t kw,
                             int64_t stride, int64_t padding, int *status) {
     pthread_once(&dipp_engine_once, dipp_make_engine);
-    *status = 0;
     dipp_conv *conv = calloc(1, sizeof(dipp_conv));
     if (!conv || !dipp_engine) { *status = -1; free(conv); return NULL; }
     int64_t oh = (h + 2 * padding - kh) / stride + 1, ow = (w + 2 * padding - kw) / stride + 1;
     dnnl_dims_t src_dims = {n, c, h, w}, weight_dims = {o, c, kh, kw}, dst_dims = {n, o, oh, ow};
     dnnl_dims_t strides = {stride, stride}, pad = {padding, padding};
-    dnnl_memory_desc_t src_md, weight_md, dst_md;
-    CHECK(dnnl_memory_desc_init_by_tag(&src_md, 4, src_dims, dnnl_f32, dnnl_nchw));
-    CHECK(dnnl_memory_desc_init_by_tag(&weight_md, 4, weight_dims, dnnl_f32, dnnl_oihw));
-    CHECK(dnnl_memory_desc_init_by_tag(&dst_md, 4, dst_dims, dnnl_f32, dnnl_nchw));
-
+    dnnl_memory_desc_t src, weights, dst, src_any, weights_any, dst_any;
     dnnl_convolution_desc_t fwd, bwd_data, bwd_weights;
-    CHECK(dnnl_convolution_forward_desc_init(&fwd, dnnl_forward_training, dnnl_convolution_direct, &src_md, &weight_md, NULL,
-                                             &dst_md, strides, pad, pad));
-    dnnl_primitive_desc_t hint;
-    CHECK(dnnl_primitive_desc_create(&hint, &fwd, NULL, dipp_engine, NULL));
-    dnnl_status_t s = dnnl_primitive_create(&conv->forward, hint);
+    dnnl_primitive_desc_t hint = NULL;
+    dnnl_status_t s = dnnl_memory_desc_init_by_tag(&src, 4, src_dims, dnnl_f32, dnnl_nchw);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&weights, 4, weight_dims, dnnl_f32, dnnl_oihw);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&dst, 4, dst_dims, dnnl_f32, dnnl_nchw);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&src_any, 4, src_dims, dnnl_f32, dnnl_format_tag_any);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&weights_any, 4, weight_dims, dnnl_f32, dnnl_format_tag_any);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&dst_any, 4, dst_dims, dnnl_f32, dnnl_format_tag_any);
     if (s == dnnl_success) {
-        s = dnnl_convolution_backward_data_desc_init(&bwd_data, dnnl_convolution_direct, &src_md, &weight_md, &dst_md, strides, pad, pad);
+        s = dnnl_convolution_forward_desc_init(&fwd, dnnl_forward_training, dnnl_convolution_direct, &src_any, &weights_any, NULL,
+                                               &dst_any, strides, pad, pad);
     }
-    if (s == dnnl_success) s = make_primitive(&conv->backward_data, &bwd_data, hint);
+    if (s == dnnl_success) s = dnnl_primitive_desc_create(&hint, &fwd, NULL, dipp_engine, NULL);
     if (s == dnnl_success) {
-        s = dnnl_convolution_backward_weights_desc_init(&bwd_weights, dnnl_convolution_direct, &src_md, &weight_md, NULL, &dst_md,
+        const dnnl_memory_desc_t *plain[3] = {&src, &weights, &dst};
+        const dnnl_query_t q[3] = {dnnl_query_src_md, dnnl_query_weights_md, dnnl_query_dst_md};
+        const int args[3] = {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST};
+        s = step_init(&conv->forward, &fwd, NULL, plain, q, args);
+    }
+    if (s == dnnl_success) {
+        s = dnnl_convolution_backward_data_desc_init(&bwd_data, dnnl_convolution_direct, &src_any, &weights_any, &dst_any, strides, pad, pad);
+    }
+    if (s == dnnl_success) {
+        const dnnl_memory_desc_t *plain[3] = {&dst, &weights, &src};
+        const dnnl_query_t q[3] = {dnnl_query_diff_dst_md, dnnl_query_weights_md, dnnl_query_diff_src_md};
+        const int args[3] = {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC};
+        s = step_init(&conv->backward_data, &bwd_data, hint, plain, q, args);
+    }
+    if (s == dnnl_success) {
+        s = dnnl_convolution_backward_weights_desc_init(&bwd_weights, dnnl_convolution_direct, &src_any, &weights_any, NULL, &dst_any,
                                                         strides, pad, pad);
     }
-    if (s == dnnl_success) s = make_primitive(&conv->backward_weights, &bwd_weights, hint);
-    dnnl_primitive_desc_destroy(hint);
-    CHECK(s);
-    CHECK(dnnl_memory_create(&conv->src, &src_md, dipp_engine, DNNL_MEMORY_NONE));
-    CHECK(dnnl_memory_create(&conv->weights, &weight_md, dipp_engine, DNNL_MEMORY_NONE));
-    CHECK(dnnl_memory_create(&conv->dst, &dst_md, dipp_engine, DNNL_MEMORY_NONE));
-    CHECK(dnnl_stream_create(&conv->stream, dipp_engine, dnnl_stream_default_flags));
+    if (s == dnnl_success) {
+        const dnnl_memory_desc_t *plain[3] = {&src, &dst, &weights};
+        const dnnl_query_t q[3] = {dnnl_query_src_md, dnnl_query_diff_dst_md, dnnl_query_diff_weights_md};
+        const int args[3] = {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS};
+        s = step_init(&conv->backward_weights, &bwd_weights, hint, plain, q, args);
+    }
+    if (hint) dnnl_primitive_desc_destroy(hint);
+    if (s == dnnl_success) s = dnnl_stream_create(&conv->stream, dipp_engine, dnnl_stream_default_flags);
+    *status = (int)s;
+    if (s != dnnl_success) { dipp_conv_destroy(conv); return NULL; }
     return conv;
 }
 
-void dipp_conv_destroy(dipp_conv *conv) {
-    if (!conv) return;
-    if (conv->forward) dnnl_primitive_destroy(conv->forward);
-    if (conv->backward_data) dnnl_primitive_destroy(conv->backward_data);
-    if (conv->backward_weights) dnnl_primitive_destroy(conv->backward_weights);
-    if (conv->src) dnnl_memory_destroy(conv->src);
-    if (conv->weights) dnnl_memory_destroy(conv->weights);
-    if (conv->dst) dnnl_memory_destroy(conv->dst);
-    if (conv->stream) dnnl_stream_destroy(conv->stream);
-    free(conv);
+static dnnl_status_t reorder(dipp_conv *conv, const operand *o, int to_inner) {
+    if (!o->reorder) return dnnl_success;
+    dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, to_inner ? o->user : o->inner}, {DNNL_ARG_TO, to_inner ? o->inner : o->user}};
+    return dnnl_primitive_execute(o->reorder, conv->stream, 2, args);
 }
 
-/* Runs `primitive` with the three buffers bound to (src, weights, dst)-shaped memories under the
- * argument ids the primitive expects. */
-static int run(dipp_conv *conv, dnnl_primitive_t primitive, int src_arg, float *src, int weight_arg, float *weights,
-               int dst_arg, float *dst) {
-    dnnl_status_t s = dnnl_memory_set_data_handle(conv->src, src);
-    if (s == dnnl_success) s = dnnl_memory_set_data_handle(conv->weights, weights);
-    if (s == dnnl_success) s = dnnl_memory_set_data_handle(conv->dst, dst);
-    if (s != dnnl_success) return (int)s;
-    dnnl_exec_arg_t args[3] = {{src_arg, conv->src}, {weight_arg, conv->weights}, {dst_arg, conv->dst}};
-    s = dnnl_primitive_execute(primitive, conv->stream, 3, args);
+/* Binds the caller's buffers, reorders the inputs in, runs the primitive, reorders the output out. */
+static int run(dipp_conv *conv, step *st, const float *in0, const float *in1, float *out) {
+    dnnl_status_t s = dnnl_memory_set_data_handle(st->in[0].user, (void *)in0);
+    if (s == dnnl_success) s = dnnl_memory_set_data_handle(st->in[1].user, (void *)in1);
+    if (s == dnnl_success) s = dnnl_memory_set_data_handle(st->out.user, out);
+    if (s == dnnl_success) s = reorder(conv, &st->in[0], 1);
+    if (s == dnnl_success) s = reorder(conv, &st->in[1], 1);
+    if (s == dnnl_success) {
+        dnnl_exec_arg_t args[3] = {{st->in_arg[0], st->in[0].inner}, {st->in_arg[1], st->in[1].inner}, {st->out_arg, st->out.inner}};
+        s = dnnl_primitive_execute(st->primitive, conv->stream, 3, args);
+    }
+    if (s == dnnl_success) s = reorder(conv, &st->out, 0);
     if (s == dnnl_success) s = dnnl_stream_wait(conv->stream);
     return (int)s;
 }
 
 int dipp_conv_forward(dipp_conv *conv, const float *src, const float *weights, float *dst) {
-    return run(conv, conv->forward, DNNL_ARG_SRC, (float *)src, DNNL_ARG_WEIGHTS, (float *)weights, DNNL_ARG_DST, dst);
+    return run(conv, &conv->forward, src, weights, dst);
 }
 
 int dipp_conv_backward_data(dipp_conv *conv, const float *diff_dst, const float *weights, float *diff_src) {
-    return run(conv, conv->backward_data, DNNL_ARG_DIFF_SRC, diff_src, DNNL_ARG_WEIGHTS, (float *)weights, DNNL_ARG_DIFF_DST,
-               (float *)diff_dst);
+    return run(conv, &conv->backward_data, diff_dst, weights, diff_src);
 }
 
 int dipp_conv_backward_weights(dipp_conv *conv, const float *src, const float *diff_dst, float *diff_weights) {
-    return run(conv, conv->backward_weights, DNNL_ARG_SRC, (float *)src, DNNL_ARG_DIFF_WEIGHTS, diff_weights, DNNL_ARG_DIFF_DST,
-               (float *)diff_dst);
+    return run(conv, &conv->backward_weights, src, diff_dst, diff_weights);
 }

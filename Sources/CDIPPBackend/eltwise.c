@@ -41,3 +41,62 @@ DIPP_CLONES void dipp_silu(const float *x, float *y, float *s, int64_t n) {
 DIPP_CLONES void dipp_silu_backward(const float *x, const float *s, const float *g, float *out, int64_t n) {
     for (int64_t i = 0; i < n; i++) out[i] = g[i] * s[i] * (1.0f + x[i] * (1.0f - s[i]));
 }
+
+/* erf(x) by Abramowitz & Stegun 7.1.26: 1 − (a1·t + … + a5·t⁵)·e^{−x²}, t = 1/(1 + p|x|), odd
+ * extension; absolute error below 1.5e-7 (plus dipp_expf's 2e-7 relative). Branch-free. */
+static inline float dipp_erff(float x) {
+    float a = x < 0 ? -x : x;
+    float t = 1.0f / (1.0f + 0.3275911f * a);
+    float p = 1.061405429f;
+    p = p * t - 1.453152027f;
+    p = p * t + 1.421413741f;
+    p = p * t - 0.284496736f;
+    p = p * t + 0.254829592f;
+    float e = 1.0f - p * t * dipp_expf(-a * a);
+    return x < 0 ? -e : e;
+}
+
+/* GELU with the error function: y = x·Φ(x), Φ(x) = ½(1 + erf(x/√2)). */
+DIPP_CLONES void dipp_gelu(const float *x, float *y, int64_t n) {
+    for (int64_t i = 0; i < n; i++) y[i] = 0.5f * x[i] * (1.0f + dipp_erff(x[i] * 0.70710678118654752f));
+}
+
+/* out = g·(Φ(x) + x·φ(x)), φ(x) = e^{−x²/2}/√(2π). */
+DIPP_CLONES void dipp_gelu_backward(const float *x, const float *g, float *out, int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        float cdf = 0.5f * (1.0f + dipp_erff(x[i] * 0.70710678118654752f));
+        out[i] = g[i] * (cdf + x[i] * 0.39894228040143268f * dipp_expf(-0.5f * x[i] * x[i]));
+    }
+}
+
+/* Rows of length n normalised to zero mean and unit variance: y = (x − μ)/√(v + ε), with μ and
+ * v = mean((x − μ)²) accumulated in double; inv_std[r] = 1/√(v + ε) kept for the backward pass. */
+DIPP_CLONES void dipp_normalize_rows(const float *x, float *y, float *inv_std, int64_t rows, int64_t n, float epsilon) {
+    for (int64_t r = 0; r < rows; r++) {
+        const float *xr = x + r * n;
+        double sum = 0;
+#pragma omp simd reduction(+ : sum)
+        for (int64_t j = 0; j < n; j++) sum += xr[j];
+        double mean = sum / (double)n, squares = 0;
+#pragma omp simd reduction(+ : squares)
+        for (int64_t j = 0; j < n; j++) { double d = xr[j] - mean; squares += d * d; }
+        float inv = (float)(1.0 / __builtin_sqrt(squares / (double)n + (double)epsilon));
+        float m = (float)mean;
+        inv_std[r] = inv;
+        float *yr = y + r * n;
+        for (int64_t j = 0; j < n; j++) yr[j] = (xr[j] - m) * inv;
+    }
+}
+
+/* Its VJP: ∂x = (g − mean(g) − y·mean(g ⊙ y))·inv_std, per row. */
+DIPP_CLONES void dipp_normalize_rows_backward(const float *y, const float *g, const float *inv_std, float *out, int64_t rows, int64_t n) {
+    for (int64_t r = 0; r < rows; r++) {
+        const float *yr = y + r * n, *gr = g + r * n;
+        double sg = 0, sgy = 0;
+#pragma omp simd reduction(+ : sg, sgy)
+        for (int64_t j = 0; j < n; j++) { sg += gr[j]; sgy += (double)gr[j] * yr[j]; }
+        float mg = (float)(sg / (double)n), mgy = (float)(sgy / (double)n), inv = inv_std[r];
+        float *o = out + r * n;
+        for (int64_t j = 0; j < n; j++) o[j] = (gr[j] - mg - yr[j] * mgy) * inv;
+    }
+}

@@ -38,6 +38,16 @@ void dipp_sigmoid(const float *x, float *s, int64_t n);
 void dipp_silu(const float *x, float *y, float *s, int64_t n);
 void dipp_silu_backward(const float *x, const float *s, const float *g, float *out, int64_t n);
 
+/* GELU with the error function (erf by Abramowitz & Stegun 7.1.26, |error| < 1.5e-7 + the exp's):
+ *   dipp_gelu: y = x·Φ(x);  dipp_gelu_backward: out = g·(Φ(x) + x·φ(x)). */
+void dipp_gelu(const float *x, float *y, int64_t n);
+void dipp_gelu_backward(const float *x, const float *g, float *out, int64_t n);
+
+/* `rows` rows of length n: y = (x − μ)/√(v + ε) (μ, v accumulated in double), inv_std[r] kept;
+ * backward: out = (g − mean(g) − y·mean(g ⊙ y))·inv_std. */
+void dipp_normalize_rows(const float *x, float *y, float *inv_std, int64_t rows, int64_t n, float epsilon);
+void dipp_normalize_rows_backward(const float *y, const float *g, const float *inv_std, float *out, int64_t rows, int64_t n);
+
 /* A 2-D convolution of one shape (no bias, no dilation; zero padding on all sides) through
  * oneDNN's convolution primitives on plain NCHW input/output and OIHW weights:
  *   dst[n,o,y,x] = sum_{c,i,j} src[n,c,y*stride-pad+i, x*stride-pad+j] * weights[o,c,i,j].

@@ -9,9 +9,11 @@ enum Parallel {
     static let minimumElementsPerThread = 1 << 15
 
     /// Calls `body` on disjoint ranges covering `0..<count`, concurrently when worthwhile.
+    /// With `elementsPerItem`, each of the `count` items (e.g. rows) stands for that many
+    /// elements when deciding how many threads are worthwhile.
     @inline(__always)
-    static func forEachChunk(_ count: Int, _ body: (Range<Int>) -> Void) {
-        let threads = min(Compute.threads, count / minimumElementsPerThread)
+    static func forEachChunk(_ count: Int, elementsPerItem: Int = 1, _ body: (Range<Int>) -> Void) {
+        let threads = min(Compute.threads, count * elementsPerItem / minimumElementsPerThread, count)
         guard threads > 1 else {
             body(0..<count)
             return

@@ -64,11 +64,13 @@ extension Tensor {
         return out
     }
 
-    /// GELU with the exact error function: `x·Φ(x) = ½x(1 + erf(x/√2))`;
-    /// derivative `Φ(x) + x·φ(x)`, `φ(x) = e^{−x²/2}/√(2π)`.
+    /// GELU with the error function: `x·Φ(x) = ½x(1 + erf(x/√2))`; derivative `Φ(x) + x·φ(x)`,
+    /// `φ(x) = e^{−x²/2}/√(2π)`. Vectorised kernels (erf to 1.5·10⁻⁷ absolute, Abramowitz & Stegun 7.1.26).
     public func gelu() -> Tensor {
-        Tensor.unary(self, { 0.5 * $0 * (1 + Foundation.erf($0 * 0.70710678118654752)) }) { x, _ in
-            0.5 * (1 + Foundation.erf(x * 0.70710678118654752)) + x * 0.39894228040143268 * Foundation.exp(-0.5 * x * x)
+        let x = storage
+        let y = Tensor.vectorKernel(x) { xs, out, n, _ in dipp_gelu(xs, out, n) }
+        return Tensor.result(shape: shape, storage: y, inputs: [self]) { g, _ in
+            [g.withUnsafeBufferPointer { pg in Tensor.vectorKernel(x) { xs, out, n, offset in dipp_gelu_backward(xs, pg.baseAddress! + offset, out, n) } }]
         }
     }
 }

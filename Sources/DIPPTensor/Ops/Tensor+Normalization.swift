@@ -1,3 +1,4 @@
+import CDIPPBackend
 import Foundation
 
 /// Normalisation without affine parameters (layers add the scale and shift).
@@ -23,34 +24,32 @@ extension Tensor {
         precondition(n > 0, "normalisation over an empty axis")
         let rows = x.count / n
         let xs = x.storage
-        var y = [Float](repeating: 0, count: xs.count)
         var inverseStd = [Float](repeating: 0, count: rows)
-        for r in 0..<rows {
-            let base = r * n
-            var mean = 0.0
-            for j in 0..<n { mean += Double(xs[base + j]) }
-            mean /= Double(n)
-            var variance = 0.0
-            for j in 0..<n { let d = Double(xs[base + j]) - mean; variance += d * d }
-            variance /= Double(n)
-            let inv = 1 / Foundation.sqrt(variance + Double(epsilon))
-            inverseStd[r] = Float(inv)
-            for j in 0..<n { y[base + j] = Float((Double(xs[base + j]) - mean) * inv) }
+        let y = [Float](unsafeUninitializedCapacity: xs.count) { py, initialized in
+            xs.withUnsafeBufferPointer { px in
+                inverseStd.withUnsafeMutableBufferPointer { pi in
+                    Parallel.forEachChunk(rows, elementsPerItem: n) { r in
+                        dipp_normalize_rows(px.baseAddress! + r.lowerBound * n, py.baseAddress! + r.lowerBound * n,
+                                            pi.baseAddress! + r.lowerBound, Int64(r.count), Int64(n), epsilon)
+                    }
+                }
+            }
+            initialized = xs.count
         }
         return result(shape: x.shape, storage: y, inputs: [x]) { g, _ in
-            var grad = [Float](repeating: 0, count: g.count)
-            for r in 0..<rows {
-                let base = r * n
-                var meanG = 0.0, meanGY = 0.0
-                for j in 0..<n {
-                    meanG += Double(g[base + j])
-                    meanGY += Double(g[base + j]) * Double(y[base + j])
+            let grad = [Float](unsafeUninitializedCapacity: g.count) { po, initialized in
+                y.withUnsafeBufferPointer { py in
+                    g.withUnsafeBufferPointer { pg in
+                        inverseStd.withUnsafeBufferPointer { pi in
+                            Parallel.forEachChunk(rows, elementsPerItem: n) { r in
+                                dipp_normalize_rows_backward(py.baseAddress! + r.lowerBound * n, pg.baseAddress! + r.lowerBound * n,
+                                                             pi.baseAddress! + r.lowerBound, po.baseAddress! + r.lowerBound * n,
+                                                             Int64(r.count), Int64(n))
+                            }
+                        }
+                    }
                 }
-                meanG /= Double(n); meanGY /= Double(n)
-                let inv = Double(inverseStd[r])
-                for j in 0..<n {
-                    grad[base + j] = Float((Double(g[base + j]) - meanG - Double(y[base + j]) * meanGY) * inv)
-                }
+                initialized = g.count
             }
             return [grad]
         }
