@@ -133,7 +133,7 @@ let package = Package(
         .testTarget(name: "DIPPTextTests", dependencies: ["DIPPText", "DIPPNN", "DIPPTensor"], path: "Tests/DIPPTextTests"),
         .testTarget(name: "DiffInstructTests", dependencies: ["DiffInstruct", "DIPPRuns"], path: "Tests/DiffInstructTests"),
         .testTarget(name: "DIPPPluginsTests", dependencies: ["DIPPPlugins", "DiffInstruct", "DIPPRuns", "RustPlugins"], path: "Tests/DIPPPluginsTests"),
-        .testTarget(name: "DIPPDiffusionTests", dependencies: ["DIPPDiffusion", "DIPPEvaluation", "DIPPData", "DIPPRuns", "DIPPText"],
+        .testTarget(name: "DIPPDiffusionTests", dependencies: ["DIPPDiffusion", "DIPPEvaluation", "DIPPData", "DIPPRuns", "DIPPText", "DiffInstruct"],
                     path: "Tests/DIPPDiffusionTests"),
     ],
     swiftLanguageModes: [.v6]

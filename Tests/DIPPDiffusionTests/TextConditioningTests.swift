@@ -5,6 +5,7 @@ import DIPPNN
 import DIPPRuns
 import DIPPTensor
 import DIPPText
+import DiffInstruct
 import Foundation
 import Testing
 
@@ -103,5 +104,20 @@ import Testing
         #expect(zip(a.parameters, b.parameters).allSatisfy { $0.storage == $1.storage }, "resume must be exact (captions included)")
         let run = try TeacherRun(folder: straight)
         #expect(run.conditioner.isText && run.conditioner.promptsByClass?[7].contains("a handwritten seven") == true)
+    }
+
+    @Test func diPlusPlusDrawsTheGivenPrompts() throws {
+        let text = Conditioner(promptsByClass: [["a 0"], ["a 1"]], embeddings: PromptEmbeddingCache(encoder: try TextEncoders.load(Self.encoderName)))
+        var c = RunConfiguration()
+        c.prompts = ["a bold 7", "number nine"]
+        var rng = RandomStream(seed: 1)
+        let drawn = try AlignmentRun.conditionSampler(c, conditioner: text, classCount: 2).sample(count: 200, rng: &rng)
+        #expect(Set(drawn.text?.prompts ?? []) == Set(c.prompts) && !drawn.isNull.contains(true))
+        #expect(throws: ConfigurationError.self) { try AlignmentRun.conditionSampler(c, conditioner: .labels, classCount: 2) }
+        c.prompts = ["fine", "  "]
+        #expect(throws: ConfigurationError.self) { try AlignmentRun.conditionSampler(c, conditioner: text, classCount: 2) }
+        c.prompts = []
+        let own = try AlignmentRun.conditionSampler(c, conditioner: text, classCount: 2).sample(count: 50, rng: &rng)
+        #expect(Set(own.text?.prompts ?? []) == ["a 0", "a 1"])
     }
 }

@@ -80,7 +80,7 @@ public final class AlignmentRun {
         try Self.checkDivergenceNoise(divergence, configuration: c)
         trainer = DIPPTrainer(configuration: c.algorithm, teacher: teacher, generator: generator, assistant: .learned(assistant),
                               divergence: divergence,
-                              reward: reward, conditions: teacherRun.conditioner.sampler(classCount: train.classCount),
+                              reward: reward, conditions: try Self.conditionSampler(c, conditioner: teacherRun.conditioner, classCount: train.classCount),
                               assistantObjective: try components.assistantObjectives.make(c.assistantObjective, context: context,
                                                                                           path: "assistantObjective"),
                               guidance: try components.guidance.make(c.guidance, context: context, path: "guidance"))
@@ -172,6 +172,21 @@ public final class AlignmentRun {
                                  what: "α_cfg is \(c.algorithm.teacherGuidance) but the teacher's data \(data) is unconditional: "
                                  + "every sample is ∅, so guidance would change nothing",
                                  hint: "keep teacherGuidance at 1 (no --cfg), or use a teacher trained on labelled or captioned data")
+    }
+
+    /// The conditions DI++ trains on: the configuration's prompts (text teachers only), else the
+    /// teacher's own (``Conditioner/sampler(classCount:)``).
+    public static func conditionSampler(_ c: RunConfiguration, conditioner: Conditioner, classCount: Int) throws -> any ConditionSampler {
+        guard !c.prompts.isEmpty else { return conditioner.sampler(classCount: classCount) }
+        guard conditioner.isText else {
+            throw ConfigurationError(location: "configuration, key 'prompts'", what: "prompts are given but the teacher is not text-conditioned",
+                                     hint: "use a teacher trained with --data digits-text, or drop --prompts")
+        }
+        guard c.prompts.allSatisfy({ !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else {
+            throw ConfigurationError(location: "configuration, key 'prompts'", what: "an empty prompt (∅ is the null condition, not a prompt)",
+                                     hint: "remove the empty line from the prompts file")
+        }
+        return conditioner.sampler(prompts: c.prompts)
     }
 
     /// A divergence with its own σ (``Divergence/noise``: SiD) replaces `algorithm.noise`: refuse a

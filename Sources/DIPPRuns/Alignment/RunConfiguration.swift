@@ -30,6 +30,9 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     /// fixed samples go to the logs and TensorBoard (``QualityProbe``; 0 = never).
     public var progressEvery: Int = 100
     public var progressSamples: Int = 200
+    /// The prompts DI++ draws from (uniformly) for a text-conditioned teacher; empty = the
+    /// teacher's training captions (a uniform class, then a uniform caption of it).
+    public var prompts: [String] = []
     /// The algorithm's settings.
     public var algorithm = DIPPConfiguration()
 

@@ -56,6 +56,21 @@ public struct Conditioner: @unchecked Sendable {
     }
 }
 
+extension Conditioner {
+    /// Uniform draws from `prompts` (a text-conditioned model's own prompt list for DI++).
+    public func sampler(prompts: [String]) -> any ConditionSampler { PromptListSampler(conditioner: self, prompts: prompts) }
+}
+
+/// A uniform prompt of a fixed list (``Conditioner/sampler(prompts:)``).
+struct PromptListSampler: ConditionSampler {
+    let conditioner: Conditioner
+    let prompts: [String]
+
+    func sample(count: Int, rng: inout RandomStream) -> Conditions {
+        conditioner.conditions(prompts: (0..<count).map { _ in prompts[rng.integer(below: prompts.count)] })
+    }
+}
+
 /// Uniform class, then a uniform prompt of that class (``Conditioner/sampler(classCount:)``).
 struct PromptSampler: ConditionSampler {
     let conditioner: Conditioner

@@ -28,7 +28,10 @@ extension SampleReport {
             sample = { sampler.sample(teacherRun.teacher, guidance: ClassifierFreeGuidance(scale: guidanceScale), conditions: $0, rng: &$1) }
         }
         let classifier = try Classifier.loadOrTrain(on: teacherRun.train, configuration: .init(), folder: teacherRun.classifierFolder)
-        let asked = prompts.map { PromptEvaluation.Prompt(text: $0, digit: DigitCaptions.parse($0).digit ?? -1, thickness: DigitCaptions.parse($0).thickness) }
+        let asked = prompts.map { text in
+            let (digit, thickness) = DigitCaptions.parse(text)
+            return PromptEvaluation.Prompt(text: text, digit: digit ?? -1, thickness: thickness)
+        }
         var rng = RandomStream(seed: seed, .evaluationSamples)
         let (_, samples) = PromptEvaluation.evaluate(asked, perPrompt: perPrompt, conditioner: teacherRun.conditioner, classifier: classifier) {
             sample($0, &rng)

@@ -1,7 +1,8 @@
 import DIPPDiffusion
 import DIPPTensor
 
-/// Where the conditions of a training batch come from (labels today; prompts, cameras).
+/// Where the conditions of a training batch come from: uniform labels (here), prompts
+/// (`DIPPRuns.Conditioner`), cameras.
 ///
 /// Contract: `sample(count:rng:)` returns `count` conditions and draws only from `rng`, so a
 /// run stays deterministic for its seed.

@@ -24,6 +24,8 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Teacher CFG scale α_cfg (default: \(Self.defaults.algorithm.teacherGuidance), no guidance).") var cfg: Float?
     @Option(help: "Generator updates (default: \(Self.defaults.algorithm.steps)).") var steps: Int?
     @Option(help: "Batch size (default: \(Self.defaults.algorithm.batchSize)).") var batchSize: Int?
+    @Option(help: "Text-conditioned teachers: a file of prompts (one per line) to train on instead of the teacher's captions.")
+    var prompts: String?
     @Option(help: "Generator learning rate (default: distill \(Self.defaults.algorithm.generatorLearningRate), align \(RunConfiguration.alignDefaults.algorithm.generatorLearningRate): distilling from the teacher's weights is stable at 1e-4; aligning, and CFG 4.5, need 2e-5).")
     var learningRate: Float?
     @Option(help: "TA learning rate (default: \(Self.defaults.algorithm.assistantLearningRate)).") var assistantLearningRate: Float?
@@ -67,12 +69,28 @@ struct RunOptions: ParsableArguments {
         flags.set(assistantLearningRate, "algorithm.assistantLearningRate") { c.algorithm.assistantLearningRate = .constant($0) }
         flags.set(checkpointEvery, "algorithm.checkpointEvery") { c.algorithm.checkpointEvery = $0 }
         flags.set(seed, "algorithm.seed") { c.algorithm.seed = $0 }
+        if let prompts {
+            c.prompts = try Self.readPrompts(prompts)
+            flags.name("prompts", given: true)
+        }
         flags.set(reward, "reward.name") { c.reward = renamed(c.reward, to: absolutePluginPath($0)) }
         flags.name("reward.hyperparameters", given: !rewardHyperparameters.isEmpty)
         c.reward = try withHyperparameters(c.reward, rewardHyperparameters)
         flags.set(rewardScale, "algorithm.rewardScale") { c.algorithm.rewardScale = .constant($0) }
         try provenance.record("flag", c, explicit: flags.keys)
         return c
+    }
+
+    /// One prompt per non-empty line of `path`.
+    static func readPrompts(_ path: String) throws -> [String] {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw ConfigurationError(location: path, what: "cannot read the prompts file as UTF-8 text", hint: "give a text file with one prompt per line")
+        }
+        let prompts = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !prompts.isEmpty else {
+            throw ConfigurationError(location: path, what: "the prompts file has no prompt", hint: "write one prompt per line")
+        }
+        return prompts
     }
 
     /// The component `name`, keeping the current options when the name is unchanged.
