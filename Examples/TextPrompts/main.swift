@@ -62,10 +62,10 @@ ExampleRuns.main {
             let (t, _) = PromptEvaluation.evaluate(trainingPrompts, perPrompt: perPrompt, conditioner: conditioner, classifier: classifier) { sample($0, &rng) }
             let (h, _) = PromptEvaluation.evaluate(heldOutPrompts, perPrompt: perPrompt, conditioner: conditioner, classifier: classifier) { sample($0, &rng) }
             if seed == firstSeed {
-                let prompts = gridPrompts.map { PromptEvaluation.Prompt(text: $0, digit: DigitCaptions.parse($0).digit ?? 0, thickness: nil) }
+                let prompts = gridPrompts.map(PromptEvaluation.Prompt.init(parsing:))
                 let (_, grid) = PromptEvaluation.evaluate(prompts, perPrompt: 10, conditioner: conditioner, classifier: classifier) { sample($0, &rng) }
                 try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
-                try PromptEvaluation.writeGrid(grid, prompts: gridPrompts, perPrompt: 10, columns: 10, imageSize: (8, 8),
+                try PromptEvaluation.writeGrid(grid.samples, prompts: gridPrompts, perPrompt: 10, columns: 10, imageSize: (8, 8),
                                                to: output.appendingPathComponent("prompts-\(name).png").path)
             }
             return (t, h)

@@ -38,12 +38,12 @@ public struct LabeledDataset: Sendable {
     public var valueRange: (low: Float, high: Float) { (values.min() ?? 0, values.max() ?? 0) }
     public var dimension: Int { Shape.count(sampleShape) }
     public var classCount: Int { classNames.count }
-    /// Every distinct caption with the class of the samples it describes, in first-seen order.
-    public var distinctCaptions: [(caption: String, label: Int)] {
-        guard let captions else { return [] }
-        var seen = Set<String>(), out: [(String, Int)] = []
+    /// The distinct captions of each class, in first-seen order (`nil` without captions).
+    public var captionsByClass: [[String]]? {
+        guard let captions else { return nil }
+        var seen = Set<String>(), out = [[String]](repeating: [], count: classCount)
         for (i, options) in captions.enumerated() {
-            for caption in options where seen.insert(caption).inserted { out.append((caption, labels[i])) }
+            for caption in options where seen.insert(caption).inserted { out[labels[i]].append(caption) }
         }
         return out
     }

@@ -1,4 +1,3 @@
-import DIPPData
 import DIPPDiffusion
 import DIPPTensor
 import DIPPText
@@ -25,9 +24,6 @@ public struct Conditioner: @unchecked Sendable {
     }
 
     public var isText: Bool { promptsByClass != nil }
-
-    /// The same encoder with other prompts per class (held-out paraphrases).
-    public func with(promptsByClass prompts: [[String]]) -> Conditioner { Conditioner(promptsByClass: prompts, embeddings: embeddings) }
 
     /// Conditions for `labels`: the `k`-th occurrence of class `c` gets `promptsByClass[c][k mod n_c]`
     /// (deterministic, every prompt of a class used in turn); `∅` stays `∅`.
@@ -82,15 +78,5 @@ struct PromptSampler: ConditionSampler {
             return options[rng.integer(below: options.count)]
         }
         return conditioner.conditions(prompts: prompts)
-    }
-}
-
-extension LabeledDataset {
-    /// The distinct captions of each class (training prompts of a captioned data set).
-    public var captionsByClass: [[String]]? {
-        guard captions != nil else { return nil }
-        var out = [[String]](repeating: [], count: classCount)
-        for (caption, label) in distinctCaptions { out[label].append(caption) }
-        return out
     }
 }

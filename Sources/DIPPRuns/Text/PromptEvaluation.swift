@@ -20,6 +20,12 @@ public enum PromptEvaluation {
         public init(text: String, digit: Int, thickness: DigitCaptions.Thickness?) {
             (self.text, self.digit, self.thickness) = (text, digit, thickness)
         }
+
+        /// What `text` asks for, read by ``DigitCaptions/parse(_:)`` (digit −1 when it names none).
+        public init(parsing text: String) {
+            let (digit, thickness) = DigitCaptions.parse(text)
+            self.init(text: text, digit: digit ?? -1, thickness: thickness)
+        }
     }
 
     /// The training phrasings (`heldOut: false`) or the held-out paraphrases of every digit.
@@ -41,9 +47,17 @@ public enum PromptEvaluation {
         public var orderedDigits: Int
     }
 
+    /// The samples of an evaluation (`perPrompt` per prompt, in prompt order) with the classifier's
+    /// digit and the stroke mass of each.
+    public struct Sampled {
+        public let samples: Tensor
+        public let predicted: [Int]
+        public let mass: [Double]
+    }
+
     /// Samples `perPrompt` images for each prompt with `sample` and scores them.
     public static func evaluate(_ prompts: [Prompt], perPrompt: Int, conditioner: Conditioner, classifier: Classifier,
-                                sample: (Conditions) -> Tensor) -> (result: Result, samples: Tensor) {
+                                sample: (Conditions) -> Tensor) -> (result: Result, sampled: Sampled) {
         let texts = prompts.flatMap { [String](repeating: $0.text, count: perPrompt) }
         let samples = withoutGradients { sample(conditioner.conditions(prompts: texts)) }
         let n = texts.count, d = samples.count / max(n, 1)
@@ -56,7 +70,7 @@ public enum PromptEvaluation {
         }
         let ordered = (0..<10).filter { meanMass(.thin, digit: $0) < meanMass(nil, digit: $0) && meanMass(nil, digit: $0) < meanMass(.bold, digit: $0) }
         return (Result(agreement: agreement, samples: n, thinMass: meanMass(.thin), plainMass: meanMass(nil), boldMass: meanMass(.bold),
-                       orderedDigits: ordered.count), samples)
+                       orderedDigits: ordered.count), Sampled(samples: samples, predicted: predicted, mass: mass))
     }
 
     /// A PNG with one row per prompt (`columns` samples each, in prompt order) and an SVG beside it

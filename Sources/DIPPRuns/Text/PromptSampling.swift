@@ -28,26 +28,23 @@ extension SampleReport {
             sample = { sampler.sample(teacherRun.teacher, guidance: ClassifierFreeGuidance(scale: guidanceScale), conditions: $0, rng: &$1) }
         }
         let classifier = try Classifier.loadOrTrain(on: teacherRun.train, configuration: .init(), folder: teacherRun.classifierFolder)
-        let asked = prompts.map { text in
-            let (digit, thickness) = DigitCaptions.parse(text)
-            return PromptEvaluation.Prompt(text: text, digit: digit ?? -1, thickness: thickness)
-        }
+        let asked = prompts.map(PromptEvaluation.Prompt.init(parsing:))
         var rng = RandomStream(seed: seed, .evaluationSamples)
-        let (_, samples) = PromptEvaluation.evaluate(asked, perPrompt: perPrompt, conditioner: teacherRun.conditioner, classifier: classifier) {
+        let (_, sampled) = PromptEvaluation.evaluate(asked, perPrompt: perPrompt, conditioner: teacherRun.conditioner, classifier: classifier) {
             sample($0, &rng)
         }
         let folder = out ?? generatorFolder ?? teacherFolder!
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let picture = folder.appendingPathComponent("samples-\(name).png").path
         let size = teacherRun.train.imageSize ?? (8, 8)
-        try PromptEvaluation.writeGrid(samples, prompts: prompts, perPrompt: perPrompt, columns: min(perPrompt, 16), imageSize: size, to: picture)
-        let d = samples.count / (prompts.count * perPrompt)
-        let predicted = classifier.predict(samples.reshaped([prompts.count * perPrompt, d]))
+        try PromptEvaluation.writeGrid(sampled.samples, prompts: prompts, perPrompt: perPrompt, columns: min(perPrompt, 16), imageSize: size,
+                                       to: picture)
         for (p, prompt) in asked.enumerated() {
             let rows = (p * perPrompt)..<((p + 1) * perPrompt)
-            let mass = rows.reduce(0.0) { $0 + Double(DigitCaptions.strokeMass(samples.storage[($1 * d)..<(($1 + 1) * d)])) } / Double(perPrompt)
-            let named = prompt.digit >= 0 ? String(format: "%d/%d classified as %d", rows.filter { predicted[$0] == prompt.digit }.count, perPrompt, prompt.digit)
-                                          : "names no digit"
+            let mass = sampled.mass[rows].reduce(0, +) / Double(perPrompt)
+            let named = prompt.digit >= 0
+                ? String(format: "%d/%d classified as %d", rows.filter { sampled.predicted[$0] == prompt.digit }.count, perPrompt, prompt.digit)
+                : "names no digit"
             print(String(format: "\"%@\": %@, mean stroke mass %.3f", prompt.text, named, mass))
         }
         print("sampled \(prompts.count * perPrompt) → \(picture)")
