@@ -15,6 +15,7 @@ import PackageDescription
 //                              logs, built-ins that need data or classifiers
 //   CDIPPPluginABI, DIPPPlugins  the versioned C plugin ABI and the host that loads plugins with dlopen
 //   DIPPPluginSDK              Swift plugins: the core + the ABI only
+//   DIPPLabel                  the preference-labelling page (an HTTP server on FlyingFox)
 //   dipp                       the command-line tool
 let package = Package(
     name: "DIPP",
@@ -53,6 +54,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         .target(
@@ -76,6 +78,8 @@ let package = Package(
         .target(name: "DiffInstruct", dependencies: ["DIPPDiffusion", "DIPPNN", "DIPPTensor"], path: "Sources/DiffInstruct"),
         .target(name: "DIPPRuns", dependencies: ["DiffInstruct", "DIPPDiffusion", "DIPPEvaluation", "DIPPData", "DIPPNN", "DIPPText"],
                 path: "Sources/DIPPRuns"),
+        .target(name: "DIPPLabel", dependencies: ["DIPPRuns", "DIPPData", "DIPPNN", "DIPPTensor", .product(name: "FlyingFox", package: "FlyingFox")],
+                path: "Sources/DIPPLabel"),
         .target(name: "CDIPPPluginABI", path: "Sources/CDIPPPluginABI"),
         .target(name: "CDIPPConfine", path: "Sources/CDIPPConfine"),
         .target(name: "CDIPPFFI", path: "Sources/CDIPPFFI", linkerSettings: [.linkedLibrary("ffi"), .linkedLibrary("dl")]),
@@ -108,7 +112,7 @@ let package = Package(
         .executableTarget(
             name: "dipp",
             dependencies: ["DIPPTensor", "DIPPNN", "DIPPData", "DIPPDiffusion", "DIPPEvaluation", "DiffInstruct", "DIPPRuns", "DIPPPlugins", "DIPPText",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                           "DIPPLabel", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/dipp"
         ),
         // Fuzz harnesses for every parser of outside input (Documentation/Reliability.md): a corpus
@@ -128,6 +132,10 @@ let package = Package(
                           path: "Examples/Table1", exclude: ["README.md"]),
         .executableTarget(name: "reward-scale", dependencies: ["ExampleSupport", "DIPPRuns", "DIPPPlugins", "DiffInstruct", "DIPPNN"],
                           path: "Examples/RewardScale", exclude: ["README.md"]),
+        .executableTarget(name: "preferences", dependencies: ["ExampleSupport", "DIPPRuns", "DiffInstruct", "DIPPDiffusion", "DIPPNN", "DIPPTensor"],
+                          path: "Examples/Preferences", exclude: ["README.md"]),
+        .testTarget(name: "PreferenceTests", dependencies: ["DIPPRuns", "DIPPLabel", "DiffInstruct", "DIPPDiffusion", "DIPPData", "DIPPNN", "DIPPTensor"],
+                    path: "Tests/PreferenceTests"),
         .testTarget(name: "DIPPTensorTests", dependencies: ["DIPPTensor"], path: "Tests/DIPPTensorTests"),
         .testTarget(name: "DIPPNNTests", dependencies: ["DIPPNN"], path: "Tests/DIPPNNTests"),
         .testTarget(name: "DIPPTextTests", dependencies: ["DIPPText", "DIPPNN", "DIPPTensor"], path: "Tests/DIPPTextTests"),

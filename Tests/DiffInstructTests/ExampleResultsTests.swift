@@ -101,6 +101,29 @@ struct ExampleResultsTests {
         }
     }
     /// Issue 11's acceptance, on the checked-in `text-prompts --full` page.
+    @Test func preferencesTablesHoldTheirClaims() throws {
+        let page = try Self.page("Preferences")
+        #expect(page.contains("preferences --full") && page.contains("3 seeds"))
+        let tables = MarkdownTable.parse(page)
+        try #require(tables.count == 2)
+        let (accuracy, alignment) = (tables[0], tables[1])
+        // From 2000 pairs the learned reward reaches ≥ 90% of the noise ceiling on the same held-out pairs.
+        #expect(try Self.value(accuracy, "2000", "accuracy / ceiling").mean >= 0.9)
+        // The learned reward raises the hidden utility as the utility itself (the oracle) does, within 0.1 sd, at each α.
+        for alpha in ["0.7", "1.0"] {
+            let learned = try Self.value(alignment, "learned from 2000 pairs, α_rew \(alpha)", "hidden utility rise (sd)").mean
+            let oracle = try Self.value(alignment, "oracle: the hidden utility itself, α_rew \(alpha)", "hidden utility rise (sd)").mean
+            #expect(abs(learned - oracle) <= 0.1, "α \(alpha): learned \(learned), oracle \(oracle)")
+        }
+        #expect(try Self.value(alignment, "learned from 2000 pairs, α_rew 1.0", "hidden utility rise (sd)").mean >= 1)
+        // Hacking: never flagged for the faithful rewards; always for the misspecified one (the control).
+        for row in alignment.rows {
+            let flagged = try #require(alignment.cell(row: row[0], column: "hacking flagged"))
+            #expect(flagged.hasPrefix(row[0].hasPrefix("misspecified") ? "3 of 3" : "0 of 3"), "\(row[0]): \(flagged)")
+        }
+        #expect(FileManager.default.fileExists(atPath: Self.results.appendingPathComponent("Preferences/label-page.png").path))
+    }
+
     @Test func textPromptsTablesHoldTheirClaims() throws {
         let page = try Self.page("TextPrompts")
         #expect(page.contains("text-prompts --full") && page.contains("3 seeds"))

@@ -116,7 +116,7 @@ public final class AlignmentRun {
             if trainer.step % c.logEvery == 0 || metrics.contains(where: { $0.0.hasPrefix("quality/") }) {
                 try logger.record(step: trainer.step, metrics: metrics)
             }
-            reporter?.update(step: trainer.step, metrics: metrics.filter { ["loss_divergence", "reward_mean", "y_norm", "reward_grad_norm"].contains($0.0) })
+            reporter?.update(step: trainer.step, metrics: metrics.filter { ["loss_divergence", "reward_mean", "reward_std", "y_norm", "reward_grad_norm"].contains($0.0) })
             if trainer.step % c.checkpointEvery == 0 || trainer.step == c.steps {
                 try logger.flush()   // the logs never lag the newest checkpoint
                 try trainer.save(to: store)

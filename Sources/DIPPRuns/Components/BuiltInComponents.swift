@@ -83,6 +83,25 @@ extension Components {
             PromptAlignmentReward(classifier: try Classifier.loadOrTrain(on: context.train, configuration: .init(), folder: context.classifierFolder),
                                   train: context.train, thicknessWeight: o.thicknessWeight)
         }
+        rewards.registerResolver(pattern: "rm:RUN", summary: "a reward model learned from preference pairs (`dipp reward train --out RUN`)",
+                                 matches: { $0.hasPrefix("rm:") }) { spec, context, _ in
+            let reward = try LearnedReward.load(from: URL(fileURLWithPath: String(spec.name.dropFirst("rm:".count))))
+            guard reward.configuration.sampleShape == context.train.sampleShape else {
+                throw ConfigurationError(location: "reward '\(spec.name)'",
+                                         what: "learned on samples of shape \(reward.configuration.sampleShape), the data's are \(context.train.sampleShape)",
+                                         hint: "train the reward on pairs drawn from a generator of this teacher's data")
+            }
+            return reward
+        }
+        rewards.registerResolver(pattern: "utility:NAME", summary: "a hidden utility of the preference benchmark: stroke-mass or crispness",
+                                 matches: { $0.hasPrefix("utility:") }) { spec, _, _ in
+            let name = String(spec.name.dropFirst("utility:".count))
+            guard let utility = HiddenUtility(rawValue: name) else {
+                throw ConfigurationError(location: "reward '\(spec.name)'", what: "unknown utility '\(name)'",
+                                         hint: "use utility:stroke-mass or utility:crispness")
+            }
+            return try HiddenUtilityReward(utility)
+        }
         rewards.register("mode-distance", summary: "2-D toy: −‖x − μ_c‖² (closer to the class's mode is better)") { _ in ModeDistanceReward() }
         rewards.register("linear", summary: "r(x) = kᵀx (the closed-form test reward)", options: BuiltInOptions.Linear()) { o, context in
             try LinearReward.checked(o.direction, dimension: context.train.dimension, spec: "linear")

@@ -30,6 +30,10 @@ public enum StreamIdentifier: UInt64, Sendable, CaseIterable {
     case classifierTraining = 0xC1A5
     /// The DI++ trainer (conditions, latents, noise levels, noise, TA dropout).
     case diffInstructTraining = 0xD1FF
+    /// Learned-reward initial weights, held-out split, batch order and input noise.
+    case rewardTraining = 0xB7A1
+    /// Pairs drawn for labelling (the page's samples) and a simulated annotator's choices.
+    case preferencePairs = 0xB7A2
 }
 
 extension RandomStream {

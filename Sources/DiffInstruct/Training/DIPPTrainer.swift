@@ -124,8 +124,9 @@ public final class DIPPTrainer {
         var loss = term.loss
         let rewardScale = c.rewardScale.value(at: step)
         if let reward {   // α_rew = 0 (a control run) still logs the reward it would have seen
-            let meanReward = rewardScale != 0 ? reward.reward(x0, conditions: conditions).mean()
-                : withoutGradients { reward.reward(x0.detached(), conditions: conditions).mean() }
+            let rewards = rewardScale != 0 ? reward.reward(x0, conditions: conditions)
+                : withoutGradients { reward.reward(x0.detached(), conditions: conditions) }
+            let meanReward = rewards.mean()
             try NonFiniteValueError.check(meanReward.scalar, what: "the mean reward (\(reward.name))", at: location)
             var normalizer: Float = 1
             if c.rewardNormalization == .gradient {
@@ -135,7 +136,8 @@ public final class DIPPTrainer {
                 metrics.values += [("reward_normalizer", factor), ("reward_grad_norm", Swift.abs(rewardScale) * factor * gradientNorm)]
             }
             if rewardScale != 0 { loss = loss - meanReward * (rewardScale * normalizer) }
-            metrics.values += [("reward_mean", meanReward.scalar), ("reward_term", rewardScale * normalizer * meanReward.scalar)]
+            metrics.values += [("reward_mean", meanReward.scalar), ("reward_std", Self.standardDeviation(rewards.storage)),
+                               ("reward_term", rewardScale * normalizer * meanReward.scalar)]
         }
         let grads = Tensor.gradients(of: loss, withRespectTo: generator.parameters)
         let norm = try applyGradientStep(grads, to: generator.parameters, optimizer: &generatorOptimizer, clip: c.gradientClip,
@@ -145,6 +147,13 @@ public final class DIPPTrainer {
         metrics.values += [("loss_divergence", term.loss.scalar), ("loss_generator", loss.scalar), ("grad_norm_generator", norm)]
         metrics.values += term.diagnostics
         return metrics
+    }
+
+    /// The sample standard deviation of a batch's per-sample rewards (0 for one sample), as trl logs it.
+    static func standardDeviation(_ values: [Float]) -> Float {
+        guard values.count > 1 else { return 0 }
+        let mean = values.reduce(0, +) / Float(values.count)
+        return (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(values.count - 1)).squareRoot()
     }
 
     /// `ρ/ĝ` of ``RewardNormalization/gradient``, after folding this batch's mean per-sample

@@ -157,7 +157,7 @@ struct Align: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Align a generator with a reward by DI++ (reward + IKL/SiD regularisation + CFG).")
 
     @OptionGroup var options: RunOptions
-    @Option(help: "Reward: classifier (default), prompt-alignment (digits-text teachers), mode-distance, linear:k1,k2,…, PATH.so (a dipp.reward/1 plugin), or ffi:PATH:'float f(const float *x, int64_t n)'[;grad=…].") var reward: String?
+    @Option(help: "Reward: classifier (default), prompt-alignment (digits-text teachers), mode-distance, linear:k1,k2,…, rm:RUN (learned by `dipp reward train`), PATH.so (a dipp.reward/1 plugin), or ffi:PATH:'float f(const float *x, int64_t n)'[;grad=…].") var reward: String?
     @Option(name: .customLong("reward-hyperparameter"), help: "A reward plugin's hyper-parameter, name=value (repeatable).")
     var rewardHyperparameters: [String] = []
     @Option(help: "Reward scale α_rew (default: \(RunConfiguration.alignDefaults.algorithm.rewardScale); 0 = a control run that still logs the reward).") var rewardScale: Float?
