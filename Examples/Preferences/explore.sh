@@ -24,7 +24,7 @@ printf '| variant | utility rise (sd) | FD-digits aligned / distilled |\n|---|--
 variant() {
   local name=$1; shift
   [ -f "$OUT/$name/generator.safetensors" ] || $DIPP align --teacher $S/teacher --init-from $S/ikl-unit-2000 \
-    --reward rm:$S/preferences-stroke-mass-2000/reward "$@" --out "$OUT/$name" >/dev/null
+    --reward rm:$S/preferences-stroke-mass-2000/reward "$@" --out "$OUT/$name" >/dev/null 2>&1
   read -r FD U < <(score "$OUT/$name")
   python3 -c "print('| $name \`$*\` | %+.2f | %.2f |' % (($U - $U0) / $SD, $FD / $FD0))"
 }

@@ -111,7 +111,24 @@ import Testing
         let pairs = Self.syntheticPairs(count: 10, seed: 9)
         var c = try RewardTraining.configuration(for: pairs)
         #expect(throws: ConfigurationError.self) { try RewardTraining.train(pairs: Array(pairs.prefix(1)), configuration: c) }
-        c.training.heldOutFraction = 1
-        #expect(throws: ConfigurationError.self) { try RewardTraining.train(pairs: pairs, configuration: c) }
+        for share in [0.0, 1.0] {
+            c.training.heldOutFraction = share
+            #expect(throws: ConfigurationError.self) { try RewardTraining.train(pairs: pairs, configuration: c) }
+        }
+    }
+
+    @Test func withoutAValidationShareTheLastEpochIsKeptAndReported() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dipp-reward-run-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let file = folder.appendingPathComponent("pairs.jsonl")
+        for pair in Self.syntheticPairs(count: 60, seed: 10) { try PreferencePairs.append(pair, to: file) }
+        let (_, report) = try RewardRun.train(pairsFile: file, folder: folder.appendingPathComponent("rm"), configure: { c in
+            c.training.validationFraction = 0
+            c.training.epochs = 3
+        }, log: { _ in })
+        #expect(report.validationPairs == 0 && report.bestEpoch == 3 && report.curve.allSatisfy { $0.validationLoss == nil })
+        let saved = try JSONDecoder().decode(RewardTraining.Report.self, from: Data(contentsOf: folder.appendingPathComponent("rm/report.json")))
+        #expect(saved.heldOut == report.heldOut && saved.trainPairs == 48)
     }
 }

@@ -31,8 +31,9 @@ public enum RewardRun {
         var plot = LinePlot(title: "Bradley–Terry loss", xLabel: "epoch", yLabel: "loss")
         let epochs = report.curve.map { Double($0.epoch) }
         plot.series = [.init(name: "train", x: epochs, y: report.curve.map(\.trainLoss)),
-                       .init(name: "validation", x: epochs, y: report.curve.map(\.validationLoss)),
                        .init(name: "held-out", x: epochs, y: report.curve.map(\.heldOutLoss))]
+        let validation = report.curve.compactMap(\.validationLoss)
+        if validation.count == epochs.count { plot.series.insert(.init(name: "validation", x: epochs, y: validation), at: 1) }
         return plot
     }
 

@@ -26,7 +26,8 @@ public enum RewardTraining {
         public struct Epoch: Codable, Sendable {
             public var epoch: Int
             public var trainLoss: Double
-            public var validationLoss: Double
+            /// `nil` without a validation share (the last epoch is kept).
+            public var validationLoss: Double?
             public var heldOutLoss: Double
             public var heldOutAccuracy: Double
         }
@@ -81,8 +82,8 @@ public enum RewardTraining {
             throw ConfigurationError(location: "pairs", what: "\(pairs.count) pair(s) cannot be split for training and held-out accuracy",
                                      hint: "label at least a few dozen pairs")
         }
-        guard t.epochs >= 1, t.batchSize >= 1, t.heldOutFraction >= 0, t.heldOutFraction < 1 else {
-            throw ConfigurationError(location: "training", what: "epochs and batchSize must be ≥ 1 and heldOutFraction in [0, 1)",
+        guard t.epochs >= 1, t.batchSize >= 1, t.heldOutFraction > 0, t.heldOutFraction < 1, t.validationFraction >= 0, t.validationFraction < 1 else {
+            throw ConfigurationError(location: "training", what: "epochs and batchSize must be ≥ 1, heldOutFraction in (0, 1) and validationFraction in [0, 1)",
                                      hint: "e.g. {\"epochs\": 60, \"batchSize\": 64, \"heldOutFraction\": 0.2}")
         }
         guard pairs[0].shape == configuration.sampleShape else {
@@ -93,7 +94,7 @@ public enum RewardTraining {
         var rng = RandomStream(seed: t.seed, .rewardTraining)
         let model = LearnedReward(configuration, rng: &rng)
         let order = rng.permutation(pairs.count)
-        let heldOutCount = t.heldOutFraction > 0 ? max(1, Int((Double(pairs.count) * t.heldOutFraction).rounded())) : 0
+        let heldOutCount = min(pairs.count - 1, max(1, Int((Double(pairs.count) * t.heldOutFraction).rounded())))
         let heldOut = Array(order.prefix(heldOutCount)).sorted(), rest = Array(order.dropFirst(heldOutCount))
         let validationCount = t.validationFraction > 0 && rest.count >= 2 ? max(1, Int((Double(rest.count) * t.validationFraction).rounded())) : 0
         let validation = Array(rest.prefix(validationCount)), trainIndices = Array(rest.dropFirst(validationCount))
@@ -116,7 +117,7 @@ public enum RewardTraining {
             }
             let test = evaluate(model, testSet), check = evaluate(model, validationSet)
             if validationCount == 0 || check.loss < best.loss { best = (epoch, check.loss, model.parameters.map(\.storage)) }
-            curve.append(.init(epoch: epoch, trainLoss: lossSum / Double(max(trainIndices.count, 1)), validationLoss: check.loss,
+            curve.append(.init(epoch: epoch, trainLoss: lossSum / Double(max(trainIndices.count, 1)), validationLoss: validationCount > 0 ? check.loss : nil,
                                heldOutLoss: test.loss, heldOutAccuracy: test.accuracy))
             if epoch == 1 || epoch % 10 == 0 || epoch == t.epochs {
                 log(String(format: "epoch %d/%d  train loss %.4f  held-out loss %.4f  held-out accuracy %.3f",
@@ -126,6 +127,10 @@ public enum RewardTraining {
         for (parameter, weights) in zip(model.parameters, best.weights) { parameter.withMutableStorage { $0 = weights } }
         model.setTrainable(false)
         let test = evaluate(model, testSet), train = evaluate(model, trainSet)
+        guard test.accuracy.isFinite else {
+            throw ConfigurationError(location: "pairs", what: "every held-out pair is a tie: no pairwise accuracy to measure",
+                                     hint: "label more pairs, or hold out a larger share (--held-out)")
+        }
         let bins = calibration(test.probabilities, targets: testSet.targets.storage)
         let ece = bins.reduce(0.0) { $0 + Double($1.count) / Double(max(heldOut.count, 1)) * abs($1.meanPredicted - $1.observed) }
         let report = Report(pairs: pairs.count, trainPairs: trainIndices.count, validationPairs: validationCount, bestEpoch: best.epoch, heldOut: heldOut,

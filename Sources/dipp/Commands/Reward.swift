@@ -26,6 +26,7 @@ struct RewardTrain: ParsableCommand {
     @Option(help: "Epochs.") var epochs: Int?
     @Option(help: "Hidden layer widths, e.g. 128,128.") var hidden: String?
     @Option(help: "Share of pairs held out for accuracy and calibration.") var heldOut: Double?
+    @Option(help: "Share of the remaining pairs that picks the epoch (early stopping; 0 keeps the last epoch).") var validation: Double?
     @Option(help: "Seed (weights, split, batch order).") var seed: UInt64?
     @OptionGroup var compute: ComputeOptions
 
@@ -41,6 +42,7 @@ struct RewardTrain: ParsableCommand {
                 if let epochs { c.training.epochs = epochs }
                 if let widths { c.network.hidden = widths }
                 if let heldOut { c.training.heldOutFraction = heldOut }
+                if let validation { c.training.validationFraction = validation }
                 if let seed { c.training.seed = seed }
             }
         }
