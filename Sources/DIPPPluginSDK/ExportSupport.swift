@@ -96,12 +96,19 @@ enum ExportSupport {
         return Conditions(labels: (0..<Int(batch)).map { i in labels.map { Int($0[i]) } ?? Conditions.nullLabel })
     }
 
-    /// ABI 1.1 conditions, every modality (`nil` when malformed: negative batch, missing labels
-    /// or null mask, a dimension without its buffer).
+    /// ABI 1.1 conditions, every modality, with 1.2's prompt strings when the host sends them
+    /// (`nil` when malformed: negative batch, missing labels or null mask, a dimension without
+    /// its buffer). A 1.1 host's smaller struct is read up to its size.
     static func conditions(_ c: UnsafePointer<dipp_conditions>?) -> Conditions? {
-        guard let c, Int(c.pointee.struct_size) >= MemoryLayout<dipp_conditions>.size, c.pointee.batch >= 0,
-              let labels = c.pointee.labels, let mask = c.pointee.null_mask else { return nil }
-        let s = c.pointee, n = Int(s.batch)
+        let size11 = MemoryLayout<dipp_conditions>.offset(of: \dipp_conditions.prompts)!
+        guard let c else { return nil }
+        // Copy only the bytes the host's struct has; later fields stay zero (NULL).
+        let size = Int(UnsafeRawPointer(c).load(as: UInt32.self))
+        guard size >= size11 else { return nil }
+        var s = dipp_conditions()
+        withUnsafeMutableBytes(of: &s) { $0.copyMemory(from: UnsafeRawBufferPointer(start: c, count: min(size, $0.count))) }
+        guard s.batch >= 0, let labels = s.labels, let mask = s.null_mask else { return nil }
+        let n = Int(s.batch)
         func floats(_ p: UnsafePointer<Float>?, _ count: Int) -> [Float]? { p.map { Array(UnsafeBufferPointer(start: $0, count: count)) } }
         var text: TextEmbedding?
         if s.text_dimension > 0 {
@@ -110,7 +117,8 @@ enum ExportSupport {
             let tokens = t > 0 ? floats(s.text_token_embeddings, n * t * dim) : []
             let tokenMask = t > 0 ? floats(s.text_token_mask, n * t) : []
             guard let tokens, let tokenMask else { return nil }
-            text = TextEmbedding(dimension: dim, pooled: pooled, tokenCount: t, tokens: tokens, tokenMask: tokenMask)
+            let prompts = s.prompts.map { p in (0..<n).map { p[$0].map { String(cString: $0) } ?? "" } }
+            text = TextEmbedding(dimension: dim, pooled: pooled, tokenCount: t, tokens: tokens, tokenMask: tokenMask, prompts: prompts)
         }
         var camera: CameraPose?
         if s.camera_dimension > 0 {

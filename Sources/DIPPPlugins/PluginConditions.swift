@@ -1,7 +1,8 @@
 import CDIPPPluginABI
 import DIPPDiffusion
+import Foundation
 
-/// ABI 1.1's conditions struct and the table sizes that tell a 1.0 plugin from a 1.1 one.
+/// ABI 1.1/1.2's conditions struct and the table sizes that tell a 1.0 plugin from a 1.1 one.
 enum PluginABI {
     /// Version 1.0's `dipp_reward_v1` size: hosts accept any table at least this large.
     static let rewardTable10 = MemoryLayout<dipp_reward_v1>.offset(of: \dipp_reward_v1.reward_conditions)!
@@ -21,17 +22,20 @@ enum PluginABI {
     }
 
     /// Calls `body` with `conditions` as a `dipp_conditions` (valid only during the call).
-    /// `labels` are the labels as the plugin should see them.
+    /// `labels` are the labels as the plugin should see them; the prompts (1.2) are passed when
+    /// the batch's text embedding carries them.
     static func withConditions<T>(_ conditions: Conditions, labels: [Int32], _ body: (UnsafePointer<dipp_conditions>) throws -> T) rethrows -> T {
         let nullMask = conditions.isNull.map { UInt8($0 ? 1 : 0) }
         let text = conditions.text, camera = conditions.camera
+        let prompts: [UnsafePointer<CChar>?] = (text?.prompts ?? []).map { UnsafePointer(strdup($0)) }
+        defer { for p in prompts { free(UnsafeMutablePointer(mutating: p)) } }
         let pooled = text?.pooled ?? [], tokens = text?.tokens ?? [], tokenMask = text?.tokenMask ?? [], pose = camera?.values ?? []
         return try labels.withUnsafeBufferPointer { l in
             try nullMask.withUnsafeBufferPointer { m in
                 try pooled.withUnsafeBufferPointer { p in
                     try tokens.withUnsafeBufferPointer { t in
                         try tokenMask.withUnsafeBufferPointer { tm in
-                            try pose.withUnsafeBufferPointer { c in
+                            try pose.withUnsafeBufferPointer { c in try prompts.withUnsafeBufferPointer { q in
                                 var s = dipp_conditions(
                                     struct_size: UInt32(MemoryLayout<dipp_conditions>.size), batch: Int64(conditions.count),
                                     labels: l.baseAddress, null_mask: m.baseAddress,
@@ -39,9 +43,10 @@ enum PluginABI {
                                     text_tokens: UInt32(text?.tokenCount ?? 0),
                                     text_token_embeddings: (text?.tokenCount ?? 0) > 0 ? t.baseAddress : nil,
                                     text_token_mask: (text?.tokenCount ?? 0) > 0 ? tm.baseAddress : nil,
-                                    camera_dimension: UInt32(camera?.dimension ?? 0), camera: camera == nil ? nil : c.baseAddress)
+                                    camera_dimension: UInt32(camera?.dimension ?? 0), camera: camera == nil ? nil : c.baseAddress,
+                                    prompts: prompts.count == conditions.count && !prompts.isEmpty ? q.baseAddress : nil)
                                 return try body(&s)
-                            }
+                            } }
                         }
                     }
                 }

@@ -5,7 +5,8 @@ import DiffInstruct
 import Foundation
 import Testing
 
-/// ABI 1.1: plugins receive every condition modality; plugins built against 1.0 keep working.
+/// ABI 1.1/1.2: plugins receive every condition modality and the prompt strings; plugins built
+/// against 1.0 keep working.
 @Suite struct ConditionsABITests {
     static func fixture(_ name: String) throws -> PluginReward {
         let path = try #require(PluginHostTests.builtPlugin(name), "lib\(name).so is built by `swift build`")
@@ -21,7 +22,7 @@ import Testing
     /// `r = t·mean(x) + p₀·x₀` with `t = Σ text` (0 when null), exactly as the fixture's closed form.
     @Test func aVersion11PluginReceivesTextEmbeddingsAndCameras() throws {
         let reward = try Self.fixture("FixtureConditions")
-        #expect(reward.readsAllConditions && reward.library.abiMinor == 1)
+        #expect(reward.readsAllConditions && reward.library.abiMinor == 2)
         #expect(reward.conditionNeeds.description == "labels, text [3], camera [2]")
         let x: [Float] = [1, 2, 3, 4, 0, 0, 0, 8, -1, 1, -1, 1]
         let (rewards, gradients) = try reward.evaluate(x, conditions: Self.conditions)
@@ -38,6 +39,31 @@ import Testing
         // Without the text it needs, the plugin refuses and the adapter reports NaN with its message.
         let labelsOnly = reward.reward(input, conditions: Conditions(labels: [1, 2, 3]))
         #expect(labelsOnly.storage.allSatisfy(\.isNaN) && reward.lastError?.what.contains("needs text [3]") == true)
+    }
+
+    /// ABI 1.2: the prompt strings reach a C plugin (`r` gains `0.01·len(prompt)`) and a Swift
+    /// SDK plugin (through `Conditions.text.prompts`); without prompts both see none.
+    @Test func prompts12ReachCAndSwiftPlugins() throws {
+        let prompts = ["a bold three", "", "seven"]
+        let c = Self.conditions
+        let withPrompts = Conditions(count: 3, labels: c.labels, text: TextEmbedding(dimension: 3, pooled: c.text!.pooled, prompts: prompts),
+                                     camera: c.camera, isNull: c.isNull)
+        let fixture = try Self.fixture("FixtureConditions")
+        let x: [Float] = [1, 2, 3, 4, 0, 0, 0, 8, -1, 1, -1, 1]
+        let (plain, _) = try fixture.evaluate(x, conditions: c)
+        let (read, gradients) = try fixture.evaluate(x, conditions: withPrompts)
+        let (_, plainGradients) = try fixture.evaluate(x, conditions: c)
+        for n in 0..<3 { #expect(Swift.abs(read[n] - plain[n] - 0.01 * Float(prompts[n].count)) < 1e-6, "sample \(n)") }
+        #expect(gradients == plainGradients)
+
+        let swift = try Self.fixture("FixtureSwiftPrompts")
+        #expect(swift.library.abiMinor == 2)
+        let text = Conditions(count: 2, labels: [0, 1], text: TextEmbedding(dimension: 2, pooled: [0, 0, 0, 0], prompts: ["four", "a seven"]),
+                              isNull: [false, false])
+        let r = swift.reward(Tensor(shape: [2, 2], storage: [1, 3, 0, 0]), conditions: text).storage
+        #expect(Swift.abs(r[0] - 2.04) < 1e-6 && Swift.abs(r[1] - 0.07) < 1e-6, "\(r)")
+        let none = Conditions(count: 2, labels: [0, 1], text: TextEmbedding(dimension: 2, pooled: [0, 0, 0, 0]), isNull: [false, false])
+        #expect(swift.reward(Tensor(shape: [2, 2], storage: [1, 3, 0, 0]), conditions: none).storage == [2, 0])
     }
 
     /// A plugin built against 1.0 (1.0's table and descriptor sizes) loads, reads labels only,

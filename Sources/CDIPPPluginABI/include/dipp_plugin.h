@@ -1,4 +1,4 @@
-/* DIPP plugin ABI, version 1.1 (C99). Shared by the host, the Swift plugin SDK and C/Rust plugins.
+/* DIPP plugin ABI, version 1.2 (C99). Shared by the host, the Swift plugin SDK and C/Rust plugins.
  *
  * Rules (the reference is Documentation/PluginABI.md):
  *  - One exported entry symbol, DIPP_PLUGIN_ENTRY_SYMBOL, called first with the host's major
@@ -9,6 +9,8 @@
  *    Version 1.1 appended: dipp_conditions (labels, null mask, text, camera), the *_conditions
  *    entry points of both tables and the descriptors' text/camera dimensions. A 1.0 plugin
  *    (smaller tables, or NULL *_conditions) receives labels only, as before.
+ *    Version 1.2 appended dipp_conditions.prompts (each sample's prompt text). A plugin reads a
+ *    dipp_conditions field only when struct_size covers it: a 1.1 host sends the 1.1 size.
  *  - The host owns every tensor buffer (contiguous float32, batch-major) and every output
  *    buffer; the plugin only writes into them. The plugin owns its instances and its static
  *    descriptors and strings. Errors are status codes plus a message written into a
@@ -25,7 +27,7 @@ extern "C" {
 #endif
 
 #define DIPP_ABI_MAJOR 1u
-#define DIPP_ABI_MINOR 1u
+#define DIPP_ABI_MINOR 2u
 #define DIPP_PLUGIN_ENTRY_SYMBOL "dipp_plugin_entry"
 #define DIPP_REWARD_CAPABILITY "dipp.reward/1"
 #define DIPP_GENERATOR_CAPABILITY "dipp.generator/1"
@@ -82,7 +84,12 @@ typedef struct dipp_conditions {
     const float *text_token_mask;      /* batch × T: 1 = token, 0 = padding */
     uint32_t camera_dimension;         /* k: camera/pose vector size, 0 = no camera */
     const float *camera;               /* batch × k */
+    /* 1.2 */
+    const char *const *prompts;        /* batch NUL-terminated UTF-8 prompts ("" for a null sample); NULL when unknown */
 } dipp_conditions;
+
+/* The size of version 1.1's dipp_conditions (without prompts). */
+#define DIPP_CONDITIONS_V1_1_SIZE offsetof(dipp_conditions, prompts)
 
 /* "dipp.reward/1": r(x, c) per sample and its input-gradient. */
 typedef struct dipp_reward_descriptor {
