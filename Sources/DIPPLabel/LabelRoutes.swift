@@ -28,6 +28,12 @@ public enum LabelRoutes {
         static func error(_ status: Int, _ message: String) -> Response { json(status, ["error": message]) }
     }
 
+    struct Progress: Encodable {
+        var recorded: Int
+        var skipped: Int
+        var pairsFile: String
+    }
+
     struct ChoiceRequest: Decodable {
         var id: String
         var choice: String
@@ -54,7 +60,7 @@ public enum LabelRoutes {
                 return .error(500, "could not draw a pair: \(error)")
             }
         case "/api/progress":
-            return .json(200, ["recorded": "\(session.recorded)", "skipped": "\(session.skipped)", "pairsFile": session.pairsFile.path])
+            return .json(200, Progress(recorded: session.recorded, skipped: session.skipped, pairsFile: session.pairsFile.path))
         default:
             return choose(body, session: session)
         }

@@ -44,12 +44,11 @@ public final class LabelSession: @unchecked Sendable {
     /// Opens `pairsFile` (created on the first choice; a torn last line is removed) for `runFolder`'s samples.
     public init(runFolder: URL, pairsFile: URL, seed: UInt64, components: Components = .standard()) throws {
         source = try PairSource(runFolder: runFolder, components: components)
-        let run = try AlignmentRun.finished(runFolder: runFolder, components: components)
-        guard let size = run.train.imageSize else {
-            throw ConfigurationError(location: runFolder.path, what: "the run's data (\(run.train.name)) are not images",
+        guard let size = source.imageSize else {
+            throw ConfigurationError(location: runFolder.path, what: "the run's samples are not images",
                                      hint: "the labelling page shows image pairs: use a digits or Fashion-MNIST run")
         }
-        (classNames, imageSize, self.pairsFile) = (run.train.classNames, size, pairsFile)
+        (classNames, imageSize, self.pairsFile) = (source.classNames, size, pairsFile)
         rng = RandomStream(seed: seed, .preferencePairs)
         repairedBytes = try PreferencePairs.removeTornTail(pairsFile)
         recorded = PreferencePairs.count(pairsFile)

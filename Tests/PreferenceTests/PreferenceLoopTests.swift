@@ -132,6 +132,8 @@ import Testing
         #expect(ask("GET", "/etc/passwd").status == 404)
         #expect(ask("GET", "/api/choice").status == 405 && ask("POST", "/api/pair").status == 405)
         #expect(ask("GET", "/api/pair?x=1").status == 200, "a query string is ignored")
+        let progress = try json(ask("GET", "/api/progress"))
+        #expect(progress["recorded"] as? Int == 1 && progress["skipped"] as? Int == 1 && progress["pairsFile"] as? String == file.path)
         // A restarted server counts the recorded pairs and appends after them.
         let restarted = try LabelSession(runFolder: generator, pairsFile: file, seed: 1)
         #expect(restarted.recorded == 1)

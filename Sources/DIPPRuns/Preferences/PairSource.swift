@@ -11,13 +11,17 @@ public struct PairSource {
     public let conditioner: Conditioner
     public let classCount: Int
     public let sampleShape: [Int]
-    /// Where the samples come from, recorded in each pair.
+    /// The data's image size and class names (what a page needs to show a sample).
+    public let imageSize: (height: Int, width: Int)?
+    public let classNames: [String]
+    /// Where the samples come from.
     public let runFolder: URL
 
     public init(runFolder: URL, components: Components = .standard()) throws {
         let run = try AlignmentRun.finished(runFolder: runFolder, components: components)
         (generator, conditioner, classCount, sampleShape, self.runFolder) =
             (run.generator, run.conditioner, run.train.classCount, run.train.sampleShape, runFolder)
+        (imageSize, classNames) = (run.train.imageSize, run.train.classNames)
         generator.setTrainable(false)
     }
 
