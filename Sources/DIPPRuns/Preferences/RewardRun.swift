@@ -52,7 +52,7 @@ public enum RewardRun {
         |---|---|
         | held-out pairwise accuracy (ties excluded) | \(String(format: "%.3f", r.heldOutAccuracy)) |
         | held-out Bradley–Terry loss | \(String(format: "%.4f", r.heldOutLoss)) |
-        | training accuracy | \(String(format: "%.3f", r.trainAccuracy)) |
+        | training accuracy | \(r.trainAccuracy.map { String(format: "%.3f", $0) } ?? "– (every training pair is a tie)") |
         | expected calibration error | \(String(format: "%.3f", r.expectedCalibrationError)) |
 
         Calibration on the held-out pairs (observed: the share where left was chosen, a tie counting ½):

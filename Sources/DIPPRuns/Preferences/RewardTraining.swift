@@ -52,7 +52,8 @@ public enum RewardTraining {
         /// Agreement of `sign(d)` with the recorded choice on held-out pairs that are not ties.
         public var heldOutAccuracy: Double
         public var heldOutLoss: Double
-        public var trainAccuracy: Double
+        /// `nil` when every training pair is a tie.
+        public var trainAccuracy: Double?
         public var calibration: [CalibrationBin]
         /// `Σ_bins (n_b/n)·|mean predicted − observed|`.
         public var expectedCalibrationError: Double
@@ -135,7 +136,7 @@ public enum RewardTraining {
         let ece = bins.reduce(0.0) { $0 + Double($1.count) / Double(max(heldOut.count, 1)) * abs($1.meanPredicted - $1.observed) }
         let report = Report(pairs: pairs.count, trainPairs: trainIndices.count, validationPairs: validationCount, bestEpoch: best.epoch, heldOut: heldOut,
                             heldOutTies: heldOut.filter { pairs[$0].choice == .tie }.count, heldOutAccuracy: test.accuracy,
-                            heldOutLoss: test.loss, trainAccuracy: train.accuracy, calibration: bins, expectedCalibrationError: ece,
+                            heldOutLoss: test.loss, trainAccuracy: train.accuracy.isFinite ? train.accuracy : nil, calibration: bins, expectedCalibrationError: ece,
                             curve: curve, seconds: Date().timeIntervalSince(start))
         return (model, report)
     }
