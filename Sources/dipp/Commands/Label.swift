@@ -16,7 +16,7 @@ struct Label: ParsableCommand {
 
     @Argument(help: "Run folder of `dipp distill` / `dipp align` whose samples are judged.") var runFolder: String
     @Option(help: "Port.") var port: UInt16 = 8080
-    @Option(help: "Address to listen on (default: loopback only; 0.0.0.0 exposes the page to the network).") var host: String = "127.0.0.1"
+    @Option(help: "Address to listen on (loopback by default; 0.0.0.0 exposes the page to the network).") var host: String = "127.0.0.1"
     @Option(help: "Pairs file to append to (default: RUN/pairs.jsonl).") var pairs: String?
     @Option(help: "Seed of the samples shown.") var seed: UInt64 = 0
 

@@ -55,7 +55,7 @@ struct RewardSimulate: ParsableCommand {
         abstract: "Label pairs of a generator's samples with a simulated Bradley–Terry annotator whose utility the reward never sees.")
 
     @Option(help: "Run folder of `dipp distill` / `dipp align` whose samples are judged.") var generator: String
-    @Option(help: "Hidden utility: stroke-mass, centring or uprightness.") var utility: String = HiddenUtility.strokeMass.rawValue
+    @Option(help: "Hidden utility: stroke-mass, crispness, centring or uprightness.") var utility: String = HiddenUtility.strokeMass.rawValue
     @Option(help: "Pairs to draw.") var count: Int = 2000
     @Option(help: "Annotator noise τ in units of the utility's standard deviation.") var noise: Float = 0.5
     @Option(help: "Pairs file to append to.") var out: String
