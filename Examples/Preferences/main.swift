@@ -74,7 +74,10 @@ let hasOracle = HiddenUtilityReward.differentiable.contains(utility)
         for pair in pairs { try PreferencePairs.append(pair, to: pairsFile) }
     }
     let rewardFolder = folder.appendingPathComponent("reward")
-    let (reward, report) = try RewardRun.train(pairsFile: pairsFile, folder: rewardFolder, configure: { $0.training.seed = seed }, log: { _ in })
+    let saved = try? (LearnedReward.load(from: rewardFolder),
+                      JSONDecoder().decode(RewardTraining.Report.self, from: Data(contentsOf: rewardFolder.appendingPathComponent("report.json"))))
+    let (reward, report) = try saved
+        ?? RewardRun.train(pairsFile: pairsFile, folder: rewardFolder, configure: { $0.training.seed = seed }, log: { _ in })
     let pairs = try PreferencePairs.read(pairsFile)
     return (reward, rewardFolder, report, SimulatedAnnotator.utilityAccuracy(judge, pairs: report.heldOut.map { pairs[$0] }))
 }

@@ -202,9 +202,7 @@ public enum RewardTraining {
 extension RewardTraining.Batch {
     /// The pairs at `rows` of this batch.
     func rows(_ rows: [Int]) -> RewardTraining.Batch {
-        let d = left.shape[1]
-        func pick(_ t: Tensor) -> Tensor { Tensor(shape: [rows.count, d], storage: rows.flatMap { t.storage[($0 * d)..<(($0 + 1) * d)] }) }
-        return .init(left: pick(left), right: pick(right), targets: Tensor(shape: [rows.count], storage: rows.map { targets.storage[$0] }),
-                     conditions: conditions.subset(rows))
+        .init(left: left.indexSelect(axis: 0, indices: rows), right: right.indexSelect(axis: 0, indices: rows),
+              targets: targets.indexSelect(axis: 0, indices: rows), conditions: conditions.subset(rows))
     }
 }
