@@ -10,8 +10,7 @@ import Foundation
 /// channels — so pushing values past the data range earns nothing.
 public enum HiddenUtility: String, Codable, Sendable, CaseIterable {
     /// Crispness, `mean|2·ink − 1|`: pixels clearly ink or clearly paper, not grey — sharp digits
-    /// are better than blurred ones (one-step generators blur: the digits generator sits ≈ 1.9 sd
-    /// below the real digits here).
+    /// are better than blurred ones.
     case crispness
     /// Stroke mass, `mean((x + 1)/2)`: bolder digits are better.
     case strokeMass = "stroke-mass"
