@@ -5,6 +5,7 @@ import PackageDescription
 //   CDIPPBackend, CDIPPIO      C shims over Debian libraries (oneDNN, LAPACK, zlib, libpng)
 //   DIPPTensor                 tensors, reverse-mode autodiff, RNG, GEMM backend, safetensors
 //   DIPPNN                     layers, optimizers, EMA, checkpoints, configuration files
+//   DIPPRender                 cameras, differentiable volume rendering, isosurface meshes (PLY)
 //   DIPPData                   data sets (gmm2d, digits, Fashion-MNIST), gzip, PNG
 //   DIPPText                   text encoders: the WordPiece tokenizer, BERT, all-MiniLM-L6-v2, a trainable bag of tokens
 //   DIPPDiffusion              Conditions, ScoreModel, Guidance, EDM preconditioning/loss, samplers, denoisers
@@ -22,6 +23,7 @@ let package = Package(
     products: [
         .library(name: "DIPPTensor", targets: ["DIPPTensor"]),
         .library(name: "DIPPNN", targets: ["DIPPNN"]),
+        .library(name: "DIPPRender", targets: ["DIPPRender"]),
         .library(name: "DIPPData", targets: ["DIPPData"]),
         .library(name: "DIPPDiffusion", targets: ["DIPPDiffusion"]),
         .library(name: "DIPPText", targets: ["DIPPText"]),
@@ -71,7 +73,8 @@ let package = Package(
         ),
         .target(name: "DIPPTensor", dependencies: ["CDIPPBackend"], path: "Sources/DIPPTensor"),
         .target(name: "DIPPNN", dependencies: ["DIPPTensor"], path: "Sources/DIPPNN"),
-        .target(name: "DIPPData", dependencies: ["DIPPTensor", "DIPPNN", "CDIPPIO"], path: "Sources/DIPPData",
+        .target(name: "DIPPRender", dependencies: ["DIPPTensor"], path: "Sources/DIPPRender"),
+        .target(name: "DIPPData", dependencies: ["DIPPTensor", "DIPPNN", "DIPPRender", "CDIPPIO"], path: "Sources/DIPPData",
                 exclude: ["Resources/DIGITS-ATTRIBUTION.md"], resources: [.copy("Resources/digits.csv.gz")]),
         .target(name: "DIPPDiffusion", dependencies: ["DIPPNN"], path: "Sources/DIPPDiffusion"),
         .target(name: "DIPPText", dependencies: ["DIPPNN", "DIPPTensor"], path: "Sources/DIPPText"),
@@ -139,6 +142,7 @@ let package = Package(
                           path: "Examples/Preferences", exclude: ["README.md", "explore.sh"]),
         .testTarget(name: "PreferenceTests", dependencies: ["DIPPRuns", "DIPPLabel", "DiffInstruct", "DIPPDiffusion", "DIPPData", "DIPPNN", "DIPPTensor"],
                     path: "Tests/PreferenceTests"),
+        .testTarget(name: "DIPPRenderTests", dependencies: ["DIPPRender", "DIPPData", "DIPPTensor"], path: "Tests/DIPPRenderTests"),
         .testTarget(name: "DIPPTensorTests", dependencies: ["DIPPTensor"], path: "Tests/DIPPTensorTests"),
         .testTarget(name: "DIPPNNTests", dependencies: ["DIPPNN"], path: "Tests/DIPPNNTests"),
         .testTarget(name: "DIPPTextTests", dependencies: ["DIPPText", "DIPPNN", "DIPPTensor"], path: "Tests/DIPPTextTests"),

@@ -17,13 +17,17 @@ public struct LabeledDataset: Sendable {
     public let classNames: [String]
     /// Captioned data (`digits-text`): the captions each sample may be given, one drawn per use.
     public let captions: [[String]]?
+    /// Rendered data (`shapes3d`): the camera each sample was seen from.
+    public let cameras: Cameras?
 
     public init(name: String, values: [Float], labels: [Int], sampleShape: [Int],
-                imageSize: (height: Int, width: Int)?, classNames: [String], captions: [[String]]? = nil) {
+                imageSize: (height: Int, width: Int)?, classNames: [String], captions: [[String]]? = nil, cameras: Cameras? = nil) {
         precondition(values.count == labels.count * Shape.count(sampleShape), "LabeledDataset: values and labels disagree")
         precondition(captions.map { $0.count == labels.count && $0.allSatisfy { !$0.isEmpty } } ?? true,
                      "LabeledDataset: every sample needs at least one caption")
+        precondition(cameras.map { $0.values.count == labels.count * $0.dimension } ?? true, "LabeledDataset: one camera per sample")
         self.captions = captions
+        self.cameras = cameras
         self.name = name
         self.values = values
         self.labels = labels
@@ -63,7 +67,8 @@ public struct LabeledDataset: Sendable {
     public func subset(_ indices: [Int]) -> LabeledDataset {
         let (samples, labels) = batch(indices)
         return LabeledDataset(name: name, values: samples.storage, labels: labels, sampleShape: sampleShape,
-                              imageSize: imageSize, classNames: classNames, captions: captions.map { c in indices.map { c[$0] } })
+                              imageSize: imageSize, classNames: classNames, captions: captions.map { c in indices.map { c[$0] } },
+                              cameras: cameras?.rows(indices))
     }
 
     /// A seeded split into two halves (`fraction` of the samples first), stratified by class so
@@ -87,5 +92,21 @@ public struct LabeledDataset: Sendable {
         let mean = values.reduce(0.0) { $0 + Double($1) } / n
         let variance = values.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / n
         return Float(variance.squareRoot())
+    }
+}
+
+/// The camera vector of each sample of a rendered data set, `[count, dimension]` row-major.
+public struct Cameras: Sendable, Equatable {
+    public let dimension: Int
+    public let values: [Float]
+
+    public init(dimension: Int, values: [Float]) {
+        precondition(dimension > 0 && values.count % dimension == 0, "Cameras: \(values.count) values are not rows of \(dimension)")
+        (self.dimension, self.values) = (dimension, values)
+    }
+
+    /// The rows at `indices`, in order.
+    public func rows(_ indices: [Int]) -> Cameras {
+        Cameras(dimension: dimension, values: indices.flatMap { values[($0 * dimension)..<(($0 + 1) * dimension)] })
     }
 }

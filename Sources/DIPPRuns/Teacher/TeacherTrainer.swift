@@ -43,7 +43,7 @@ public struct TeacherTrainer {
                                      sigmaData: c.sigmaData > 0 ? c.sigmaData : data.standardDeviation, hidden: c.hidden,
                                      embeddingDimension: c.embeddingDimension > 0 ? c.embeddingDimension : textDimension > 0 ? 64 : 16,
                                      noiseFeatures: c.noiseFeatures, channels: c.channels,
-                                     textDimension: textDimension)
+                                     textDimension: textDimension, cameraDimension: data.cameras?.dimension ?? 0)
     }
 
     /// Trains to `configuration.steps`, resuming from the newest checkpoint. Returns the EMA
@@ -100,9 +100,10 @@ public struct TeacherTrainer {
                 cursor += 1
             }
             let (x0, labels) = data.batch(indices)
+            let camera = data.cameras.map { CameraPose(dimension: $0.dimension, values: $0.rows(indices).values) }
             let conditions = data.captions.map { captions in
-                conditioner.conditions(prompts: indices.map { captions[$0][captionRNG.integer(below: captions[$0].count)] })
-            } ?? Conditions(labels: labels)
+                conditioner.conditions(prompts: indices.map { captions[$0][captionRNG.integer(below: captions[$0].count)] }, camera: camera)
+            } ?? Conditions(count: labels.count, labels: labels, camera: camera)
             let l = loss(model, x0, conditions: conditions, sigmaData: model.configuration.sigmaData, rng: &noiseRNG)
             let location = "pretrain step \(step + 1)"
             try NonFiniteValueError.check(l.scalar, what: "the EDM loss", at: location)

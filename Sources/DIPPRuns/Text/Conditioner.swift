@@ -38,11 +38,12 @@ public struct Conditioner: @unchecked Sendable {
         return conditions(prompts: prompts, isNull: labels.map { $0 == Conditions.nullLabel })
     }
 
-    /// Conditions for explicit prompts (`isNull` marks `∅` samples; default none).
-    public func conditions(prompts: [String], isNull: [Bool]? = nil) -> Conditions {
+    /// Conditions for explicit prompts (`isNull` marks `∅` samples; default none), seen from
+    /// `camera` when the model reads one.
+    public func conditions(prompts: [String], isNull: [Bool]? = nil, camera: CameraPose? = nil) -> Conditions {
         guard let embeddings else { preconditionFailure("Conditioner: this model reads labels, not prompts") }
         let text = TextEmbedding(dimension: embeddings.dimension, pooled: embeddings.embeddings(prompts), prompts: prompts)
-        return Conditions(count: prompts.count, text: text, isNull: isNull ?? [Bool](repeating: false, count: prompts.count))
+        return Conditions(count: prompts.count, text: text, camera: camera, isNull: isNull ?? [Bool](repeating: false, count: prompts.count))
     }
 
     /// The conditions DI++ trains on: uniform classes, then (text) a uniform prompt of the class.

@@ -34,6 +34,10 @@ public enum StreamIdentifier: UInt64, Sendable, CaseIterable {
     case rewardTraining = 0xB7A1
     /// Pairs drawn for labelling (the page's samples) and a simulated annotator's choices.
     case preferencePairs = 0xB7A2
+    /// The cameras of the rendered 3-D data (`shapes3d`).
+    case shapesData = 0x3D00
+    /// The random cameras of a text-to-3D run's evaluation views (PSNR, agreement).
+    case cameraEvaluation = 0x3D01
 }
 
 extension RandomStream {
