@@ -33,7 +33,7 @@ public enum DataSets {
                                   imageSize: digits.imageSize, classNames: digits.classNames, captions: DigitCaptions.captions(for: digits))
         }
         r.register("shapes3d", summary: "renders [3, 16, 16] of 6 shapes × 4 colours (20 pairs; 4 held out) from recorded cameras, captioned (Shapes3D)") { context in
-            Shapes3D.dataSet(views: 120, seed: context.seed)
+            Shapes3D.dataSet(views: 400, seed: context.seed)
         }
         r.register("fashion-mnist", summary: "Fashion-MNIST training images [1, 28, 28] (Debian's dataset-fashion-mnist)") { context in
             try FashionMNIST.load(folder: context.file ?? FashionMNIST.defaultFolder, train: true)

@@ -2,24 +2,28 @@ import Foundation
 
 /// Renders samples as PNG files: image grids (one row per class) and 2-D scatter plots.
 public enum ImageGrid {
-    /// Writes `rows × columns` grey images (values in [−1, 1], row-major `height × width` each)
-    /// as one PNG, each image enlarged `scale`× (nearest) with a 1-pixel grey border.
+    /// Writes `rows × columns` images (values in [−1, 1]; grey `height × width`, or RGB
+    /// `[3, height, width]` planes when `channels` is 3) as one PNG, each image enlarged `scale`×
+    /// (nearest) with a 1-pixel grey border.
     public static func writeGrid(_ images: [[Float]], rows: Int, columns: Int, height: Int, width: Int,
-                                 scale: Int = 4, to path: String) throws {
+                                 channels: Int = 1, scale: Int = 4, to path: String) throws {
         precondition(images.count <= rows * columns, "writeGrid: \(images.count) images for \(rows)x\(columns) cells")
+        precondition(channels == 1 || channels == 3, "writeGrid: 1 or 3 channels, not \(channels)")
         let (cellH, cellW) = (height * scale + 1, width * scale + 1)
         let (imageH, imageW) = (rows * cellH + 1, columns * cellW + 1)
-        var pixels = [UInt8](repeating: 128, count: imageH * imageW)
+        var pixels = [UInt8](repeating: 128, count: imageH * imageW * channels)
         for (i, image) in images.enumerated() {
             let (top, left) = (1 + (i / columns) * cellH, 1 + (i % columns) * cellW)
             for y in 0..<(height * scale) {
                 for x in 0..<(width * scale) {
-                    let v = image[(y / scale) * width + x / scale]
-                    pixels[(top + y) * imageW + left + x] = UInt8(max(0, min(255, ((v + 1) * 127.5).rounded())))
+                    for c in 0..<channels {
+                        let v = image[(c * height + y / scale) * width + x / scale]
+                        pixels[((top + y) * imageW + left + x) * channels + c] = UInt8(max(0, min(255, ((v + 1) * 127.5).rounded())))
+                    }
                 }
             }
         }
-        try Files.writePNG(pixels, width: imageW, height: imageH, channels: 1, to: path)
+        try Files.writePNG(pixels, width: imageW, height: imageH, channels: channels, to: path)
     }
 
     /// Writes a scatter plot of 2-D points, coloured by class, on `size × size` pixels covering

@@ -104,7 +104,7 @@ public enum Shapes3D {
     public static func field(_ object: Object, size g: Int) -> Tensor {
         let plane = g * g * g
         var out = [Float](repeating: 0, count: 4 * plane)
-        let (sigmaMax, epsilon, h): (Float, Float, Float) = (60, 0.03, 1e-3)
+        let (sigmaMax, epsilon, h): (Float, Float, Float) = (200, 0.01, 1e-3)
         for i in 0..<g {
             for j in 0..<g {
                 for k in 0..<g {
@@ -139,7 +139,7 @@ public enum Shapes3D {
     }
 
     /// Grid size of the ground-truth fields the data are rendered from.
-    public static let fieldSize = 32
+    public static let fieldSize = 48
 
     /// Renders `views` random views of each object in `objects` as images in [−1, 1].
     public static func dataSet(objects: [Object] = training, views: Int, renderer: VolumeRenderer = VolumeRenderer(), seed: UInt64) -> LabeledDataset {

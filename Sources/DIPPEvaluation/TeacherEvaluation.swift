@@ -179,15 +179,16 @@ public enum ModelEvaluation {
     /// each row labelled by its class as an SVG beside it), a scatter for 2-D.
     public static func writePicture(samples: Tensor, labels: [Int], data: LabeledDataset, perClass: Int, to path: String) throws {
         if let (h, w) = data.imageSize {
-            let d = h * w
+            let d = data.dimension, channels = d / (h * w)
             let columns = min(perClass, 16)
             var images: [[Float]] = []
             for c in 0..<data.classCount {
                 let rows = labels.indices.filter { labels[$0] == c }.prefix(columns)
                 images += rows.map { Array(samples.storage[($0 * d)..<(($0 + 1) * d)]) }
             }
-            let scale = h <= 8 ? 6 : 2
-            try ImageGrid.writeGrid(images, rows: data.classCount, columns: columns, height: h, width: w, scale: scale, to: path)
+            let scale = h <= 8 ? 6 : h <= 16 ? 4 : 2
+            try ImageGrid.writeGrid(images, rows: data.classCount, columns: columns, height: h, width: w, channels: channels,
+                                    scale: scale, to: path)
             try writeLabelledGrid(png: path, rowLabels: data.classNames, cellHeight: h * scale + 1)
         } else {
             let mixture = GaussianMixture2D()

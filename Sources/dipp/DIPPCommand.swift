@@ -6,7 +6,7 @@ struct DIPPCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dipp",
         abstract: "Diff-Instruct++: distil diffusion models into one-step generators and align them with rewards.",
-        subcommands: [Pretrain.self, Sample.self, Distill.self, Align.self, Reward.self, Label.self, Compare.self, ListComponents.self, Plugin.self, Bench.self]
+        subcommands: [Pretrain.self, Sample.self, Distill.self, Align.self, Reward.self, Label.self, TextTo3DCommand.self, Compare.self, ListComponents.self, Plugin.self, Bench.self]
     )
 }
 

@@ -18,9 +18,11 @@ public struct DenoiserConfiguration: Codable, Sendable, Equatable {
     public var embeddingDimension: Int = 16
     /// Size of the pooled text embedding the denoiser reads (0 = no text).
     public var textDimension: Int = 0
-    /// Size of the camera/pose vector the denoiser reads (0 = no camera) and its octaves.
+    /// Size of the camera/pose vector the denoiser reads (0 = no camera) and its octaves (3:
+    /// frequencies 1, 2, 4 in the azimuth — a cube's 4-fold symmetry, no finer; more octaves
+    /// let a teacher trained on a few hundred views per object fit noise between them).
     public var cameraDimension: Int = 0
-    public var cameraFrequencies: Int = 4
+    public var cameraFrequencies: Int = 3
     /// Size of the sinusoidal features of `c_noise`.
     public var noiseFeatures: Int = 32
     /// U-Net channel widths at full, half and quarter resolution.

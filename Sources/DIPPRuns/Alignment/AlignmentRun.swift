@@ -90,6 +90,43 @@ public final class AlignmentRun {
     /// the EMA generator, its samples and its report.
     @discardableResult
     public func run(progress: Bool = true, log: (String) -> Void = { _ in }) throws -> EvaluationReport {
+        let summary = try train(progress: progress, log: log)
+        let c = configuration.algorithm
+        var report = try Self.evaluate(generator, train: train, heldOut: heldOut, perClass: configuration.reportPerClass,
+                                       seed: c.seed, folder: folder, name: "generator", classifierFolder: classifierFolder,
+                                       conditioner: conditioner)
+        if let reward {
+            report.rewardName = reward.name
+            report.initialMeanReward = summary.initialReward.map(Double.init)
+            report.meanReward = Double(meanReward(reward, of: generator))
+            report.rewardScale = c.rewardScale.description
+            report.rewardAsUsed = summary.lastRewardAsUsed
+        }
+        report.wallSeconds = summary.seconds
+        report.steps = summary.steps
+        report.stepsPerSecond = summary.seconds > 0 ? Double(summary.steps) / summary.seconds : nil
+        report.components = ["generator": configuration.generator, "divergence": configuration.divergence, "reward": configuration.reward,
+                             "guidance": configuration.guidance, "assistantObjective": configuration.assistantObjective]
+        try ConfigurationFile.write(report, to: folder.appendingPathComponent("report-generator.json"))
+        return report
+    }
+
+    /// What ``train(progress:log:)`` measured.
+    public struct TrainingSummary {
+        /// Steps run in this call (fewer than configured after a resume) and their wall time.
+        public var steps: Int
+        public var seconds: Double
+        /// The mean reward of the probe before training (`nil` without a reward).
+        public var initialReward: Float?
+        /// The last logged reward term `α_rew·normaliser·mean r`.
+        public var lastRewardAsUsed: Double?
+    }
+
+    /// The training half of ``run(progress:log:)``: trains to the configured step count
+    /// (resuming from the newest checkpoint), then loads the EMA weights into ``generator`` and
+    /// writes `generator.safetensors` and `generator.json`. Callers with their own evaluation
+    /// (`dipp text-to-3d`) stop here.
+    public func train(progress: Bool = true, log: (String) -> Void = { _ in }) throws -> TrainingSummary {
         let c = configuration.algorithm
         guard c.steps > 0, c.batchSize > 0, c.checkpointEvery > 0, c.logEvery > 0, c.assistantSteps >= 0 else {
             throw ConfigurationError(location: "configuration, algorithm", what: "steps, batchSize, checkpointEvery and logEvery must be positive",
@@ -129,23 +166,7 @@ public final class AlignmentRun {
         try SafeTensors.write(generator.stateDictionary(), metadata: ["kind": "generator-ema", "step": String(trainer.step)],
                               to: folder.appendingPathComponent("generator.safetensors"))
         try ConfigurationFile.write(configuration, to: folder.appendingPathComponent("generator.json"))
-        var report = try Self.evaluate(generator, train: train, heldOut: heldOut, perClass: configuration.reportPerClass,
-                                       seed: c.seed, folder: folder, name: "generator", classifierFolder: classifierFolder,
-                                       conditioner: conditioner)
-        if let reward {
-            report.rewardName = reward.name
-            report.initialMeanReward = initialReward.map(Double.init)
-            report.meanReward = Double(meanReward(reward, of: generator))
-            report.rewardScale = c.rewardScale.description
-            report.rewardAsUsed = lastRewardAsUsed
-        }
-        report.wallSeconds = seconds
-        report.steps = trainer.step - firstStep
-        report.stepsPerSecond = seconds > 0 ? Double(trainer.step - firstStep) / seconds : nil
-        report.components = ["generator": configuration.generator, "divergence": configuration.divergence, "reward": configuration.reward,
-                             "guidance": configuration.guidance, "assistantObjective": configuration.assistantObjective]
-        try ConfigurationFile.write(report, to: folder.appendingPathComponent("report-generator.json"))
-        return report
+        return TrainingSummary(steps: trainer.step - firstStep, seconds: seconds, initialReward: initialReward, lastRewardAsUsed: lastRewardAsUsed)
     }
 
     /// The probe of the logged `quality/…` metrics.
@@ -200,7 +221,7 @@ public final class AlignmentRun {
     }
 
     /// Mean reward of 1000 one-step samples with balanced labels (fixed seed).
-    func meanReward(_ reward: any RewardModel, of generator: any Generator) -> Float {
+    public func meanReward(_ reward: any RewardModel, of generator: any Generator) -> Float {
         let labels = ModelEvaluation.balancedLabels(classes: train.classCount, perClass: max(1, 1000 / train.classCount))
         var rng = RandomStream(seed: 99, .rewardProbe)
         let conditions = conditioner.conditions(labels: labels)

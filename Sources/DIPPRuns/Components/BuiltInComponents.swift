@@ -2,6 +2,7 @@ import DIPPData
 import DIPPDiffusion
 import DIPPEvaluation
 import DIPPNN
+import DIPPRender
 import DIPPTensor
 import DiffInstruct
 import Foundation
@@ -62,6 +63,14 @@ extension Components {
                             options: MLPGenerator.Configuration()) { o, context in
             var rng = RandomStream(seed: context.seed, .generatorInitialisation)
             return MLPGenerator(o, sampleShape: context.train.sampleShape, classCount: context.train.classCount, rng: &rng)
+        }
+        generators.register("voxel", summary: "text-to-3D: a voxel field rendered from each sample's camera (teachers trained on shapes3d)",
+                            options: VoxelFieldGenerator.Configuration()) { o, context in
+            guard context.train.cameras != nil, let size = context.train.imageSize, size.height == size.width else {
+                throw ConfigurationError(location: "generator 'voxel'", what: "the teacher's data \(context.train.name) has no cameras",
+                                         hint: "a voxel field is rendered from cameras: use a teacher trained with --data shapes3d")
+            }
+            return VoxelFieldGenerator(o, renderer: VolumeRenderer(imageSize: size.height))
         }
 
         divergences.register("ikl", summary: "Integral KL (Diff-Instruct, DI++ Theorem 3.5); weighting unit, l2 or dmd",

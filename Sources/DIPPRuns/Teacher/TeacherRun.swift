@@ -45,7 +45,8 @@ extension TeacherTrainingConfiguration {
     /// Captioned data: its training captions per class through ``textEncoder``; else labels.
     public func conditioner(train: LabeledDataset) throws -> Conditioner {
         guard let prompts = train.captionsByClass else { return .labels }
-        return Conditioner(promptsByClass: prompts, embeddings: PromptEmbeddingCache(encoder: try TextEncoders.load(textEncoder)))
+        return Conditioner(promptsByClass: prompts, embeddings: PromptEmbeddingCache(encoder: try TextEncoders.load(textEncoder)),
+                           turntableViews: train.cameras == nil ? 0 : 8)
     }
 }
 

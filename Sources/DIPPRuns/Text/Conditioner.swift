@@ -1,4 +1,5 @@
 import DIPPDiffusion
+import DIPPRender
 import DIPPTensor
 import DIPPText
 import DiffInstruct
@@ -13,14 +14,34 @@ public struct Conditioner: @unchecked Sendable {
     /// The prompts of each class (`nil`: label conditions).
     public let promptsByClass: [[String]]?
     public let embeddings: PromptEmbeddingCache?
+    /// Rendered data (`shapes3d`): per-class conditions are seen from a turntable of this many
+    /// views (0: no camera).
+    public let turntableViews: Int
 
     /// Label conditions.
     public static let labels = Conditioner(promptsByClass: nil, embeddings: nil)
 
-    /// Prompt conditions: class `c` is given the prompts `promptsByClass[c]`.
-    public init(promptsByClass: [[String]]?, embeddings: PromptEmbeddingCache?) {
+    /// Prompt conditions: class `c` is given the prompts `promptsByClass[c]`; with
+    /// `turntableViews` > 0 each is also given a camera (``turntableCamera(_:of:)``).
+    public init(promptsByClass: [[String]]?, embeddings: PromptEmbeddingCache?, turntableViews: Int = 0) {
         precondition((promptsByClass == nil) == (embeddings == nil), "Conditioner: prompts need an encoder")
-        (self.promptsByClass, self.embeddings) = (promptsByClass, embeddings)
+        (self.promptsByClass, self.embeddings, self.turntableViews) = (promptsByClass, embeddings, turntableViews)
+    }
+
+    /// Random cameras for training batches (rendered data only, else `nil`): azimuth uniform on
+    /// (−π, π], elevation uniform in [0°, 60°] — the `shapes3d` views.
+    public func randomCameras(count: Int, rng: inout RandomStream) -> CameraPose? {
+        guard turntableViews > 0 else { return nil }
+        let u = rng.uniform(2 * count)
+        return CameraPose(dimension: 2, values: (0..<count).flatMap { i in
+            Camera(elevation: u[2 * i + 1] * .pi / 3, azimuth: (2 * u[2 * i] - 1) * .pi, distance: 1, fieldOfView: 1).conditionVector
+        })
+    }
+
+    /// The camera vector of view `k` of an `n`-view turntable: azimuth `−π + 2πk/n`, elevation
+    /// 30° (the `shapes3d` rig's `(a/π, e/(π/2))`).
+    public static func turntableCamera(_ k: Int, of n: Int) -> [Float] {
+        Camera(elevation: .pi / 6, azimuth: -.pi + 2 * .pi * Float(k % n) / Float(n), distance: 1, fieldOfView: 1).conditionVector
     }
 
     public var isText: Bool { promptsByClass != nil }
@@ -30,12 +51,18 @@ public struct Conditioner: @unchecked Sendable {
     public func conditions(labels: [Int]) -> Conditions {
         guard let promptsByClass else { return Conditions(labels: labels) }
         var seen = [Int](repeating: 0, count: promptsByClass.count)
+        var views: [Float] = []
         let prompts = labels.map { c -> String in
-            guard c != Conditions.nullLabel else { return "" }
+            guard c != Conditions.nullLabel else {
+                if turntableViews > 0 { views += Self.turntableCamera(0, of: turntableViews) }
+                return ""
+            }
             defer { seen[c] += 1 }
+            if turntableViews > 0 { views += Self.turntableCamera(seen[c], of: turntableViews) }
             return promptsByClass[c][seen[c] % promptsByClass[c].count]
         }
-        return conditions(prompts: prompts, isNull: labels.map { $0 == Conditions.nullLabel })
+        return conditions(prompts: prompts, isNull: labels.map { $0 == Conditions.nullLabel },
+                          camera: turntableViews > 0 ? CameraPose(dimension: 2, values: views) : nil)
     }
 
     /// Conditions for explicit prompts (`isNull` marks `∅` samples; default none), seen from
@@ -64,7 +91,8 @@ struct PromptListSampler: ConditionSampler {
     let prompts: [String]
 
     func sample(count: Int, rng: inout RandomStream) -> Conditions {
-        conditioner.conditions(prompts: (0..<count).map { _ in prompts[rng.integer(below: prompts.count)] })
+        let chosen = (0..<count).map { _ in prompts[rng.integer(below: prompts.count)] }
+        return conditioner.conditions(prompts: chosen, camera: conditioner.randomCameras(count: count, rng: &rng))
     }
 }
 
@@ -78,6 +106,6 @@ struct PromptSampler: ConditionSampler {
             let options = byClass[rng.integer(below: byClass.count)]
             return options[rng.integer(below: options.count)]
         }
-        return conditioner.conditions(prompts: prompts)
+        return conditioner.conditions(prompts: prompts, camera: conditioner.randomCameras(count: count, rng: &rng))
     }
 }

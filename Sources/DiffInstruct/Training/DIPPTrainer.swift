@@ -113,7 +113,8 @@ public final class DIPPTrainer {
         generator.setTrainable(true)
         let conditions = conditionSampler.sample(count: n, rng: &rng)
         let z = generator.sampleLatents(count: n, rng: &rng)
-        let x0 = generator(z, conditions: conditions)
+        let (x0, regularizers) = (generator as? any RegularizedGenerator)?.generateRegularized(z, conditions: conditions)
+            ?? (generator(z, conditions: conditions), [])
         let sigma = Tensor(shape: [n], storage: noise.sample(n, rng: &rng))
         let noise = Tensor.randomNormal(x0.shape, using: &rng)
         let term = divergence.generatorLoss(DivergenceInputs(
@@ -138,6 +139,11 @@ public final class DIPPTrainer {
             if rewardScale != 0 { loss = loss - meanReward * (rewardScale * normalizer) }
             metrics.values += [("reward_mean", meanReward.scalar), ("reward_std", Self.standardDeviation(rewards.storage)),
                                ("reward_term", rewardScale * normalizer * meanReward.scalar)]
+        }
+        for (name, term) in regularizers {
+            try NonFiniteValueError.check(term.scalar, what: "the generator's \(name)", at: location)
+            loss = loss + term
+            metrics.values.append((name, term.scalar))
         }
         let grads = Tensor.gradients(of: loss, withRespectTo: generator.parameters)
         let norm = try applyGradientStep(grads, to: generator.parameters, optimizer: &generatorOptimizer, clip: c.gradientClip,

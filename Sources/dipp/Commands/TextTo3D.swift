@@ -1,0 +1,60 @@
+import ArgumentParser
+import DIPPData
+import DIPPNN
+import DIPPPlugins
+import DIPPRuns
+import DiffInstruct
+import Foundation
+
+/// `dipp text-to-3d`: one prompt → a 3-D field by DI++ (or, as the ceiling, fitted to ground truth).
+struct TextTo3DCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "text-to-3d",
+        abstract: "Train a 3-D field for a prompt by DI++ from a camera-conditioned teacher (dipp pretrain --data shapes3d).",
+        discussion: "Writes turntable.png, evaluation.png, field.safetensors, mesh.ply and report.md/json into --out. "
+            + "Defaults: voxel field, IKL, 400 steps of 8 views, CFG 3 (Documentation/TextTo3D.md).")
+
+    @OptionGroup var options: RunOptions
+    @Option(help: "The prompt, e.g. \"a red torus\".") var prompt: String
+    @Option(help: "Reward on the renders (a plugin PATH.so, linear:…, …; default none).") var reward: String?
+    @Option(name: .customLong("reward-hyperparameter"), help: "A reward plugin's hyper-parameter, name=value (repeatable).")
+    var rewardHyperparameters: [String] = []
+    @Option(help: "Reward scale α_rew (default 1 with --reward).") var rewardScale: Float?
+    @Flag(help: "Fit the field to the ground truth's renders instead (the ceiling; the prompt must name a shapes3d pair).")
+    var fitGroundTruth = false
+
+    func run() throws {
+        try reportingErrors {
+            var provenance = ConfigurationProvenance()
+            var c = try options.configuration(defaults: TextTo3D.defaults, preset: nil, reward: reward, rewardHyperparameters: rewardHyperparameters,
+                                              rewardScale: rewardScale ?? (reward == nil ? nil : 1), provenance: &provenance)
+            c.prompts = [prompt]
+            if options.showConfig { return try options.execute(c, provenance: provenance) }
+            try options.compute.apply()
+            let folder = URL(fileURLWithPath: options.out)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            if fitGroundTruth {
+                let (shape, colour) = Shapes3D.parse(prompt)
+                guard let shape, let colour else {
+                    throw ValidationError("--fit-ground-truth needs a prompt naming a shapes3d shape and colour, e.g. \"a red torus\"")
+                }
+                let teacher = try TeacherRun(folder: URL(fileURLWithPath: c.teacher))
+                let context = RunContext(teacher: teacher.teacher, train: teacher.train, seed: c.algorithm.seed, classifierFolder: teacher.classifierFolder)
+                guard let built = try PluginComponents.standard().generators.make(c.generator, context: context, path: "generator") as? VoxelFieldGenerator else {
+                    throw ValidationError("--fit-ground-truth fits the voxel field (--generator voxel)")
+                }
+                let start = Date()
+                let field = try TextTo3D.fitGroundTruth(Shapes3D.Object(shape, colour), field: built, steps: c.algorithm.steps, seed: c.algorithm.seed)
+                let classifier = try FieldEvaluation.classifier(renderer: field.renderer, folder: teacher.classifierFolder)
+                var report = try FieldEvaluation.measure(field, prompt: prompt, folder: folder, classifier: classifier)
+                (report.steps, report.seconds) = (c.algorithm.steps, Date().timeIntervalSince(start))
+                try TextTo3D.write(report, to: folder)
+                print(try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8))
+                return
+            }
+            print("text-to-3d: \"\(prompt)\", \(c.generator.name) field, \(c.divergence.name), CFG \(c.algorithm.teacherGuidance) → \(options.out)")
+            try TextTo3D.run(c, folder: folder, components: PluginComponents.standard()) { print($0) }
+            print(try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8))
+        }
+    }
+}

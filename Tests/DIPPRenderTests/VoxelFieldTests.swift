@@ -1,0 +1,81 @@
+import DIPPData
+import DIPPDiffusion
+import DIPPRender
+import DIPPRuns
+import DIPPTensor
+import DiffInstruct
+import Foundation
+import Testing
+
+/// The voxel-field generator: gradients through rendering, its regularisers, the trainer adding
+/// them, and the ground-truth fit reaching the shape.
+@Suite struct VoxelFieldTests {
+    static func conditions(_ cameras: [Camera]) -> Conditions {
+        Conditions(count: cameras.count, camera: CameraPose(dimension: 2, values: cameras.flatMap(\.conditionVector)), isNull: [Bool](repeating: false, count: cameras.count))
+    }
+
+    static let renderer = VolumeRenderer(imageSize: 4, samplesPerRay: 8)
+
+    @Test func gradientsThroughRenderingAndRegularisers() {
+        let field = VoxelFieldGenerator(.init(gridSize: 4, densityScale: 2, opacityEntropyWeight: 0.5, sparsityWeight: 0.3), renderer: Self.renderer)
+        let c = Self.conditions([Camera(elevation: 0.3, azimuth: 0.4, distance: 3, fieldOfView: 0.7),
+                                 Camera(elevation: 0.8, azimuth: -1.9, distance: 3, fieldOfView: 0.7)])
+        let z = Tensor.zeros([2, 1])
+        let report = GradientCheck.checkInPlace([field.field], epsilon: 5e-3, elementsPerInput: 60) {
+            let (x, terms) = field.generateRegularized(z, conditions: c)
+            return Tensor.concat([x.reshaped([x.count])] + terms.map { $0.1.reshaped([1]) }, axis: 0)
+        }
+        #expect(report.passed, "\(report)")
+    }
+
+    @Test func regularisersFollowTheirFormulas() {
+        let field = VoxelFieldGenerator(.init(gridSize: 5, opacityEntropyWeight: 2, sparsityWeight: 3), renderer: Self.renderer)
+        let c = Self.conditions([Camera(elevation: 0.5, azimuth: 1, distance: 3, fieldOfView: 0.7)])
+        let (x, terms) = field.generateRegularized(Tensor.zeros([1, 1]), conditions: c)
+        #expect(x.storage == field(Tensor.zeros([1, 1]), conditions: c).storage)
+        let o = field.render(c).opacity.storage.map { Double(Swift.min(Swift.max($0, 1e-5), 1 - 1e-5)) }
+        let entropy = o.map { -($0 * Foundation.log($0) + (1 - $0) * Foundation.log(1 - $0)) }.reduce(0, +) / Double(o.count)
+        let sparsity = o.map { ($0 * $0 + 0.01).squareRoot() }.reduce(0, +) / Double(o.count)
+        #expect(terms.map(\.0) == ["loss_opacity_entropy", "loss_sparsity"])
+        #expect(Swift.abs(Double(terms[0].1.scalar) - 2 * entropy) < 1e-4)
+        #expect(Swift.abs(Double(terms[1].1.scalar) - 3 * sparsity) < 1e-4)
+    }
+
+    /// The trainer adds the field's regularisers to the generator loss and logs them.
+    @Test func trainerAddsRegularisers() throws {
+        let field = VoxelFieldGenerator(.init(gridSize: 4, opacityEntropyWeight: 1), renderer: Self.renderer)
+        var configuration = DIPPConfiguration()
+        configuration.batchSize = 2
+        /// The denoiser of a point mass at grey (0): `D(x) = 0`.
+        struct GreyTeacher: ScoreModel {
+            var sampleShape: [Int] { [3, 4, 4] }
+            func denoise(_ x: Tensor, sigma: Tensor, conditions: Conditions) -> Tensor { Tensor.zeros(x.shape) }
+        }
+        let teacher = GreyTeacher()
+        struct RandomViews: ConditionSampler {
+            func sample(count: Int, rng: inout RandomStream) -> Conditions {
+                VoxelFieldTests.conditions((0..<count).map { _ in Shapes3D.randomCamera(VoxelFieldTests.renderer, rng: &rng) })
+            }
+        }
+        let trainer = DIPPTrainer(configuration: configuration, teacher: teacher, generator: field, assistant: .exact { _ in teacher },
+                                  divergence: ScoreDistillationSampling(), conditions: RandomViews())
+        let metrics = try trainer.trainStep()
+        let entropy = try #require(metrics["loss_opacity_entropy"]), divergence = try #require(metrics["loss_divergence"])
+        #expect(entropy > 0)
+        #expect(Swift.abs(metrics["loss_generator"]! - (divergence + entropy)) < 1e-3 * Swift.max(1, Swift.abs(divergence)))
+    }
+
+    /// Fitting the field to ground-truth renders recovers the shape (a small grid and image, so
+    /// the bar is below the full-size ceiling's).
+    @Test func groundTruthFitRecoversTheShape() throws {
+        let renderer = VolumeRenderer(imageSize: 12, samplesPerRay: 24)
+        let object = Shapes3D.Object(.cube, .blue)
+        let field = try TextTo3D.fitGroundTruth(object, field: VoxelFieldGenerator(.init(gridSize: 12), renderer: renderer), steps: 150, seed: 1)
+        func iou(_ f: VoxelFieldGenerator) -> Double {
+            FieldEvaluation.iou(FieldEvaluation.occupancy(density: FieldEvaluation.density(f, size: 24), footprint: FieldEvaluation.pixelFootprint(renderer)), Shapes3D.occupancy(.cube, size: 24))
+        }
+        let (after, before) = (iou(field), iou(VoxelFieldGenerator(.init(gridSize: 12), renderer: renderer)))
+        #expect(after > 0.6, "IoU \(after)")
+        #expect(after > before + 0.2, "the fit improves on the initial ball (\(before) → \(after))")
+    }
+}
