@@ -33,6 +33,7 @@ let package = Package(
         .library(name: "DIPPPlugins", targets: ["DIPPPlugins"]),
         // Run-time plugins shipped with DIPP (loaded with dlopen, never linked).
         .library(name: "SymmetryReward", type: .dynamic, targets: ["SymmetryReward"]),
+        .library(name: "WarmthReward", type: .dynamic, targets: ["WarmthReward"]),
         .library(name: "StyleGenerator", type: .dynamic, targets: ["StyleGenerator"]),
         .library(name: "SwiftClassifierReward", type: .dynamic, targets: ["SwiftClassifierReward"]),
         .library(name: "DIPPPluginSDK", targets: ["DIPPPluginSDK"]),
@@ -91,6 +92,7 @@ let package = Package(
         .target(name: "DIPPPlugins", dependencies: ["CDIPPPluginABI", "CDIPPFFI", "CDIPPConfine", "DiffInstruct", "DIPPRuns", "DIPPDiffusion", "DIPPTensor"],
                 path: "Sources/DIPPPlugins"),
         .target(name: "SymmetryReward", dependencies: ["CDIPPPluginABI"], path: "Plugins/SymmetryReward", exclude: ["dipp-plugin.json"]),
+        .target(name: "WarmthReward", dependencies: ["CDIPPPluginABI"], path: "Plugins/WarmthReward", exclude: ["dipp-plugin.json"]),
         // The Rust plugins: built by cargo from a build-tool plugin during `swift build`.
         .plugin(name: "CargoBuild", capability: .buildTool(), path: "Sources/CargoBuild"),
         .target(name: "RustPlugins", path: "Sources/RustPlugins", plugins: ["CargoBuild"]),
@@ -140,6 +142,8 @@ let package = Package(
                           path: "Examples/RewardScale", exclude: ["README.md"]),
         .executableTarget(name: "preferences", dependencies: ["ExampleSupport", "DIPPRuns", "DiffInstruct", "DIPPDiffusion", "DIPPNN", "DIPPTensor"],
                           path: "Examples/Preferences", exclude: ["README.md", "explore.sh"]),
+        .executableTarget(name: "text-to-3d", dependencies: ["ExampleSupport", "DIPPRuns", "DiffInstruct", "DIPPData", "DIPPNN"],
+                          path: "Examples/TextTo3D", exclude: ["README.md", "teacher.json"]),
         .testTarget(name: "PreferenceTests", dependencies: ["DIPPRuns", "DIPPLabel", "DiffInstruct", "DIPPDiffusion", "DIPPData", "DIPPNN", "DIPPTensor"],
                     path: "Tests/PreferenceTests"),
         .testTarget(name: "DIPPRenderTests", dependencies: ["DIPPRender", "DIPPData", "DIPPTensor", "DIPPDiffusion", "DiffInstruct", "DIPPRuns"], path: "Tests/DIPPRenderTests"),
@@ -147,7 +151,7 @@ let package = Package(
         .testTarget(name: "DIPPNNTests", dependencies: ["DIPPNN"], path: "Tests/DIPPNNTests"),
         .testTarget(name: "DIPPTextTests", dependencies: ["DIPPText", "DIPPNN", "DIPPTensor"], path: "Tests/DIPPTextTests"),
         .testTarget(name: "DiffInstructTests", dependencies: ["DiffInstruct", "DIPPRuns"], path: "Tests/DiffInstructTests"),
-        .testTarget(name: "DIPPPluginsTests", dependencies: ["DIPPPlugins", "DiffInstruct", "DIPPRuns", "RustPlugins"], path: "Tests/DIPPPluginsTests"),
+        .testTarget(name: "DIPPPluginsTests", dependencies: ["DIPPPlugins", "DiffInstruct", "DIPPRuns", "DIPPRender", "DIPPData", "RustPlugins"], path: "Tests/DIPPPluginsTests"),
         .testTarget(name: "DIPPDiffusionTests", dependencies: ["DIPPDiffusion", "DIPPEvaluation", "DIPPData", "DIPPRuns", "DIPPText", "DiffInstruct"],
                     path: "Tests/DIPPDiffusionTests"),
     ],

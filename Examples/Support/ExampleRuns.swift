@@ -37,16 +37,17 @@ public struct ExampleRuns {
 
     public func seedFolder(_ seed: UInt64) -> URL { root.appendingPathComponent("seed-\(seed)") }
 
-    /// The teacher of `seed` (`dipp pretrain --data <data> --seed k`; fast mode: 1500 steps
-    /// instead of 4000), trained once.
-    public func teacher(seed: UInt64) throws -> URL {
+    /// The teacher of `seed` (`dipp pretrain --data <data> --seed k`, or `--config <config>`;
+    /// fast mode: 1500 steps instead of the configuration's), trained once.
+    public func teacher(seed: UInt64, config: String? = nil) throws -> URL {
         let folder = seedFolder(seed).appendingPathComponent("teacher")
         if (try? EDMDenoiser.load(runFolder: folder)) != nil,
            FileManager.default.fileExists(atPath: folder.appendingPathComponent("teacher.safetensors").path) { return folder }
         var c = TeacherTrainingConfiguration()
+        if let config { c = try ConfigurationFile.read(config, over: c) } else { c.steps = 4000 }
         c.data = data
         c.seed = seed
-        c.steps = full ? 4000 : 1500
+        if !full { c.steps = 1500 }
         print("seed \(seed): pre-training the \(data) teacher (\(c.steps) steps)")
         _ = try TeacherTrainer(configuration: c, folder: folder).run(progress: false)
         return folder

@@ -40,7 +40,8 @@ import Testing
         let plugins = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Plugins")
         let found = PluginManifest.discover(in: [plugins])
-        #expect(Set(found.map(\.manifest.id)) == ["dipp.example.symmetry", "dipp.example.swift-classifier", "dipp.example.rust-border", "dipp.example.style-generator"])
+        #expect(Set(found.map(\.manifest.id)) == ["dipp.example.symmetry", "dipp.example.swift-classifier", "dipp.example.rust-border", "dipp.example.style-generator",
+                                                      "dipp.example.warmth"])
         for (_, manifest) in found where manifest.language != "rust" {
             let name = String(manifest.library.dropFirst(3).dropLast(3))
             let library = try PluginLibrary(path: try #require(Self.builtPlugin(name)))

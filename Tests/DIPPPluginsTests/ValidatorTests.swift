@@ -19,7 +19,7 @@ import Testing
 
     /// `FixtureGood` is built exactly as against ABI 1.0 (1.0's table sizes, minor 0);
     /// `FixtureConditions` is an ABI 1.1 reward that reads text and cameras.
-    @Test(arguments: ["SymmetryReward", "SwiftClassifierReward", "FixtureGood", "FixtureConditions"])
+    @Test(arguments: ["SymmetryReward", "WarmthReward", "SwiftClassifierReward", "FixtureGood", "FixtureConditions"])
     func goodPluginsPass(_ name: String) throws {
         let report = try Self.validate(name)
         #expect(report.passed, "\(report.failures)")
