@@ -34,6 +34,7 @@ let package = Package(
         // Run-time plugins shipped with DIPP (loaded with dlopen, never linked).
         .library(name: "SymmetryReward", type: .dynamic, targets: ["SymmetryReward"]),
         .library(name: "WarmthReward", type: .dynamic, targets: ["WarmthReward"]),
+        .library(name: "NeRFGenerator", type: .dynamic, targets: ["NeRFGenerator"]),
         .library(name: "StyleGenerator", type: .dynamic, targets: ["StyleGenerator"]),
         .library(name: "SwiftClassifierReward", type: .dynamic, targets: ["SwiftClassifierReward"]),
         .library(name: "DIPPPluginSDK", targets: ["DIPPPluginSDK"]),
@@ -93,6 +94,8 @@ let package = Package(
                 path: "Sources/DIPPPlugins"),
         .target(name: "SymmetryReward", dependencies: ["CDIPPPluginABI"], path: "Plugins/SymmetryReward", exclude: ["dipp-plugin.json"]),
         .target(name: "WarmthReward", dependencies: ["CDIPPPluginABI"], path: "Plugins/WarmthReward", exclude: ["dipp-plugin.json"]),
+        .target(name: "NeRFGenerator", dependencies: ["CDIPPPluginABI"], path: "Plugins/NeRFGenerator", exclude: ["dipp-plugin.json"],
+                cSettings: [.unsafeFlags(["-O3"])], linkerSettings: [.linkedLibrary("m")]),
         // The Rust plugins: built by cargo from a build-tool plugin during `swift build`.
         .plugin(name: "CargoBuild", capability: .buildTool(), path: "Sources/CargoBuild"),
         .target(name: "RustPlugins", path: "Sources/RustPlugins", plugins: ["CargoBuild"]),
@@ -142,7 +145,7 @@ let package = Package(
                           path: "Examples/RewardScale", exclude: ["README.md"]),
         .executableTarget(name: "preferences", dependencies: ["ExampleSupport", "DIPPRuns", "DiffInstruct", "DIPPDiffusion", "DIPPNN", "DIPPTensor"],
                           path: "Examples/Preferences", exclude: ["README.md", "explore.sh"]),
-        .executableTarget(name: "text-to-3d", dependencies: ["ExampleSupport", "DIPPRuns", "DiffInstruct", "DIPPData", "DIPPNN"],
+        .executableTarget(name: "text-to-3d", dependencies: ["ExampleSupport", "DIPPRuns", "DIPPPlugins", "DiffInstruct", "DIPPData", "DIPPNN"],
                           path: "Examples/TextTo3D", exclude: ["README.md", "teacher.json"]),
         .testTarget(name: "PreferenceTests", dependencies: ["DIPPRuns", "DIPPLabel", "DiffInstruct", "DIPPDiffusion", "DIPPData", "DIPPNN", "DIPPTensor"],
                     path: "Tests/PreferenceTests"),

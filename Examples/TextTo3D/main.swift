@@ -9,6 +9,7 @@
 //   options: --seeds N (default 3; fast mode 1), --out DIR
 import DIPPData
 import DIPPNN
+import DIPPPlugins
 import DIPPRuns
 import DiffInstruct
 import ExampleSupport
@@ -35,6 +36,12 @@ func cached(_ folder: URL, _ make: () throws -> FieldReport) throws -> FieldRepo
     return try make()
 }
 
+/// `mean ± sd` of the values present ("–" when none).
+func cell(_ values: [Double?], _ digits: Int = 2) -> String {
+    let present = values.compactMap { $0 }
+    return present.isEmpty ? "–" : SeedSpread(present).formatted(digits)
+}
+
 /// Per method, per prompt: the reports over seeds.
 var reports: [String: [String: [FieldReport]]] = [:]
 let methods = ["initial field (a ball)", "ceiling (fit to ground truth)", "DI++ IKL (VSD)", "SDS"]
@@ -57,7 +64,7 @@ ExampleRuns.main {
                     }
                     let fitted = try TextTo3D.fitGroundTruth(object, field: field, steps: fitSteps, seed: seed)
                     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-                    var report = try FieldEvaluation.measure(fitted, prompt: prompt, folder: folder,
+                    var report = try FieldEvaluation.measure(fitted, renderer: fitted.renderer, prompt: prompt, folder: folder,
                                                              classifier: try FieldEvaluation.classifier(renderer: fitted.renderer, folder: teacherRun.classifierFolder))
                     (report.steps, report.seconds) = (fitSteps, Date().timeIntervalSince(start))
                     try TextTo3D.write(report, to: folder)
@@ -78,10 +85,30 @@ ExampleRuns.main {
         }
     }
 
-    func cell(_ values: [Double?], _ digits: Int = 2) -> String {
-        let present = values.compactMap { $0 }
-        return present.isEmpty ? "–" : SeedSpread(present).formatted(digits)
+    // A reward plugin on the renders: DI++ IKL with the WarmthReward C plugin (α_rew 1).
+    var rewardRows: [[String]] = []
+    let rewardPrompts = runs.full ? [Shapes3D.Object(.cube, .blue), Shapes3D.Object(.cylinder, .green)] : []
+    for object in rewardPrompts {
+        var r: [FieldReport] = [], plain: [FieldReport] = []
+        for seed in runs.seeds {
+            let teacher = try runs.teacher(seed: seed, config: "Examples/TextTo3D/teacher.json")
+            let name = object.prompt.replacingOccurrences(of: " ", with: "-"), base = runs.seedFolder(seed).appendingPathComponent("3d")
+            for (reward, into) in [(true, 0), (false, 1)] {
+                let folder = base.appendingPathComponent(reward ? "ikl-warmth-\(name)" : "ikl-\(name)")
+                let report = try cached(folder) {
+                    print("seed \(seed): ikl\(reward ? " + warmth" : "") for \"\(object.prompt)\" (\(steps) steps)")
+                    var c = TextTo3D.defaults
+                    (c.teacher, c.prompts, c.divergence, c.algorithm.steps, c.algorithm.seed) = (teacher.path, [object.prompt], "ikl", steps, seed)
+                    if reward { (c.reward, c.algorithm.rewardScale) = (ComponentSpec(FileManager.default.currentDirectoryPath + "/.build/release/libWarmthReward.so"), 1) }
+                    return try TextTo3D.run(c, folder: folder, components: PluginComponents.standard(), progress: false)
+                }
+                if into == 0 { r.append(report) } else { plain.append(report) }
+            }
+        }
+        rewardRows.append([object.prompt, cell(plain.map(\.iou)), cell(r.map(\.iou)), cell(r.map(\.initialMeanReward), 3), cell(r.map(\.meanReward), 3),
+                           cell(plain.map(\.colourAgreement)), cell(r.map(\.colourAgreement))])
     }
+
     var rows: [[String]] = []
     for (object, heldOut) in prompts {
         for method in methods {
@@ -91,6 +118,29 @@ ExampleRuns.main {
                          cell(r.map(\.groundTruthSaturation)), cell(r.map(\.seconds), 0)])
         }
     }
+    // The NeRF-style C plugin (Plugins/NeRFGenerator) through the same trainer, beside the voxel field.
+    var nerfRows: [[String]] = []
+    let nerfPrompts = runs.full ? [Shapes3D.Object(.cube, .blue), Shapes3D.Object(.cone, .red)] : []
+    for object in nerfPrompts {
+        var r: [FieldReport] = []
+        for seed in runs.seeds {
+            let teacher = try runs.teacher(seed: seed, config: "Examples/TextTo3D/teacher.json")
+            let name = object.prompt.replacingOccurrences(of: " ", with: "-")
+            let folder = runs.seedFolder(seed).appendingPathComponent("3d").appendingPathComponent("nerf-ikl-\(name)")
+            r.append(try cached(folder) {
+                print("seed \(seed): the NeRF plugin, ikl, for \"\(object.prompt)\" (\(steps) steps)")
+                var c = TextTo3D.defaults
+                (c.teacher, c.prompts, c.divergence, c.algorithm.steps, c.algorithm.seed) = (teacher.path, [object.prompt], "ikl", steps, seed)
+                c.generator = ComponentSpec(FileManager.default.currentDirectoryPath + "/.build/release/libNeRFGenerator.so")
+                c.algorithm.generatorLearningRate = 5e-3
+                return try TextTo3D.run(c, folder: folder, components: PluginComponents.standard(), progress: false)
+            })
+        }
+        let voxel = reports[methods[2]]?[object.prompt] ?? []
+        nerfRows.append([object.prompt, cell(voxel.map(\.iou)), cell(r.map(\.iou)), cell(voxel.map(\.agreement)), cell(r.map(\.agreement)),
+                         cell(voxel.map(\.psnr), 1), cell(r.map(\.psnr), 1), cell(r.map(\.seconds), 0)])
+    }
+
     var summary: [[String]] = []
     for method in methods {
         for (label, held) in [("training pairs", false), ("held-out pairs", true)] {
@@ -101,6 +151,18 @@ ExampleRuns.main {
                             cell(r.map(\.agreement)), cell(r.map(\.saturation))])
         }
     }
+    let rewardSection = rewardRows.isEmpty ? "" : "## A reward plugin on the renders\n\n"
+        + "DI++ IKL with `--reward .build/release/libWarmthReward.so --reward-scale 1` (the warmth of a render, `(1/2P)Σ(R − B)`;\n"
+        + "`Plugins/WarmthReward`) beside the same run without it. Warmth is the mean reward over 1000 turntable renders before\n"
+        + "(the initial grey ball) and after training.\n\n"
+        + MarkdownTable(header: ["prompt", "IoU without reward", "IoU with reward", "warmth before", "warmth after",
+                                 "colour agreement without", "colour agreement with"], rows: rewardRows).text + "\n"
+    let nerfSection = nerfRows.isEmpty ? "" : "## The NeRF-style C plugin\n\n"
+        + "`--generator .build/release/libNeRFGenerator.so --learning-rate 5e-3` (`Plugins/NeRFGenerator`: an MLP field on a positional\n"
+        + "encoding with its own ray marching and VJP, cameras through the ABI's conditions, the field through `dipp.field/1`), DI++ IKL,\n"
+        + "beside the voxel field's DI++ IKL run on the same prompt.\n\n"
+        + MarkdownTable(header: ["prompt", "IoU voxel", "IoU NeRF", "agreement voxel", "agreement NeRF", "PSNR voxel", "PSNR NeRF", "NeRF seconds"],
+                        rows: nerfRows).text + "\n"
     let page = """
     # Text-to-3D on shapes3d (\(runs.mode) mode)
 
@@ -118,9 +180,16 @@ ExampleRuns.main {
 
     \(MarkdownTable(header: ["prompt", "method", "IoU", "PSNR (dB)", "shape agreement", "colour agreement", "saturation", "truth's saturation", "seconds"], rows: rows).text)
 
-    Pictures of seed \(runs.seeds[0]): `runs/examples/shapes3d-\(runs.mode)/seed-\(runs.seeds[0])/3d/<method>-<prompt>/evaluation.png`.
+    \(rewardSection)\(nerfSection)Pictures of seed \(runs.seeds[0]) (each: the field's 8 evaluation views above the ground truth's), copied beside this page as
+    `<method>-<prompt>.png` from `runs/examples/shapes3d-\(runs.mode)/seed-\(runs.seeds[0])/3d/<method>-<prompt>/evaluation.png`.
     """
     try runs.publish(page)
+    let pictures = runs.seedFolder(runs.seeds[0]).appendingPathComponent("3d")
+    for folder in (try? FileManager.default.contentsOfDirectory(atPath: pictures.path)) ?? [] where !folder.hasPrefix("initial") {
+        let target = runs.output.appendingPathComponent("\(folder).png")
+        try? FileManager.default.removeItem(at: target)
+        try? FileManager.default.copyItem(at: pictures.appendingPathComponent(folder).appendingPathComponent("evaluation.png"), to: target)
+    }
     // Fast mode is a smoke test with a floor: the ground-truth fit must find the shape.
     let ceiling = reports[methods[1]]!.values.flatMap { $0 }.compactMap(\.iou)
     guard ceiling.allSatisfy({ $0 >= 0.5 }) else {

@@ -1,4 +1,5 @@
 import CDIPPPluginABI
+import DIPPRuns
 import DIPPDiffusion
 import DIPPTensor
 import DiffInstruct
@@ -194,5 +195,38 @@ public final class PluginGenerator: Generator, @unchecked Sendable {
                         needed[1] ? [Float](repeating: .nan, count: latents.count) : nil]
             }
         }
+    }
+}
+
+/// `"dipp.field/1"`: a plugin generator that renders a 3-D field answers queries of the field
+/// (text-to-3D measures and meshes it through them).
+extension PluginGenerator: RadianceField {
+    public var answersFieldQueries: Bool { fieldTable != nil }
+
+    /// The library's field table, size-checked (`nil` when it has none).
+    var fieldTable: dipp_field_v1? {
+        guard let raw = library.capability(DIPP_FIELD_CAPABILITY) else { return nil }
+        let t = PluginABI.copy(raw, as: dipp_field_v1.self)
+        return Int(t.struct_size) >= MemoryLayout<dipp_field_v1>.size && t.density_colour != nil ? t : nil
+    }
+
+    public func field(at points: [Float]) throws -> (density: [Float], colour: [Float]) {
+        guard let t = fieldTable else {
+            throw PluginError(.missingCapability, location: library.path, what: "the plugin provides no \(DIPP_FIELD_CAPABILITY) table",
+                              hint: "export dipp.field/1 to let the host measure and mesh the field")
+        }
+        let count = points.count / 3
+        var density = [Float](repeating: 0, count: count), colour = [Float](repeating: 0, count: 3 * count)
+        var error = [CChar](repeating: 0, count: 512)
+        let status = t.density_colour!(instance, params.storage, points, Int64(count), &density, &colour, &error, error.count)
+        guard status == DIPP_OK else {
+            throw PluginError(.callFailed, location: "\(library.path), density_colour", what: "status \(status.rawValue): \(pluginMessage(error))",
+                              hint: "run `dipp plugin validate` on the plugin")
+        }
+        guard (density + colour).allSatisfy(\.isFinite) else {
+            throw PluginError(.nonFiniteOutput, location: "\(library.path), density_colour", what: "the field contains NaN or Inf",
+                              hint: "run `dipp plugin validate` on the plugin")
+        }
+        return (density, colour)
     }
 }

@@ -1,4 +1,5 @@
 import CDIPPPluginABI
+import DIPPRuns
 import DIPPDiffusion
 import DIPPTensor
 import DiffInstruct
@@ -7,7 +8,7 @@ import Foundation
 extension PluginValidator {
     /// The `dipp.generator/1` checks: table, refused bad arguments, reproducible `init_params`,
     /// finite outputs, `Conformance`'s VJP check (200 random elements of θ, 64 of z),
-    /// determinism, concurrent calls.
+    /// determinism, the `dipp.field/1` queries when the plugin answers them, concurrent calls.
     static func generatorChecks(_ library: PluginLibrary, emit: (Check) -> Void) {
         guard let generator = attempt("generator-table", emit: emit, { try PluginGenerator(library: library, seed: 1) }) else { return }
         emit(Check("generator-table", true, "z \(generator.latentShape) → x \(generator.sampleShape), \(generator.classCount) classes, \(generator.params.count) parameters, reads \(generator.conditionNeeds) (ABI 1.\(library.abiMinor))"))
@@ -42,6 +43,7 @@ extension PluginValidator {
             let same = second == first
             emit(Check("deterministic", same || !generator.declaresDeterminism, same ? "same θ, z and c, same output" : "outputs differ between identical calls"))
         }
+        if generator.answersFieldQueries { emit(fieldCheck(generator, rng: &rng)) }
         if generator.threadSafety == DIPP_THREADS_SAFE.rawValue {
             let latents = z.storage
             let mismatches = stress(threads: 4, rounds: 50) { (try? generator.forward(params: theta, z: latents, conditions: conditions)) == first }
@@ -51,6 +53,21 @@ extension PluginValidator {
 }
 
 extension PluginValidator {
+    /// `dipp.field/1`: at 256 random points of the box, σ ≥ 0 and colours in [0, 1], finite,
+    /// the same for the same θ.
+    static func fieldCheck(_ generator: PluginGenerator, rng: inout RandomStream) -> Check {
+        let points = rng.uniform(3 * 256, in: -1...1)
+        do {
+            let (density, colour) = try generator.field(at: points)
+            let valid = density.allSatisfy { $0 >= 0 } && colour.allSatisfy { (0...1).contains($0) }
+            let same = try generator.field(at: points) == (density, colour)
+            return Check("field", valid && same, !valid ? "density below 0 or colour outside [0, 1]"
+                         : same ? "dipp.field/1: σ ≥ 0, colours in [0, 1], finite and reproducible at 256 points" : "field queries differ between identical calls")
+        } catch {
+            return Check("field", false, "\(error)")
+        }
+    }
+
     /// `forward` and `backward` with every host buffer (θ, z, x, v, both gradients) ending at a
     /// guard page; an access past one dies with a `bounds` line from the crash handler.
     static func boundsCheck(_ generator: PluginGenerator, conditions: Conditions) -> Check {

@@ -41,7 +41,7 @@ import Testing
             .deletingLastPathComponent().appendingPathComponent("Plugins")
         let found = PluginManifest.discover(in: [plugins])
         #expect(Set(found.map(\.manifest.id)) == ["dipp.example.symmetry", "dipp.example.swift-classifier", "dipp.example.rust-border", "dipp.example.style-generator",
-                                                      "dipp.example.warmth"])
+                                                      "dipp.example.warmth", "dipp.example.nerf-generator"])
         for (_, manifest) in found where manifest.language != "rust" {
             let name = String(manifest.library.dropFirst(3).dropLast(3))
             let library = try PluginLibrary(path: try #require(Self.builtPlugin(name)))

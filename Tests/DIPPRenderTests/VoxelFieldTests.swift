@@ -71,10 +71,10 @@ import Testing
         let renderer = VolumeRenderer(imageSize: 12, samplesPerRay: 24)
         let object = Shapes3D.Object(.cube, .blue)
         let field = try TextTo3D.fitGroundTruth(object, field: VoxelFieldGenerator(.init(gridSize: 12), renderer: renderer), steps: 150, seed: 1)
-        func iou(_ f: VoxelFieldGenerator) -> Double {
-            FieldEvaluation.iou(FieldEvaluation.occupancy(density: FieldEvaluation.density(f, size: 24), footprint: FieldEvaluation.pixelFootprint(renderer)), Shapes3D.occupancy(.cube, size: 24))
+        func iou(_ f: VoxelFieldGenerator) throws -> Double {
+            FieldEvaluation.iou(FieldEvaluation.occupancy(density: try FieldEvaluation.density(f, size: 24), footprint: FieldEvaluation.pixelFootprint(renderer)), Shapes3D.occupancy(.cube, size: 24))
         }
-        let (after, before) = (iou(field), iou(VoxelFieldGenerator(.init(gridSize: 12), renderer: renderer)))
+        let (after, before) = (try iou(field), try iou(VoxelFieldGenerator(.init(gridSize: 12), renderer: renderer)))
         #expect(after > 0.6, "IoU \(after)")
         #expect(after > before + 0.2, "the fit improves on the initial ball (\(before) → \(after))")
     }

@@ -31,6 +31,7 @@ extern "C" {
 #define DIPP_PLUGIN_ENTRY_SYMBOL "dipp_plugin_entry"
 #define DIPP_REWARD_CAPABILITY "dipp.reward/1"
 #define DIPP_GENERATOR_CAPABILITY "dipp.generator/1"
+#define DIPP_FIELD_CAPABILITY "dipp.field/1"
 
 typedef enum dipp_status {
     DIPP_OK = 0,
@@ -191,6 +192,17 @@ typedef struct dipp_generator_v1 {
 } dipp_generator_v1;
 
 #define DIPP_GENERATOR_V1_0_SIZE offsetof(dipp_generator_v1, forward_conditions)
+
+/* "dipp.field/1" (optional, next to dipp.generator/1): a generator whose samples are renders of a
+ * 3-D field (text-to-3D) answers queries of the field itself, so the host can measure it against
+ * a ground truth and extract a mesh. It takes the dipp.generator/1 instance and θ (pure, like
+ * forward). points: count × 3 in [-1, 1]³; density: count values σ ≥ 0 (written); colour:
+ * count × 3 values in [0, 1] (written). */
+typedef struct dipp_field_v1 {
+    uint32_t struct_size;
+    dipp_status (*density_colour)(void *generator_instance, const float *params, const float *points, int64_t count,
+                                  float *density, float *colour, char *error, size_t error_size);
+} dipp_field_v1;
 
 #ifdef __cplusplus
 }

@@ -1,4 +1,5 @@
 import DIPPData
+import DIPPDiffusion
 import DIPPEvaluation
 import DIPPRender
 import DIPPTensor
@@ -35,8 +36,9 @@ public struct FieldReport: Codable, Sendable {
     public var groundTruthSaturation: Double?
     /// The agreement classifier's accuracy on ground-truth renders from the evaluation views.
     public var classifierAccuracy: Double?
-    public var meshVertices: Int
-    public var meshFaces: Int
+    /// The mesh's size (voxel fields only).
+    public var meshVertices: Int?
+    public var meshFaces: Int?
     public var steps: Int?
     public var seconds: Double?
     public var rewardName: String?
@@ -69,13 +71,17 @@ public enum FieldEvaluation {
     /// Nodes per side of the grid IoU and the mesh are measured on.
     public static let evaluationSize = 48
 
-    /// The field's density at every node of a `g³` grid (z-major), as rendered.
-    public static func density(_ field: VoxelFieldGenerator, size g: Int) -> [Float] {
-        let nodes = Tensor(shape: [g * g * g, 3], storage: (0..<(g * g * g)).flatMap { n -> [Float] in
+    /// The points of a `g³` grid over the box, z-major, flattened `[g³·3]`.
+    public static func nodes(size g: Int) -> [Float] {
+        (0..<(g * g * g)).flatMap { n -> [Float] in
             let p = Shapes3D.point(n / (g * g), (n / g) % g, n % g, size: g)
             return [p.x, p.y, p.z]
-        })
-        return withoutGradients { field.evaluate(nodes).density }.storage
+        }
+    }
+
+    /// The field's density at every node of a `g³` grid (z-major), as rendered.
+    public static func density(_ field: any RadianceField, size g: Int) throws -> [Float] {
+        try field.field(at: nodes(size: g)).density
     }
 
     /// `ℓ`: the width of one pixel at the origin.
@@ -93,15 +99,24 @@ public enum FieldEvaluation {
         return either == 0 ? 1 : Double(both) / Double(either)
     }
 
-    /// Mean `(max − min)/max` over pixels with opacity > ½ of `[B, 3, H, W]` images in [0, 1].
-    static func saturation(_ rendering: VolumeRenderer.Rendering) -> Double {
-        let (b, pixels) = (rendering.image.shape[0], rendering.opacity.shape[1])
-        let image = rendering.image.storage, opacity = rendering.opacity.storage
+    /// Renders in [0, 1] with, for a voxel field, their opacity.
+    struct Views {
+        let image: Tensor
+        let opacity: Tensor?
+    }
+
+    /// Mean `(max − min)/max` of RGB over the object's pixels of `[B, 3, H, W]` images in [0, 1]:
+    /// opacity > ½ where the opacity is known, else pixels whose darkest channel is below 0.9
+    /// (the background is white).
+    static func saturation(_ views: Views) -> Double {
+        let (b, pixels) = (views.image.shape[0], views.image.shape[2] * views.image.shape[3])
+        let image = views.image.storage, opacity = views.opacity?.storage
         var (total, count) = (0.0, 0)
         for i in 0..<b {
-            for p in 0..<pixels where opacity[i * pixels + p] > 0.5 {
+            for p in 0..<pixels {
                 let rgb = (0..<3).map { image[(i * 3 + $0) * pixels + p] }
                 let high = rgb.max()!, low = rgb.min()!
+                guard opacity.map({ $0[i * pixels + p] > 0.5 }) ?? (low < 0.9) else { continue }
                 total += high > 0 ? Double((high - low) / high) : 0
                 count += 1
             }
@@ -111,42 +126,53 @@ public enum FieldEvaluation {
 
     /// Measures `generator` (EMA weights loaded) for `prompt` and writes the outputs into `folder`:
     /// `turntable.png` (8 views), `evaluation.png` (the 8 evaluation views, over the ground
-    /// truth's when the prompt names a known pair), `field.safetensors` (activated `density`
-    /// `[G, G, G]` and `colour` `[3, G, G, G]`), `mesh.ply` (the IoU level set, vertex colours).
-    public static func measure(_ generator: VoxelFieldGenerator, prompt: String, folder: URL, classifier: Classifier?) throws -> FieldReport {
-        let renderer = generator.renderer, g = generator.configuration.gridSize, s = renderer.imageSize
+    /// truth's when the prompt names a known pair) and, for a ``RadianceField`` that answers
+    /// queries (the voxel field, a plugin with `dipp.field/1`), `field.safetensors` (`density`
+    /// `[E, E, E]` and `colour` `[3, E, E, E]` on the 48³ evaluation grid), `mesh.ply` (the IoU
+    /// level set, vertex colours) and the IoU. Any other generator is measured through its renders
+    /// alone; `renderer` gives the rig.
+    public static func measure(_ generator: any Generator, renderer: VolumeRenderer, prompt: String, folder: URL,
+                               classifier: Classifier?) throws -> FieldReport {
+        let s = renderer.imageSize, voxel = generator as? VoxelFieldGenerator
         let (shape, colour) = Shapes3D.parse(prompt)
         let object = shape.flatMap { sh in colour.map { Shapes3D.Object(sh, $0) } }
-        let turntable = withoutGradients { renderer.render(turntableCameras(renderer), field: generator.evaluate) }
-        let views = withoutGradients { renderer.render(evaluationCameras(renderer), field: generator.evaluate) }
-        func images(_ r: VolumeRenderer.Rendering) -> [[Float]] {
-            (0..<r.image.shape[0]).map { i in r.image.storage[(i * 3 * s * s)..<((i + 1) * 3 * s * s)].map { 2 * $0 - 1 } }
+        func render(_ cameras: [Camera]) -> Views {
+            withoutGradients {
+                if let voxel {
+                    let r = renderer.render(cameras, field: voxel.evaluate)
+                    return Views(image: r.image, opacity: r.opacity)
+                }
+                let conditions = Conditions(count: cameras.count, camera: CameraPose(dimension: 2, values: cameras.flatMap(\.conditionVector)),
+                                            isNull: [Bool](repeating: false, count: cameras.count))
+                return Views(image: (generator(Tensor.zeros([cameras.count] + generator.latentShape), conditions: conditions) + 1) * 0.5, opacity: nil)
+            }
         }
-        try ImageGrid.writeGrid(images(turntable), rows: 1, columns: 8, height: s, width: s, channels: 3, scale: 6,
+        func images(_ v: Views) -> [[Float]] {
+            (0..<v.image.shape[0]).map { i in v.image.storage[(i * 3 * s * s)..<((i + 1) * 3 * s * s)].map { 2 * $0 - 1 } }
+        }
+        let views = render(evaluationCameras(renderer))
+        try ImageGrid.writeGrid(images(render(turntableCameras(renderer))), rows: 1, columns: 8, height: s, width: s, channels: 3, scale: 6,
                                 to: folder.appendingPathComponent("turntable.png").path)
-
-        let density = generator.densityGrid()
-        let nodes = Tensor(shape: [g * g * g, 3], storage: (0..<(g * g * g)).flatMap { n -> [Float] in
-            let p = Shapes3D.point(n / (g * g), (n / g) % g, n % g, size: g)
-            return [p.x, p.y, p.z]
-        })
-        let colourGrid = withoutGradients { generator.evaluate(nodes).colour }.transposed(0, 1)
-        try SafeTensors.write(["density": Tensor(shape: [g, g, g], storage: density), "colour": colourGrid.reshaped([3, g, g, g])],
-                              metadata: ["prompt": prompt, "kind": "voxel-field"], to: folder.appendingPathComponent("field.safetensors"))
-        let e = evaluationSize, footprint = pixelFootprint(renderer)
-        let fine = Self.density(generator, size: e)
-        let mesh = TriangleMesh.isosurface(fine.map { 1 - Foundation.exp(-$0 * footprint) }, size: e, level: 0.5) { p in
-            let c = withoutGradients { generator.evaluate(Tensor(shape: [1, 3], storage: [p.x, p.y, p.z])).colour }.storage
-            return SIMD3(c[0], c[1], c[2])
+        var report = FieldReport(prompt: prompt, shape: shape?.rawValue, colour: colour?.rawValue, saturation: saturation(views))
+        if let queryable = generator as? any RadianceField, queryable.answersFieldQueries {
+            // The field on the evaluation grid: saved, measured and meshed.
+            let e = evaluationSize, footprint = pixelFootprint(renderer)
+            let (fine, colours) = try queryable.field(at: nodes(size: e))
+            let colourGrid = Tensor(shape: [e * e * e, 3], storage: colours).transposed(0, 1).reshaped([3, e, e, e])
+            try SafeTensors.write(["density": Tensor(shape: [e, e, e], storage: fine), "colour": colourGrid],
+                                  metadata: ["prompt": prompt, "kind": "radiance-field", "grid": "\(e) nodes per side over [-1, 1]^3, z-major"],
+                                  to: folder.appendingPathComponent("field.safetensors"))
+            var mesh = TriangleMesh.isosurface(fine.map { 1 - Foundation.exp(-$0 * footprint) }, size: e, level: 0.5)
+            let vertexColours = try queryable.field(at: mesh.vertices.flatMap { [$0.x, $0.y, $0.z] }).colour
+            mesh.colours = (0..<mesh.vertices.count).map { SIMD3(vertexColours[3 * $0], vertexColours[3 * $0 + 1], vertexColours[3 * $0 + 2]) }
+            try Data(mesh.ply.utf8).write(to: folder.appendingPathComponent("mesh.ply"), options: .atomic)
+            (report.meshVertices, report.meshFaces) = (mesh.vertices.count, mesh.faces.count)
+            if let shape { report.iou = iou(occupancy(density: fine, footprint: footprint), Shapes3D.occupancy(shape, size: e)) }
         }
-        try Data(mesh.ply.utf8).write(to: folder.appendingPathComponent("mesh.ply"), options: .atomic)
-
-        var report = FieldReport(prompt: prompt, shape: shape?.rawValue, colour: colour?.rawValue, saturation: saturation(views),
-                                 meshVertices: mesh.vertices.count, meshFaces: mesh.faces.count)
-        if let shape { report.iou = iou(occupancy(density: fine, footprint: footprint), Shapes3D.occupancy(shape, size: e)) }
         var pictures = images(views)
         if let object {
-            let truth = renderer.render(evaluationCameras(renderer), grid: Shapes3D.field(object, size: Shapes3D.fieldSize))
+            let rendered = renderer.render(evaluationCameras(renderer), grid: Shapes3D.field(object, size: Shapes3D.fieldSize))
+            let truth = Views(image: rendered.image, opacity: rendered.opacity)
             let mse = zip(views.image.storage, truth.image.storage).reduce(0.0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) }
                 / Double(truth.image.count)
             report.psnr = 10 * Foundation.log10(1 / Swift.max(mse, 1e-12))

@@ -43,18 +43,19 @@ public enum TextTo3D {
                                      hint: "pass --prompt \"a red torus\"")
         }
         let run = try AlignmentRun(configuration: configuration, folder: folder, components: components)
-        guard let field = run.generator as? VoxelFieldGenerator else {
-            throw ConfigurationError(location: "configuration, key 'generator'", what: "\(configuration.generator.name) is not a 3-D field",
-                                     hint: "use --generator voxel")
+        guard run.train.cameras != nil, let size = run.train.imageSize?.height else {
+            throw ConfigurationError(location: "configuration, key 'teacher'", what: "the teacher's data \(run.train.name) has no cameras",
+                                     hint: "text-to-3D needs a teacher trained with --data shapes3d")
         }
+        let renderer = (run.generator as? VoxelFieldGenerator)?.renderer ?? VolumeRenderer(imageSize: size)
         let summary = try run.train(progress: progress, log: log)
-        let classifier = try FieldEvaluation.classifier(renderer: field.renderer, folder: run.classifierFolder)
-        var report = try FieldEvaluation.measure(field, prompt: prompt, folder: folder, classifier: classifier)
+        let classifier = try FieldEvaluation.classifier(renderer: renderer, folder: run.classifierFolder)
+        var report = try FieldEvaluation.measure(run.generator, renderer: renderer, prompt: prompt, folder: folder, classifier: classifier)
         (report.steps, report.seconds) = (summary.steps, summary.seconds)
         if let reward = run.reward {
             report.rewardName = reward.name
             report.initialMeanReward = summary.initialReward.map(Double.init)
-            report.meanReward = Double(run.meanReward(reward, of: field))
+            report.meanReward = Double(run.meanReward(reward, of: run.generator))
         }
         try write(report, to: folder)
         return report
@@ -88,12 +89,13 @@ public enum TextTo3D {
                      "| \(value(report.iou)) | \(value(report.psnr, "%.2f")) | \(value(report.shapeAgreement, "%.2f")) | "
                      + "\(value(report.colourAgreement, "%.2f")) | \(value(report.agreement, "%.2f")) | "
                      + "\(value(report.saturation, "%.2f")) (\(value(report.groundTruthSaturation, "%.2f"))) | "
-                     + "\(report.meshVertices) vertices, \(report.meshFaces) faces |", ""]
+                     + (report.meshVertices.map { "\($0) vertices, \(report.meshFaces ?? 0) faces |" } ?? "– (the generator's density cannot be queried) |"), ""]
         if let name = report.rewardName {
             lines.append("Reward \(name): \(value(report.initialMeanReward, "%.4f")) → \(value(report.meanReward, "%.4f")).")
         }
         if let steps = report.steps, let seconds = report.seconds { lines.append(String(format: "%d steps in %.1f s.", steps, seconds)) }
-        lines += ["", "Files: `turntable.png`, `evaluation.png` (field above, ground truth below), `field.safetensors`, `mesh.ply`."]
+        lines += ["", "Files: `turntable.png`, `evaluation.png` (field above, ground truth below)"
+                  + (report.meshVertices == nil ? "." : ", `field.safetensors`, `mesh.ply`.")]
         try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: folder.appendingPathComponent("report.md"), options: .atomic)
     }
 }

@@ -86,11 +86,4 @@ public struct VoxelFieldGenerator: RegularizedGenerator {
         }
         return (r.image * 2 - 1, terms)
     }
-
-    /// Node values `[G³]` (z-major) of the activated density, and the colour at any point.
-    public func densityGrid() -> [Float] {
-        let g = configuration.gridSize
-        return withoutGradients { field.slice(axis: 0, start: 0, count: 1).softplus() * configuration.densityScale }.storage
-            .prefix(g * g * g).map { $0 }
-    }
 }

@@ -46,7 +46,7 @@ struct TextTo3DCommand: ParsableCommand {
                 let start = Date()
                 let field = try TextTo3D.fitGroundTruth(Shapes3D.Object(shape, colour), field: built, steps: c.algorithm.steps, seed: c.algorithm.seed)
                 let classifier = try FieldEvaluation.classifier(renderer: field.renderer, folder: teacher.classifierFolder)
-                var report = try FieldEvaluation.measure(field, prompt: prompt, folder: folder, classifier: classifier)
+                var report = try FieldEvaluation.measure(field, renderer: field.renderer, prompt: prompt, folder: folder, classifier: classifier)
                 (report.steps, report.seconds) = (c.algorithm.steps, Date().timeIntervalSince(start))
                 try TextTo3D.write(report, to: folder)
                 print(try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8))
