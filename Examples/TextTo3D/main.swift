@@ -85,7 +85,8 @@ ExampleRuns.main {
         }
     }
 
-    // A reward plugin on the renders: DI++ IKL with the WarmthReward C plugin (α_rew 1).
+    // A reward plugin on the renders: DI++ IKL with the WarmthReward C plugin at α_rew 1, beside the
+    // control at α_rew 0 (the same run, which still measures the reward).
     var rewardRows: [[String]] = []
     let rewardPrompts = runs.full ? [Shapes3D.Object(.cube, .blue), Shapes3D.Object(.cylinder, .green)] : []
     for object in rewardPrompts {
@@ -93,19 +94,19 @@ ExampleRuns.main {
         for seed in runs.seeds {
             let teacher = try runs.teacher(seed: seed, config: "Examples/TextTo3D/teacher.json")
             let name = object.prompt.replacingOccurrences(of: " ", with: "-"), base = runs.seedFolder(seed).appendingPathComponent("3d")
-            for (reward, into) in [(true, 0), (false, 1)] {
-                let folder = base.appendingPathComponent(reward ? "ikl-warmth-\(name)" : "ikl-\(name)")
+            for scale: Float in [1, 0] {
+                let folder = base.appendingPathComponent(scale == 1 ? "ikl-warmth-\(name)" : "ikl-warmth-control-\(name)")
                 let report = try cached(folder) {
-                    print("seed \(seed): ikl\(reward ? " + warmth" : "") for \"\(object.prompt)\" (\(steps) steps)")
+                    print("seed \(seed): ikl + warmth at α_rew \(scale) for \"\(object.prompt)\" (\(steps) steps)")
                     var c = TextTo3D.defaults
                     (c.teacher, c.prompts, c.divergence, c.algorithm.steps, c.algorithm.seed) = (teacher.path, [object.prompt], "ikl", steps, seed)
-                    if reward { (c.reward, c.algorithm.rewardScale) = (ComponentSpec(FileManager.default.currentDirectoryPath + "/.build/release/libWarmthReward.so"), 1) }
+                    (c.reward, c.algorithm.rewardScale) = (ComponentSpec(FileManager.default.currentDirectoryPath + "/.build/release/libWarmthReward.so"), .constant(scale))
                     return try TextTo3D.run(c, folder: folder, components: PluginComponents.standard(), progress: false)
                 }
-                if into == 0 { r.append(report) } else { plain.append(report) }
+                if scale == 1 { r.append(report) } else { plain.append(report) }
             }
         }
-        rewardRows.append([object.prompt, cell(plain.map(\.iou)), cell(r.map(\.iou)), cell(r.map(\.initialMeanReward), 3), cell(r.map(\.meanReward), 3),
+        rewardRows.append([object.prompt, cell(plain.map(\.iou)), cell(r.map(\.iou)), cell(plain.map(\.meanReward), 3), cell(r.map(\.meanReward), 3),
                            cell(plain.map(\.colourAgreement)), cell(r.map(\.colourAgreement))])
     }
 
@@ -115,7 +116,7 @@ ExampleRuns.main {
             let r = reports[method]?[object.prompt] ?? []
             rows.append([object.prompt + (heldOut ? " (held out)" : ""), method, cell(r.map(\.iou)), cell(r.map(\.psnr), 1),
                          cell(r.map(\.shapeAgreement)), cell(r.map(\.colourAgreement)), cell(r.map(\.saturation)),
-                         cell(r.map(\.groundTruthSaturation)), cell(r.map(\.seconds), 0)])
+                         cell(r.map(\.groundTruthSaturation)), cell(methods.prefix(2).contains(method) ? [] : r.map(\.seconds), 0)])
         }
     }
     // The NeRF-style C plugin (Plugins/NeRFGenerator) through the same trainer, beside the voxel field.
@@ -153,10 +154,10 @@ ExampleRuns.main {
     }
     let rewardSection = rewardRows.isEmpty ? "" : "## A reward plugin on the renders\n\n"
         + "DI++ IKL with `--reward .build/release/libWarmthReward.so --reward-scale 1` (the warmth of a render, `(1/2P)Σ(R − B)`;\n"
-        + "`Plugins/WarmthReward`) beside the same run without it. Warmth is the mean reward over 1000 turntable renders before\n"
-        + "(the initial grey ball) and after training.\n\n"
-        + MarkdownTable(header: ["prompt", "IoU without reward", "IoU with reward", "warmth before", "warmth after",
-                                 "colour agreement without", "colour agreement with"], rows: rewardRows).text + "\n"
+        + "`Plugins/WarmthReward`) beside the control, the same run at `--reward-scale 0`. Warmth: the mean reward of the trained\n"
+        + "field over 1000 turntable renders.\n\n"
+        + MarkdownTable(header: ["prompt", "IoU, α_rew 0", "IoU, α_rew 1", "warmth, α_rew 0", "warmth, α_rew 1",
+                                 "colour agreement, α_rew 0", "colour agreement, α_rew 1"], rows: rewardRows).text + "\n"
     let nerfSection = nerfRows.isEmpty ? "" : "## The NeRF-style C plugin\n\n"
         + "`--generator .build/release/libNeRFGenerator.so --learning-rate 5e-3` (`Plugins/NeRFGenerator`: an MLP field on a positional\n"
         + "encoding with its own ray marching and VJP, cameras through the ABI's conditions, the field through `dipp.field/1`), DI++ IKL,\n"
@@ -174,11 +175,13 @@ ExampleRuns.main {
 
     ## Summary over prompts
 
+    Mean ± sd over the prompts of each group (and the seeds); "IoU ≥ 0.5" counts fields.
+
     \(MarkdownTable(header: ["method", "prompts", "IoU", "IoU ≥ 0.5", "agreement (shape and colour)", "saturation"], rows: summary).text)
 
     ## Per prompt
 
-    \(MarkdownTable(header: ["prompt", "method", "IoU", "PSNR (dB)", "shape agreement", "colour agreement", "saturation", "truth's saturation", "seconds"], rows: rows).text)
+    \(MarkdownTable(header: ["prompt", "method", "IoU", "PSNR (dB)", "shape agreement", "colour agreement", "saturation", "truth's saturation", "training seconds"], rows: rows).text)
 
     \(rewardSection)\(nerfSection)Pictures of seed \(runs.seeds[0]) (each: the field's 8 evaluation views above the ground truth's), copied beside this page as
     `<method>-<prompt>.png` from `runs/examples/shapes3d-\(runs.mode)/seed-\(runs.seeds[0])/3d/<method>-<prompt>/evaluation.png`.
