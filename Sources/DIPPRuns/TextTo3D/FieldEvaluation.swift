@@ -20,8 +20,9 @@ import Foundation
 /// - **Agreement**: the in-project classifier of all 24 shape–colour pairs (trained on
 ///   ground-truth renders from random cameras) reads each of the 8 evaluation views; the
 ///   fractions naming the prompt's shape, its colour, and both.
-/// - **Saturation** of the object's pixels (opacity > ½): mean `(max − min)/max` of RGB — SDS's
-///   over-saturation shows here, beside the ground truth's own.
+/// - **Saturation** of the object's pixels (opacity > ½; for a generator that reports no
+///   opacity — a plugin — pixels whose darkest channel is below 0.9, the background being white):
+///   mean `(max − min)/max` of RGB — SDS's over-saturation shows here, beside the ground truth's.
 /// Evaluation views: elevation 30°, azimuths `π/8 + kπ/4` — between the turntable's views.
 public struct FieldReport: Codable, Sendable {
     public var prompt: String

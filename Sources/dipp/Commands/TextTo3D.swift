@@ -25,6 +25,9 @@ struct TextTo3DCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            guard options.prompts == nil else {
+                throw ValidationError("text-to-3d trains one field for one prompt: pass --prompt \"…\", not --prompts FILE")
+            }
             var provenance = ConfigurationProvenance()
             var c = try options.configuration(defaults: TextTo3D.defaults, preset: nil, reward: reward, rewardHyperparameters: rewardHyperparameters,
                                               rewardScale: rewardScale ?? (reward == nil ? nil : 1), provenance: &provenance)
