@@ -50,25 +50,16 @@ ExampleRuns.main {
     for seed in runs.seeds {
         let teacher = try runs.teacher(seed: seed, config: "Examples/TextTo3D/teacher.json")
         let teacherRun = try TeacherRun(folder: teacher)
-        let context = RunContext(teacher: teacherRun.teacher, train: teacherRun.train, seed: seed, classifierFolder: teacherRun.classifierFolder)
         for (object, _) in prompts {
             let prompt = object.prompt, name = prompt.replacingOccurrences(of: " ", with: "-")
             let base = runs.seedFolder(seed).appendingPathComponent("3d")
-                    for (method, fitSteps) in [(methods[0], 0), (methods[1], steps)] {
+            for (method, fitSteps) in [(methods[0], 0), (methods[1], steps)] {
                 let folder = base.appendingPathComponent(fitSteps == 0 ? "initial-\(name)" : "fit-\(name)")
                 let report = try cached(folder) {
                     print("seed \(seed): fitting \"\(prompt)\" to the ground truth (\(fitSteps) steps)")
-                    let start = Date()
-                    guard let field = try Components.standard().generators.make("voxel", context: context, path: "generator") as? VoxelFieldGenerator else {
-                        throw ConfigurationError(location: "generator 'voxel'", what: "not a voxel field", hint: "")
-                    }
-                    let fitted = try TextTo3D.fitGroundTruth(object, field: field, steps: fitSteps, seed: seed)
-                    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-                    var report = try FieldEvaluation.measure(fitted, renderer: fitted.renderer, prompt: prompt, folder: folder,
-                                                             classifier: try FieldEvaluation.classifier(renderer: fitted.renderer, folder: teacherRun.classifierFolder))
-                    (report.steps, report.seconds) = (fitSteps, Date().timeIntervalSince(start))
-                    try TextTo3D.write(report, to: folder)
-                    return report
+                    var c = TextTo3D.defaults
+                    (c.teacher, c.algorithm.steps, c.algorithm.seed) = (teacher.path, fitSteps, seed)
+                    return try TextTo3D.fitGroundTruth(object, configuration: c, teacherRun: teacherRun, folder: folder, components: .standard())
                 }
                 reports[method, default: [:]][prompt, default: []].append(report)
             }

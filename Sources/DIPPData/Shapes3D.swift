@@ -7,7 +7,8 @@ import Foundation
 ///
 /// - **Shapes** (signed distance `d(p)` in the box `[−1, 1]³`, up = +z): sphere, cube, torus
 ///   (lying flat), cone (apex up), cylinder, capsule — all about 1.1 wide.
-/// - **Fields**: density `σ(p) = σ_max·sigmoid(−d(p)/ε)` (`σ_max = 60`, `ε = 0.03`); colour =
+/// - **Fields**: density `σ(p) = σ_max·sigmoid(−d(p)/ε)` (`σ_max = 200`, `ε = 0.01`: a sharp
+///   surface, on a ``fieldSize``³ grid); colour =
 ///   the base colour shaded by a fixed light, `c·(0.4 + 0.6·max(0, n·l))` with `n = ∇d/|∇d|` —
 ///   the shading is part of the field, the same from every camera (a baked albedo).
 /// - **Views**: azimuth uniform on (−π, π], elevation uniform in [0°, 60°], on the
@@ -135,7 +136,18 @@ public enum Shapes3D {
     /// A random training camera: azimuth uniform on (−π, π], elevation uniform in [0°, 60°].
     public static func randomCamera(_ renderer: VolumeRenderer, rng: inout RandomStream) -> Camera {
         let u = rng.uniform(2)
-        return Camera(elevation: u[1] * .pi / 3, azimuth: (2 * u[0] - 1) * .pi, distance: renderer.cameraDistance, fieldOfView: renderer.fieldOfView)
+        return trainingCamera(u[0], u[1], rig: renderer)
+    }
+
+    /// The training view of two uniform draws `u₀, u₁ ∈ [0, 1)`: azimuth `(2u₀ − 1)π`, elevation
+    /// `u₁·60°`, on `rig`'s distance and field of view.
+    public static func trainingCamera(_ u0: Float, _ u1: Float, rig: VolumeRenderer) -> Camera {
+        Camera(elevation: u1 * .pi / 3, azimuth: (2 * u0 - 1) * .pi, distance: rig.cameraDistance, fieldOfView: rig.fieldOfView)
+    }
+
+    /// The turntable every report shows: `count` views at 30° elevation from azimuth −π.
+    public static func turntable(_ count: Int, rig: VolumeRenderer) -> [Camera] {
+        Camera.turntable(count: count, elevation: .pi / 6, distance: rig.cameraDistance, fieldOfView: rig.fieldOfView, startAzimuth: -.pi)
     }
 
     /// Grid size of the ground-truth fields the data are rendered from.

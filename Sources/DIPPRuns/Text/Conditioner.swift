@@ -1,3 +1,4 @@
+import DIPPData
 import DIPPDiffusion
 import DIPPRender
 import DIPPTensor
@@ -28,20 +29,19 @@ public struct Conditioner: @unchecked Sendable {
         (self.promptsByClass, self.embeddings, self.turntableViews) = (promptsByClass, embeddings, turntableViews)
     }
 
-    /// Random cameras for training batches (rendered data only, else `nil`): azimuth uniform on
-    /// (−π, π], elevation uniform in [0°, 60°] — the `shapes3d` views.
+    /// Random cameras for training batches (rendered data only, else `nil`): the `shapes3d`
+    /// views (``Shapes3D/trainingCamera(_:_:rig:)``), as the vectors networks read.
     public func randomCameras(count: Int, rng: inout RandomStream) -> CameraPose? {
         guard turntableViews > 0 else { return nil }
         let u = rng.uniform(2 * count)
         return CameraPose(dimension: 2, values: (0..<count).flatMap { i in
-            Camera(elevation: u[2 * i + 1] * .pi / 3, azimuth: (2 * u[2 * i] - 1) * .pi, distance: 1, fieldOfView: 1).conditionVector
+            Shapes3D.trainingCamera(u[2 * i], u[2 * i + 1], rig: VolumeRenderer()).conditionVector
         })
     }
 
-    /// The camera vector of view `k` of an `n`-view turntable: azimuth `−π + 2πk/n`, elevation
-    /// 30° (the `shapes3d` rig's `(a/π, e/(π/2))`).
+    /// The camera vector of view `k` of an `n`-view turntable (``Shapes3D/turntable(_:rig:)``).
     public static func turntableCamera(_ k: Int, of n: Int) -> [Float] {
-        Camera(elevation: .pi / 6, azimuth: -.pi + 2 * .pi * Float(k % n) / Float(n), distance: 1, fieldOfView: 1).conditionVector
+        Shapes3D.turntable(n, rig: VolumeRenderer())[k % n].conditionVector
     }
 
     public var isText: Bool { promptsByClass != nil }

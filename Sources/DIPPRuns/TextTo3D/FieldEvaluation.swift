@@ -53,11 +53,6 @@ public enum FieldEvaluation {
         Camera.turntable(count: 8, elevation: .pi / 6, distance: renderer.cameraDistance, fieldOfView: renderer.fieldOfView, startAzimuth: .pi / 8)
     }
 
-    /// The 8 turntable cameras of the picture.
-    public static func turntableCameras(_ renderer: VolumeRenderer) -> [Camera] {
-        Camera.turntable(count: 8, elevation: .pi / 6, distance: renderer.cameraDistance, fieldOfView: renderer.fieldOfView, startAzimuth: -.pi)
-    }
-
     /// The agreement classifier: 24 classes (`Shapes3D.objects` order), trained once on 150
     /// ground-truth views of every pair and cached in `folder`.
     public static func classifier(renderer: VolumeRenderer, folder: URL) throws -> Classifier {
@@ -152,7 +147,7 @@ public enum FieldEvaluation {
             (0..<v.image.shape[0]).map { i in v.image.storage[(i * 3 * s * s)..<((i + 1) * 3 * s * s)].map { 2 * $0 - 1 } }
         }
         let views = render(evaluationCameras(renderer))
-        try ImageGrid.writeGrid(images(render(turntableCameras(renderer))), rows: 1, columns: 8, height: s, width: s, channels: 3, scale: 6,
+        try ImageGrid.writeGrid(images(render(Shapes3D.turntable(8, rig: renderer))), rows: 1, columns: 8, height: s, width: s, channels: 3, scale: 6,
                                 to: folder.appendingPathComponent("turntable.png").path)
         var report = FieldReport(prompt: prompt, shape: shape?.rawValue, colour: colour?.rawValue, saturation: saturation(views))
         if let queryable = generator as? any RadianceField, queryable.answersFieldQueries {

@@ -79,6 +79,28 @@ public enum TextTo3D {
         return field
     }
 
+    /// `dipp text-to-3d --fit-ground-truth`: builds the configuration's generator (the voxel
+    /// field) for `teacherRun`'s data, fits it to `object` for `configuration.algorithm.steps`
+    /// steps, measures it into `folder` and writes its report; `seconds` is the fit's time.
+    @discardableResult
+    public static func fitGroundTruth(_ object: Shapes3D.Object, configuration c: RunConfiguration, teacherRun: TeacherRun, folder: URL,
+                                      components: Components) throws -> FieldReport {
+        let context = RunContext(teacher: teacherRun.teacher, train: teacherRun.train, seed: c.algorithm.seed, classifierFolder: teacherRun.classifierFolder)
+        guard let built = try components.generators.make(c.generator, context: context, path: "generator") as? VoxelFieldGenerator else {
+            throw ConfigurationError(location: "configuration, key 'generator'", what: "\(c.generator.name) is not the voxel field",
+                                     hint: "the ground-truth fit fits --generator voxel")
+        }
+        let start = Date()
+        let field = try fitGroundTruth(object, field: built, steps: c.algorithm.steps, seed: c.algorithm.seed)
+        let seconds = Date().timeIntervalSince(start)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let classifier = try FieldEvaluation.classifier(renderer: field.renderer, folder: teacherRun.classifierFolder)
+        var report = try FieldEvaluation.measure(field, renderer: field.renderer, prompt: object.prompt, folder: folder, classifier: classifier)
+        (report.steps, report.seconds) = (c.algorithm.steps, seconds)
+        try write(report, to: folder)
+        return report
+    }
+
     /// `report.json` and a short `report.md`.
     public static func write(_ report: FieldReport, to folder: URL) throws {
         try ConfigurationFile.write(report, to: folder.appendingPathComponent("report.json"))

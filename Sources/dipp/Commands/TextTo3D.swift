@@ -41,17 +41,8 @@ struct TextTo3DCommand: ParsableCommand {
                 guard let shape, let colour else {
                     throw ValidationError("--fit-ground-truth needs a prompt naming a shapes3d shape and colour, e.g. \"a red torus\"")
                 }
-                let teacher = try TeacherRun(folder: URL(fileURLWithPath: c.teacher))
-                let context = RunContext(teacher: teacher.teacher, train: teacher.train, seed: c.algorithm.seed, classifierFolder: teacher.classifierFolder)
-                guard let built = try PluginComponents.standard().generators.make(c.generator, context: context, path: "generator") as? VoxelFieldGenerator else {
-                    throw ValidationError("--fit-ground-truth fits the voxel field (--generator voxel)")
-                }
-                let start = Date()
-                let field = try TextTo3D.fitGroundTruth(Shapes3D.Object(shape, colour), field: built, steps: c.algorithm.steps, seed: c.algorithm.seed)
-                let classifier = try FieldEvaluation.classifier(renderer: field.renderer, folder: teacher.classifierFolder)
-                var report = try FieldEvaluation.measure(field, renderer: field.renderer, prompt: prompt, folder: folder, classifier: classifier)
-                (report.steps, report.seconds) = (c.algorithm.steps, Date().timeIntervalSince(start))
-                try TextTo3D.write(report, to: folder)
+                try TextTo3D.fitGroundTruth(Shapes3D.Object(shape, colour), configuration: c, teacherRun: TeacherRun(folder: URL(fileURLWithPath: c.teacher)),
+                                            folder: folder, components: PluginComponents.standard())
                 print(try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8))
                 return
             }
