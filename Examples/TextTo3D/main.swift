@@ -105,7 +105,7 @@ ExampleRuns.main {
     for (object, heldOut) in prompts {
         for method in methods {
             let r = reports[method]?[object.prompt] ?? []
-            rows.append([object.prompt + (heldOut ? " (held out)" : ""), method, cell(r.map(\.iou)), cell(r.map(\.psnr), 1),
+            rows.append([object.prompt + (heldOut ? " (held out)" : ""), method, cell(r.map(\.iou)), cell(r.map(\.iouSignedDistance)), cell(r.map(\.psnr), 1),
                          cell(r.map(\.shapeAgreement)), cell(r.map(\.colourAgreement)), cell(r.map(\.saturation)),
                          cell(r.map(\.groundTruthSaturation)), cell(methods.prefix(2).contains(method) ? [] : r.map(\.seconds), 0)])
         }
@@ -139,7 +139,7 @@ ExampleRuns.main {
             let r = prompts.filter { $0.heldOut == held }.flatMap { reports[method]?[$0.object.prompt] ?? [] }
             guard !r.isEmpty else { continue }
             let shapesAbove = r.filter { ($0.iou ?? 0) >= 0.5 }.count
-            summary.append([method, label, cell(r.map(\.iou)), "\(shapesAbove) of \(r.count)",
+            summary.append([method, label, cell(r.map(\.iou)), "\(shapesAbove) of \(r.count)", cell(r.map(\.iouSignedDistance)),
                             cell(r.map(\.agreement)), cell(r.map(\.saturation))])
         }
     }
@@ -161,18 +161,19 @@ ExampleRuns.main {
     Produced by `\(command)`: \(runs.seeds.count) seed(s); each seed trains its own teacher
     (`dipp pretrain --config Examples/TextTo3D/teacher.json --seed k`\(runs.full ? "" : ", 1500 steps in fast mode")); every field runs
     \(steps) steps of 8 views (the ceiling: the same optimiser on ground-truth renders). Cells are mean ± sd over seeds.
-    IoU on a 48³ grid, PSNR and agreement on 8 evaluation views (elevation 30°, azimuths π/8 + kπ/4); saturation of
+    IoU on a 48³ grid (field and ground truth each occupied where a pixel-wide cube of its density is more opaque than
+    not; "IoU vs d < 0" against the exact shape instead), PSNR and agreement on 8 evaluation views (elevation 30°, azimuths π/8 + kπ/4); saturation of
     the object's pixels beside the ground truth's (`Documentation/TextTo3D.md` defines each).
 
     ## Summary over prompts
 
     Mean ± sd over the prompts of each group (and the seeds); "IoU ≥ 0.5" counts fields.
 
-    \(MarkdownTable(header: ["method", "prompts", "IoU", "IoU ≥ 0.5", "agreement (shape and colour)", "saturation"], rows: summary).text)
+    \(MarkdownTable(header: ["method", "prompts", "IoU", "IoU ≥ 0.5", "IoU vs d < 0", "agreement (shape and colour)", "saturation"], rows: summary).text)
 
     ## Per prompt
 
-    \(MarkdownTable(header: ["prompt", "method", "IoU", "PSNR (dB)", "shape agreement", "colour agreement", "saturation", "truth's saturation", "training seconds"], rows: rows).text)
+    \(MarkdownTable(header: ["prompt", "method", "IoU", "IoU vs d < 0", "PSNR (dB)", "shape agreement", "colour agreement", "saturation", "truth's saturation", "training seconds"], rows: rows).text)
 
     \(rewardSection)\(nerfSection)Pictures of seed \(runs.seeds[0]) (each: the field's 8 evaluation views above the ground truth's), copied beside this page as
     `<method>-<prompt>.png` from `runs/examples/shapes3d-\(runs.mode)/seed-\(runs.seeds[0])/3d/<method>-<prompt>/evaluation.png`.

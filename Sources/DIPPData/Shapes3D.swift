@@ -153,8 +153,21 @@ public enum Shapes3D {
     /// Grid size of the ground-truth fields the data are rendered from.
     public static let fieldSize = 48
 
-    /// Renders `views` random views of each object in `objects` as images in [−1, 1].
+    /// Renders `views` random views of each object in `objects` as images in [−1, 1]; a data set
+    /// once rendered is kept for the rest of the process (a text-to-3D example asks for the same
+    /// one for every prompt).
     public static func dataSet(objects: [Object] = training, views: Int, renderer: VolumeRenderer = VolumeRenderer(), seed: UInt64) -> LabeledDataset {
+        let key = "\(objects.map(\.prompt)) \(views) \(renderer) \(seed)"
+        if let data = renderedLock.withLock({ rendered[key] }) { return data }
+        let data = render(objects: objects, views: views, renderer: renderer, seed: seed)
+        renderedLock.withLock { rendered[key] = data }
+        return data
+    }
+
+    nonisolated(unsafe) private static var rendered: [String: LabeledDataset] = [:]
+    private static let renderedLock = NSLock()
+
+    private static func render(objects: [Object], views: Int, renderer: VolumeRenderer, seed: UInt64) -> LabeledDataset {
         var rng = RandomStream(seed: seed, .shapesData)
         var values: [Float] = [], labels: [Int] = [], cameras: [Float] = [], captions: [[String]] = []
         for (label, object) in objects.enumerated() {

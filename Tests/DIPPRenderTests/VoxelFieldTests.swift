@@ -78,4 +78,22 @@ import Testing
         #expect(after > 0.6, "IoU \(after)")
         #expect(after > before + 0.2, "the fit improves on the initial ball (\(before) → \(after))")
     }
+
+    /// IoU's ground truth is its density field read as renders read it, thresholded by the
+    /// fields' rule: exactly the grid's values at its nodes, and at 16×16 occupied where
+    /// `σ_max·sigmoid(−d/ε) > ln 2/ℓ`, i.e. `d < ε·ln(σ_max·ℓ/ln 2 − 1)` (≈ 0.036).
+    @Test func groundTruthOccupancyIsItsDensityThresholdedByTheFieldsRule() {
+        let g = Shapes3D.fieldSize, renderer = VolumeRenderer()
+        let read = FieldEvaluation.groundTruthDensity(.torus, size: g)
+        let grid = Shapes3D.field(Shapes3D.Object(.torus, .blue), size: g).storage
+        #expect(zip(read, grid).allSatisfy { Swift.abs($0 - $1) <= 1e-3 * Swift.max(1, $1) }, "the nodes read back the grid")
+        let footprint = FieldEvaluation.pixelFootprint(renderer)
+        let occupied = FieldEvaluation.occupancy(density: read, footprint: footprint)
+        let bound = 0.01 * Foundation.log(200 * footprint / Foundation.log(2) - 1)
+        #expect(Swift.abs(bound - 0.036) < 0.001)
+        for n in 0..<(g * g * g) {
+            let d = Shapes3D.Shape.torus.distance(Shapes3D.point(n / (g * g), (n / g) % g, n % g, size: g))
+            if Swift.abs(d - bound) > 1e-3 { #expect(occupied[n] == (d < bound), "node \(n): d \(d)") }
+        }
+    }
 }
