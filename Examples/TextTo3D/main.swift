@@ -42,6 +42,28 @@ func cell(_ values: [Double?], _ digits: Int = 2) -> String {
     return present.isEmpty ? "–" : SeedSpread(present).formatted(digits)
 }
 
+/// DI++ IKL on `object` for every seed with the defaults changed by `configure`, in
+/// `seed-k/3d/<prefix>-<prompt>` (cached): the example's variants of its main runs.
+@MainActor func variant(_ object: Shapes3D.Object, prefix: String, what: String, _ configure: (inout RunConfiguration) -> Void) throws -> [FieldReport] {
+    try runs.seeds.map { seed in
+        let teacher = try runs.teacher(seed: seed, config: "Examples/TextTo3D/teacher.json")
+        let name = object.prompt.replacingOccurrences(of: " ", with: "-")
+        let folder = runs.seedFolder(seed).appendingPathComponent("3d").appendingPathComponent("\(prefix)-\(name)")
+        return try cached(folder) {
+            print("seed \(seed): \(what) for \"\(object.prompt)\" (\(steps) steps)")
+            var c = TextTo3D.defaults
+            (c.teacher, c.prompts, c.divergence, c.algorithm.steps, c.algorithm.seed) = (teacher.path, [object.prompt], "ikl", steps, seed)
+            configure(&c)
+            return try TextTo3D.run(c, folder: folder, components: PluginComponents.standard(), progress: false)
+        }
+    }
+}
+
+/// A plugin built by `swift build -c release`.
+func plugin(_ name: String) -> ComponentSpec {
+    ComponentSpec(FileManager.default.currentDirectoryPath + "/.build/release/lib\(name).so")
+}
+
 /// Per method, per prompt: the reports over seeds.
 var reports: [String: [String: [FieldReport]]] = [:]
 let methods = ["initial field (a ball)", "ceiling (fit to ground truth)", "DI++ IKL (VSD)", "SDS"]
@@ -81,24 +103,28 @@ ExampleRuns.main {
     var rewardRows: [[String]] = []
     let rewardPrompts = runs.full ? [Shapes3D.Object(.cube, .blue), Shapes3D.Object(.cylinder, .green)] : []
     for object in rewardPrompts {
-        var r: [FieldReport] = [], plain: [FieldReport] = []
-        for seed in runs.seeds {
-            let teacher = try runs.teacher(seed: seed, config: "Examples/TextTo3D/teacher.json")
-            let name = object.prompt.replacingOccurrences(of: " ", with: "-"), base = runs.seedFolder(seed).appendingPathComponent("3d")
-            for scale: Float in [1, 0] {
-                let folder = base.appendingPathComponent(scale == 1 ? "ikl-warmth-\(name)" : "ikl-warmth-control-\(name)")
-                let report = try cached(folder) {
-                    print("seed \(seed): ikl + warmth at α_rew \(scale) for \"\(object.prompt)\" (\(steps) steps)")
-                    var c = TextTo3D.defaults
-                    (c.teacher, c.prompts, c.divergence, c.algorithm.steps, c.algorithm.seed) = (teacher.path, [object.prompt], "ikl", steps, seed)
-                    (c.reward, c.algorithm.rewardScale) = (ComponentSpec(FileManager.default.currentDirectoryPath + "/.build/release/libWarmthReward.so"), .constant(scale))
-                    return try TextTo3D.run(c, folder: folder, components: PluginComponents.standard(), progress: false)
-                }
-                if scale == 1 { r.append(report) } else { plain.append(report) }
+        let warmth = { (scale: Float) throws -> [FieldReport] in
+            try variant(object, prefix: scale == 1 ? "ikl-warmth" : "ikl-warmth-control", what: "ikl + warmth at α_rew \(scale)") {
+                ($0.reward, $0.algorithm.rewardScale) = (plugin("WarmthReward"), .constant(scale))
             }
         }
+        let (r, plain) = (try warmth(1), try warmth(0))
         rewardRows.append([object.prompt, cell(plain.map(\.iou)), cell(r.map(\.iou)), cell(plain.map(\.meanReward), 3), cell(r.map(\.meanReward), 3),
                            cell(plain.map(\.colourAgreement)), cell(r.map(\.colourAgreement))])
+    }
+
+    // The orientation regulariser (off by default): the DI++ IKL run again with the voxel field's
+    // `orientationWeight`, beside the run without it.
+    let orientationWeight = 10.0
+    var orientationRows: [[String]] = []
+    for object in runs.full ? [Shapes3D.Object(.torus, .yellow)] : [] {
+        let r = try variant(object, prefix: "ikl-orientation", what: "ikl + orientation \(orientationWeight)") {
+            $0.generator = ComponentSpec("voxel", options: ["orientationWeight": .number(orientationWeight)])
+        }
+        let plain = reports[methods[2]]?[object.prompt] ?? []
+        orientationRows.append([object.prompt, cell(plain.map(\.iou)), cell(r.map(\.iou)), cell(plain.map(\.iouSignedDistance)),
+                                cell(r.map(\.iouSignedDistance)), cell(plain.map(\.psnr), 1), cell(r.map(\.psnr), 1),
+                                cell(plain.map(\.seconds), 0), cell(r.map(\.seconds), 0)])
     }
 
     var rows: [[String]] = []
@@ -114,19 +140,8 @@ ExampleRuns.main {
     var nerfRows: [[String]] = []
     let nerfPrompts = runs.full ? [Shapes3D.Object(.cube, .blue), Shapes3D.Object(.cone, .red)] : []
     for object in nerfPrompts {
-        var r: [FieldReport] = []
-        for seed in runs.seeds {
-            let teacher = try runs.teacher(seed: seed, config: "Examples/TextTo3D/teacher.json")
-            let name = object.prompt.replacingOccurrences(of: " ", with: "-")
-            let folder = runs.seedFolder(seed).appendingPathComponent("3d").appendingPathComponent("nerf-ikl-\(name)")
-            r.append(try cached(folder) {
-                print("seed \(seed): the NeRF plugin, ikl, for \"\(object.prompt)\" (\(steps) steps)")
-                var c = TextTo3D.defaults
-                (c.teacher, c.prompts, c.divergence, c.algorithm.steps, c.algorithm.seed) = (teacher.path, [object.prompt], "ikl", steps, seed)
-                c.generator = ComponentSpec(FileManager.default.currentDirectoryPath + "/.build/release/libNeRFGenerator.so")
-                c.algorithm.generatorLearningRate = 5e-3
-                return try TextTo3D.run(c, folder: folder, components: PluginComponents.standard(), progress: false)
-            })
+        let r = try variant(object, prefix: "nerf-ikl", what: "the NeRF plugin, ikl") {
+            ($0.generator, $0.algorithm.generatorLearningRate) = (plugin("NeRFGenerator"), 5e-3)
         }
         let voxel = reports[methods[2]]?[object.prompt] ?? []
         nerfRows.append([object.prompt, cell(voxel.map(\.iou)), cell(r.map(\.iou)), cell(voxel.map(\.agreement)), cell(r.map(\.agreement)),
@@ -155,6 +170,11 @@ ExampleRuns.main {
         + "beside the voxel field's DI++ IKL run on the same prompt.\n\n"
         + MarkdownTable(header: ["prompt", "IoU voxel", "IoU NeRF", "agreement voxel", "agreement NeRF", "PSNR voxel", "PSNR NeRF", "NeRF seconds"],
                         rows: nerfRows).text + "\n"
+    let orientationSection = orientationRows.isEmpty ? "" : "## The orientation regulariser\n\n"
+        + "DI++ IKL with `\"generator\": {\"name\": \"voxel\", \"orientationWeight\": \(Int(orientationWeight))}` (Ref-NeRF's term: visible surface\n"
+        + "whose normal faces away from the camera is penalised) beside the same run without it.\n\n"
+        + MarkdownTable(header: ["prompt", "IoU, without", "IoU, with", "IoU vs d < 0, without", "IoU vs d < 0, with", "PSNR, without", "PSNR, with",
+                                 "seconds, without", "seconds, with"], rows: orientationRows).text + "\n"
     let page = """
     # Text-to-3D on shapes3d (\(runs.mode) mode)
 
@@ -175,7 +195,7 @@ ExampleRuns.main {
 
     \(MarkdownTable(header: ["prompt", "method", "IoU", "IoU vs d < 0", "PSNR (dB)", "shape agreement", "colour agreement", "saturation", "truth's saturation", "training seconds"], rows: rows).text)
 
-    \(rewardSection)\(nerfSection)Pictures of seed \(runs.seeds[0]) (each: the field's 8 evaluation views above the ground truth's), copied beside this page as
+    \(rewardSection)\(nerfSection)\(orientationSection)Pictures of seed \(runs.seeds[0]) (each: the field's 8 evaluation views above the ground truth's), copied beside this page as
     `<method>-<prompt>.png` from `runs/examples/shapes3d-\(runs.mode)/seed-\(runs.seeds[0])/3d/<method>-<prompt>/evaluation.png`.
     """
     try runs.publish(page)

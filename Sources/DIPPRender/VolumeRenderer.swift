@@ -28,11 +28,12 @@ public struct VolumeRenderer: Sendable, Codable, Equatable {
     }
 
     /// The sample points of a batch of cameras: `points` `[B·R·N, 3]` (R = pixels, N = samples
-    /// per ray, ray-major) and `deltas` `[B, R, N]` (constants).
+    /// per ray, ray-major), `deltas` `[B, R, N]` and the unit ray directions `[B, R, 3]` (constants).
     public struct RaySamples {
         public let cameraCount: Int
         public let points: Tensor
         public let deltas: Tensor
+        public let directions: Tensor
     }
 
     /// The camera of a condition vector on this rig.
@@ -45,9 +46,12 @@ public struct VolumeRenderer: Sendable, Codable, Equatable {
         let r = imageSize * imageSize, n = samplesPerRay
         var points = [Float](repeating: 0, count: cameras.count * r * n * 3)
         var deltas = [Float](repeating: 0, count: cameras.count * r * n)
+        var directions: [Float] = []
+        directions.reserveCapacity(cameras.count * r * 3)
         for (b, camera) in cameras.enumerated() {
             let o = camera.origin
             for (ray, d) in camera.rayDirections(height: imageSize, width: imageSize).enumerated() {
+                directions += [d.x, d.y, d.z]
                 let base = (b * r + ray) * n
                 guard let (near, far) = Self.boxInterval(origin: o, direction: d) else {
                     for k in 0..<n { for a in 0..<3 { points[3 * (base + k) + a] = o[a] } }   // δ = 0: unseen
@@ -62,7 +66,8 @@ public struct VolumeRenderer: Sendable, Codable, Equatable {
             }
         }
         return RaySamples(cameraCount: cameras.count, points: Tensor(shape: [cameras.count * r * n, 3], storage: points),
-                          deltas: Tensor(shape: [cameras.count, r, n], storage: deltas))
+                          deltas: Tensor(shape: [cameras.count, r, n], storage: deltas),
+                          directions: Tensor(shape: [cameras.count, r, 3], storage: directions))
     }
 
     /// `[t_near, t_far]` of the ray inside `[−1, 1]³` (slab method), `nil` when it misses.
@@ -80,10 +85,12 @@ public struct VolumeRenderer: Sendable, Codable, Equatable {
         return far > near ? (near, far) : nil
     }
 
-    /// What a render returns: the image `[B, 3, H, W]` in [0, 1] and the opacity `[B, H·W]`.
+    /// What a render returns: the image `[B, 3, H, W]` in [0, 1], the opacity `[B, H·W]` and
+    /// each sample's compositing weight `w_k` `[B, H·W, N]`.
     public struct Rendering {
         public let image: Tensor
         public let opacity: Tensor
+        public let weights: Tensor
     }
 
     /// Composites densities `[B, R, N]` and colours `[B, R, N, 3]` along each ray.
@@ -96,14 +103,18 @@ public struct VolumeRenderer: Sendable, Codable, Equatable {
         let weights = transmittance * alpha
         let opacity = weights.sum(axis: 2)
         let rgb = (weights.reshaped([b, r, n, 1]) * colour).sum(axis: 2) + (1 - opacity).reshaped([b, r, 1]) * background
-        return Rendering(image: rgb.permuted([0, 2, 1]).reshaped([b, 3, imageSize, imageSize]), opacity: opacity)
+        return Rendering(image: rgb.permuted([0, 2, 1]).reshaped([b, 3, imageSize, imageSize]), opacity: opacity, weights: weights)
     }
 
     /// Renders a field — a function from points `[P, 3]` to density `[P]` and colour `[P, 3]` —
     /// from each camera.
     public func render(_ cameras: [Camera], field: (Tensor) -> (density: Tensor, colour: Tensor)) -> Rendering {
-        let s = samples(cameras)
-        let (b, r, n) = (cameras.count, imageSize * imageSize, samplesPerRay)
+        render(samples(cameras), field: field)
+    }
+
+    /// Renders a field at samples already drawn (``samples(_:)``).
+    public func render(_ s: RaySamples, field: (Tensor) -> (density: Tensor, colour: Tensor)) -> Rendering {
+        let (b, r, n) = (s.cameraCount, imageSize * imageSize, samplesPerRay)
         let (density, colour) = field(s.points)
         return composite(density: density.reshaped([b, r, n]), colour: colour.reshaped([b, r, n, 3]), deltas: s.deltas)
     }

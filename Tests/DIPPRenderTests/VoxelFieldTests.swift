@@ -17,7 +17,8 @@ import Testing
     static let renderer = VolumeRenderer(imageSize: 4, samplesPerRay: 8)
 
     @Test func gradientsThroughRenderingAndRegularisers() {
-        let field = VoxelFieldGenerator(.init(gridSize: 4, densityScale: 2, opacityEntropyWeight: 0.5, sparsityWeight: 0.3), renderer: Self.renderer)
+        let field = VoxelFieldGenerator(.init(gridSize: 4, densityScale: 2, opacityEntropyWeight: 0.5, sparsityWeight: 0.3, orientationWeight: 0.7),
+                                        renderer: Self.renderer)
         let c = Self.conditions([Camera(elevation: 0.3, azimuth: 0.4, distance: 3, fieldOfView: 0.7),
                                  Camera(elevation: 0.8, azimuth: -1.9, distance: 3, fieldOfView: 0.7)])
         let z = Tensor.zeros([2, 1])
@@ -39,6 +40,50 @@ import Testing
         #expect(terms.map(\.0) == ["loss_opacity_entropy", "loss_sparsity"])
         #expect(Swift.abs(Double(terms[0].1.scalar) - 2 * entropy) < 1e-4)
         #expect(Swift.abs(Double(terms[1].1.scalar) - 3 * sparsity) < 1e-4)
+    }
+
+    /// Orientation: against the formula evaluated point by point (σ through the field's own
+    /// queries, the render's weights), and its sign. The field is a wedge: density rising along
+    /// +x from x = −0.6 to a wall at x = 0.6, empty beyond. Seen from +x, a ray crosses the wall
+    /// (normal +x, facing the camera) into density falling along the ray (normal −x, facing away:
+    /// penalised where the weights are); seen from −x, it meets rising density (facing the
+    /// camera) and is mostly absorbed before the wall.
+    @Test func orientationPenalisesNormalsFacingAwayFromTheCamera() throws {
+        let (g, renderer) = (11, VolumeRenderer(imageSize: 5, samplesPerRay: 24))
+        let field = VoxelFieldGenerator(.init(gridSize: g, densityScale: 3, orientationWeight: 1), renderer: renderer)
+        field.field.withMutableStorage { raw in
+            for n in 0..<(g * g * g) {   // the density channel
+                let x = Shapes3D.point(n / (g * g), (n / g) % g, n % g, size: g).x
+                raw[n] = (-0.61...0.61).contains(x) ? 5 * x : -6
+            }
+        }
+        func term(azimuth: Float) throws -> (tensor: Double, pointwise: Double) {
+            let cameras = [Camera(elevation: 0, azimuth: azimuth, distance: 3, fieldOfView: 0.7)]
+            let samples = renderer.samples(cameras)
+            let weights = renderer.render(samples, field: field.evaluate).weights
+            let tensor = Double(field.generateRegularized(Tensor.zeros([1, 1]), conditions: Self.conditions(cameras)).terms[0].1.scalar)
+            let (rays, n, h) = (renderer.imageSize * renderer.imageSize, renderer.samplesPerRay, 2 / Float(g - 1))
+            var total = 0.0
+            for ray in 0..<rays {
+                let d = (0..<3).map { samples.directions.storage[3 * ray + $0] }
+                for k in 0..<n {
+                    let p = (0..<3).map { samples.points.storage[3 * (ray * n + k) + $0] }
+                    let gradient = try (0..<3).map { a -> Float in
+                        var (plus, minus) = (p, p)
+                        (plus[a], minus[a]) = (p[a] + h, p[a] - h)
+                        return try (field.field(at: plus).density[0] - field.field(at: minus).density[0]) / (2 * h)
+                    }
+                    let norm = (gradient.map { $0 * $0 }.reduce(0, +) + 1e-6).squareRoot()
+                    let facing = Swift.max(0, zip(gradient, d).map { -$0 * $1 / norm }.reduce(0, +))
+                    total += Double(weights.storage[ray * n + k] * facing * facing)
+                }
+            }
+            return (tensor, total / Double(rays))
+        }
+        let fromPlusX = try term(azimuth: 0), fromMinusX = try term(azimuth: .pi)
+        for t in [fromPlusX, fromMinusX] { #expect(Swift.abs(t.tensor - t.pointwise) < 1e-4 * Swift.max(1, t.pointwise), "\(t)") }
+        // From −x only the light (T ≈ e^{−3}) that reaches the wall is penalised.
+        #expect(fromPlusX.tensor > 0.1 && fromMinusX.tensor < fromPlusX.tensor / 3, "+x \(fromPlusX), −x \(fromMinusX)")
     }
 
     /// The trainer adds the field's regularisers to the generator loss and logs them.

@@ -14,9 +14,13 @@ import Foundation
 /// the data range, `x₀ = 2C − 1`. It starts as a fuzzy grey ball (raw density
 /// `4(1 − |p|/0.5) − 2`, colour 0.5), so early renders have a silhouette to move.
 ///
-/// Regularisers on the render's opacity `O` (per pixel), weighted by the configuration:
+/// Regularisers, weighted by the configuration — on the render's opacity `O` (per pixel):
 /// entropy `mean −[O log O + (1 − O) log(1 − O)]` (pushes pixels to empty or opaque) and
-/// sparsity `mean √(O² + 0.01)`.
+/// sparsity `mean √(O² + 0.01)`; and orientation (Ref-NeRF, DreamFusion §3): the mean over rays
+/// of `Σ_k sg(w_k)·max(0, n_k·d)²`, which penalises visible surface whose normal
+/// `n = −∇σ/|∇σ|` faces away from the camera (`d` the unit ray direction, `w_k` the compositing
+/// weights held constant); `∇σ` by central differences one voxel wide, `(σ(p + h·e_a) −
+/// σ(p − h·e_a))/2h`, `h = 2/(G − 1)` (threestudio's finite-difference normals).
 public struct VoxelFieldGenerator: RegularizedGenerator {
     public struct Configuration: Codable, Sendable, Equatable {
         /// `G`: grid nodes per side.
@@ -25,10 +29,12 @@ public struct VoxelFieldGenerator: RegularizedGenerator {
         public var densityScale: Float = 20
         public var opacityEntropyWeight: Float = 0
         public var sparsityWeight: Float = 0
+        public var orientationWeight: Float = 0
 
-        public init(gridSize: Int = 24, densityScale: Float = 20, opacityEntropyWeight: Float = 0, sparsityWeight: Float = 0) {
-            (self.gridSize, self.densityScale, self.opacityEntropyWeight, self.sparsityWeight) =
-                (gridSize, densityScale, opacityEntropyWeight, sparsityWeight)
+        public init(gridSize: Int = 24, densityScale: Float = 20, opacityEntropyWeight: Float = 0, sparsityWeight: Float = 0,
+                    orientationWeight: Float = 0) {
+            (self.gridSize, self.densityScale, self.opacityEntropyWeight, self.sparsityWeight, self.orientationWeight) =
+                (gridSize, densityScale, opacityEntropyWeight, sparsityWeight, orientationWeight)
         }
     }
 
@@ -59,13 +65,17 @@ public struct VoxelFieldGenerator: RegularizedGenerator {
         return (raw[0].softplus() * configuration.densityScale, raw[1].sigmoid())
     }
 
-    /// Renders from the cameras of `conditions` (the rig of ``renderer``).
-    public func render(_ conditions: Conditions) -> VolumeRenderer.Rendering {
+    /// The cameras of `conditions` on the rig of ``renderer``.
+    public func cameras(_ conditions: Conditions) -> [Camera] {
         guard let camera = conditions.camera, camera.dimension == 2 else {
             preconditionFailure("VoxelFieldGenerator: the conditions carry no 2-vector camera (azimuth/π, elevation/(π/2))")
         }
-        let cameras = (0..<camera.count).map { renderer.camera(conditionVector: camera.values[(2 * $0)..<(2 * $0 + 2)]) }
-        return renderer.render(cameras, field: evaluate)
+        return (0..<camera.count).map { renderer.camera(conditionVector: camera.values[(2 * $0)..<(2 * $0 + 2)]) }
+    }
+
+    /// Renders from the cameras of `conditions`.
+    public func render(_ conditions: Conditions) -> VolumeRenderer.Rendering {
+        renderer.render(cameras(conditions), field: evaluate)
     }
 
     public func callAsFunction(_ z: Tensor, conditions: Conditions) -> Tensor {
@@ -73,7 +83,8 @@ public struct VoxelFieldGenerator: RegularizedGenerator {
     }
 
     public func generateRegularized(_ z: Tensor, conditions: Conditions) -> (sample: Tensor, terms: [(String, Tensor)]) {
-        let r = render(conditions)
+        let samples = renderer.samples(cameras(conditions))
+        let r = renderer.render(samples, field: evaluate)
         var terms: [(String, Tensor)] = []
         let c = configuration
         if c.opacityEntropyWeight != 0 {
@@ -84,6 +95,25 @@ public struct VoxelFieldGenerator: RegularizedGenerator {
         if c.sparsityWeight != 0 {
             terms.append(("loss_sparsity", (r.opacity.square() + 0.01).sqrt().mean() * c.sparsityWeight))
         }
+        if c.orientationWeight != 0 {
+            terms.append(("loss_orientation", orientation(samples, weights: r.weights) * c.orientationWeight))
+        }
         return (r.image * 2 - 1, terms)
+    }
+
+    /// The orientation term (see the type's comment): mean over rays of
+    /// `Σ_k sg(w_k)·max(0, n_k·d)²`, normals by central differences one voxel wide.
+    public func orientation(_ samples: VolumeRenderer.RaySamples, weights: Tensor) -> Tensor {
+        let (b, r, n) = (weights.shape[0], weights.shape[1], weights.shape[2])
+        let h = 2 / Float(configuration.gridSize - 1)
+        let gradient = Tensor.concat((0..<3).map { axis in
+            var step = [Float](repeating: 0, count: 3)
+            step[axis] = h
+            let offset = Tensor(shape: [1, 3], storage: step)
+            return (evaluate(samples.points + offset).density - evaluate(samples.points - offset).density) / (2 * h)
+        }, axis: 1)
+        let normal = (Tensor(0) - gradient) / (gradient.square().sum(axis: 1, keepDims: true) + 1e-6).sqrt()
+        let facing = (normal.reshaped([b, r, n, 3]) * samples.directions.reshaped([b, r, 1, 3])).sum(axis: 3).relu()
+        return (weights.detached() * facing.square()).sum(axis: 2).mean()
     }
 }
