@@ -46,12 +46,11 @@ public struct VolumeRenderer: Sendable, Codable, Equatable {
         let r = imageSize * imageSize, n = samplesPerRay
         var points = [Float](repeating: 0, count: cameras.count * r * n * 3)
         var deltas = [Float](repeating: 0, count: cameras.count * r * n)
-        var directions: [Float] = []
-        directions.reserveCapacity(cameras.count * r * 3)
+        var directions = [Float](repeating: 0, count: cameras.count * r * 3)
         for (b, camera) in cameras.enumerated() {
             let o = camera.origin
             for (ray, d) in camera.rayDirections(height: imageSize, width: imageSize).enumerated() {
-                directions += [d.x, d.y, d.z]
+                for a in 0..<3 { directions[3 * (b * r + ray) + a] = d[a] }
                 let base = (b * r + ray) * n
                 guard let (near, far) = Self.boxInterval(origin: o, direction: d) else {
                     for k in 0..<n { for a in 0..<3 { points[3 * (base + k) + a] = o[a] } }   // δ = 0: unseen

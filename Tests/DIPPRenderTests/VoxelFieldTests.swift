@@ -17,8 +17,7 @@ import Testing
     static let renderer = VolumeRenderer(imageSize: 4, samplesPerRay: 8)
 
     @Test func gradientsThroughRenderingAndRegularisers() {
-        let field = VoxelFieldGenerator(.init(gridSize: 4, densityScale: 2, opacityEntropyWeight: 0.5, sparsityWeight: 0.3, orientationWeight: 0.7),
-                                        renderer: Self.renderer)
+        let field = VoxelFieldGenerator(.init(gridSize: 4, densityScale: 2, opacityEntropyWeight: 0.5, sparsityWeight: 0.3), renderer: Self.renderer)
         let c = Self.conditions([Camera(elevation: 0.3, azimuth: 0.4, distance: 3, fieldOfView: 0.7),
                                  Camera(elevation: 0.8, azimuth: -1.9, distance: 3, fieldOfView: 0.7)])
         let z = Tensor.zeros([2, 1])
@@ -40,6 +39,23 @@ import Testing
         #expect(terms.map(\.0) == ["loss_opacity_entropy", "loss_sparsity"])
         #expect(Swift.abs(Double(terms[0].1.scalar) - 2 * entropy) < 1e-4)
         #expect(Swift.abs(Double(terms[1].1.scalar) - 3 * sparsity) < 1e-4)
+    }
+
+    /// The orientation term's gradient in the field, the compositing weights held constant (as
+    /// the term holds them).
+    @Test func orientationGradients() {
+        let field = VoxelFieldGenerator(.init(gridSize: 4, densityScale: 2, orientationWeight: 1), renderer: Self.renderer)
+        field.field.withMutableStorage { raw in
+            var rng = RandomStream(seed: 5)
+            raw = zip(raw, rng.normal(raw.count)).map { $0 + 0.5 * $1 }   // break the ball's symmetry
+        }
+        let samples = Self.renderer.samples([Camera(elevation: 0.3, azimuth: 0.4, distance: 3, fieldOfView: 0.7),
+                                             Camera(elevation: 0.8, azimuth: -1.9, distance: 3, fieldOfView: 0.7)])
+        let weights = withoutGradients { Self.renderer.render(samples, field: field.evaluate).weights }
+        let report = GradientCheck.checkInPlace([field.field], epsilon: 2e-3, elementsPerInput: 60) {
+            field.orientation(samples, weights: weights).reshaped([1])
+        }
+        #expect(report.passed, "\(report)")
     }
 
     /// Orientation: against the formula evaluated point by point (σ through the field's own

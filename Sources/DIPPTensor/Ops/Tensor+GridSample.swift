@@ -49,27 +49,28 @@ extension Tensor {
             var gridGrad = [Float](repeating: 0, count: needs[0] ? g.count : 0)
             var pointGrad = [Float](repeating: 0, count: needs[1] ? p.count : 0)
             let scale = lattice.scale
+            // The same products in the same order as a plain loop over corners and channels.
             g.withUnsafeBufferPointer { gp in
                 p.withUnsafeBufferPointer { pp in
                     upstream.withUnsafeBufferPointer { up in
                         gridGrad.withUnsafeMutableBufferPointer { gg in
                             pointGrad.withUnsafeMutableBufferPointer { pg in
+                                let (wantGrid, wantPoints) = (!gg.isEmpty, !pg.isEmpty)
                                 for i in 0..<pointCount {
                                     let s = lattice.stencil(pp[3 * i], pp[3 * i + 1], pp[3 * i + 2])
                                     var spatial = SIMD3<Float>.zero
                                     for k in 0..<8 where s.inside(k) {
-                                        let (offset, weight) = (s.offsets[k], s.weights[k])
-                                        var along: Float = 0   // Σ_c g_c · grid_c at this corner
-                                        for c in 0..<channels {
-                                            let gc = up[i * channels + c]
-                                            if !gg.isEmpty { gg[c * plane + offset] += weight * gc }
-                                            along += gc * gp[c * plane + offset]
+                                        let offset = s.offsets[k]
+                                        if wantGrid {
+                                            for c in 0..<channels { gg[c * plane + offset] += s.weights[k] * up[i * channels + c] }
                                         }
-                                        spatial += along * s.weightDerivative(k)
+                                        if wantPoints {
+                                            var along: Float = 0   // Σ_c g_c · grid_c at this corner
+                                            for c in 0..<channels { along += up[i * channels + c] * gp[c * plane + offset] }
+                                            spatial += along * s.weightDerivative(k) * scale
+                                        }
                                     }
-                                    if !pg.isEmpty {
-                                        for a in 0..<3 { pg[3 * i + a] = spatial[a] * scale[a] }
-                                    }
+                                    if wantPoints { for a in 0..<3 { pg[3 * i + a] = spatial[a] } }
                                 }
                             }
                         }
@@ -95,8 +96,8 @@ struct TrilinearLattice {
     init(depth: Int, height: Int, width: Int) {
         (self.depth, self.height, self.width) = (depth, height, width)
         scale = SIMD3(Float(width - 1), Float(height - 1), Float(depth - 1)) / 2
-        let plane = width * height
-        cornerOffsets = SIMD8(0, 1, width, width + 1, plane, plane + 1, plane + width, plane + width + 1)
+        let slice = width * height
+        cornerOffsets = SIMD8(0, 1, width, width + 1, slice, slice + 1, slice + width, slice + width + 1)
     }
 
     /// The 8 corners `k` (bits: u, v, w) of the cell holding a point: flat voxel offsets and
@@ -125,7 +126,7 @@ struct TrilinearLattice {
         let strides = SIMD3(1, width, width * height)
         // Non-finite, or so far outside that no corner is inside (and `Int(_:)` stays safe).
         let size = SIMD3(width, height, depth), limit = SIMD3<Float>(size)
-        guard all(position .> -1), all(position .< limit) else {
+        guard all(position .>= -1), all(position .< limit) else {
             return Stencil(offsets: .zero, fraction: .zero, weights: .zero, insideMask: 0)
         }
         let floor = position.rounded(.down), f = position - floor

@@ -19,7 +19,7 @@ import Foundation
 /// sparsity `mean √(O² + 0.01)`; and orientation (Ref-NeRF, DreamFusion §3): the mean over rays
 /// of `Σ_k sg(w_k)·max(0, n_k·d)²`, which penalises visible surface whose normal
 /// `n = −∇σ/|∇σ|` faces away from the camera (`d` the unit ray direction, `w_k` the compositing
-/// weights held constant); `∇σ` by central differences one voxel wide, `(σ(p + h·e_a) −
+/// weights held constant); `∇σ` by central differences with a step of one voxel, `(σ(p + h·e_a) −
 /// σ(p − h·e_a))/2h`, `h = 2/(G − 1)` (threestudio's finite-difference normals).
 public struct VoxelFieldGenerator: RegularizedGenerator {
     public struct Configuration: Codable, Sendable, Equatable {
@@ -102,7 +102,7 @@ public struct VoxelFieldGenerator: RegularizedGenerator {
     }
 
     /// The orientation term (see the type's comment): mean over rays of
-    /// `Σ_k sg(w_k)·max(0, n_k·d)²`, normals by central differences one voxel wide.
+    /// `Σ_k sg(w_k)·max(0, n_k·d)²`, normals by central differences with a step of one voxel.
     public func orientation(_ samples: VolumeRenderer.RaySamples, weights: Tensor) -> Tensor {
         let (b, r, n) = (weights.shape[0], weights.shape[1], weights.shape[2])
         let h = 2 / Float(configuration.gridSize - 1)
