@@ -101,17 +101,22 @@ public enum Shapes3D {
         SIMD3(Float(k), Float(j), Float(i)) * (2 / Float(g - 1)) - 1
     }
 
-    /// The field of `object` on a `g³` grid: `[4, g, g, g]`, density then RGB in [0, 1].
+    /// The density of `shape` at every node of a `g³` grid (z-major): `σ_max·sigmoid(−d/ε)`,
+    /// `σ_max = 200`, `ε = 0.01`. It does not depend on the colour.
+    public static func density(_ shape: Shape, size g: Int) -> [Float] {
+        let (sigmaMax, epsilon): (Float, Float) = (200, 0.01)
+        return (0..<(g * g * g)).map { n in sigmaMax / (1 + Foundation.exp(shape.distance(point(n / (g * g), (n / g) % g, n % g, size: g)) / epsilon)) }
+    }
+
+    /// The field of `object` on a `g³` grid: `[4, g, g, g]`, ``density(_:size:)`` then RGB in [0, 1].
     public static func field(_ object: Object, size g: Int) -> Tensor {
         let plane = g * g * g
-        var out = [Float](repeating: 0, count: 4 * plane)
-        let (sigmaMax, epsilon, h): (Float, Float, Float) = (200, 0.01, 1e-3)
+        var out = density(object.shape, size: g) + [Float](repeating: 0, count: 3 * plane)
+        let h: Float = 1e-3
         for i in 0..<g {
             for j in 0..<g {
                 for k in 0..<g {
                     let p = point(i, j, k, size: g), at = (i * g + j) * g + k
-                    let d = object.shape.distance(p)
-                    out[at] = sigmaMax / (1 + Foundation.exp(d / epsilon))
                     var n = SIMD3<Float>()
                     for a in 0..<3 {
                         var e = SIMD3<Float>()

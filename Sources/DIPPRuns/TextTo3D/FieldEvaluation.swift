@@ -86,11 +86,10 @@ public enum FieldEvaluation {
         try field.field(at: nodes(size: g)).density
     }
 
-    /// The density of `shape`'s ground-truth field (any colour: density does not depend on it) at
-    /// every node of a `g³` grid, read from its grid as renders read it.
+    /// The density of `shape`'s ground-truth field at every node of a `g³` grid, read from its
+    /// ``Shapes3D/fieldSize``³ grid as renders read it.
     public static func groundTruthDensity(_ shape: Shapes3D.Shape, size g: Int) -> [Float] {
-        let f = Shapes3D.fieldSize, field = Shapes3D.field(Shapes3D.Object(shape, .red), size: f)
-        let density = Tensor(shape: [1, f, f, f], storage: Array(field.storage[0..<(f * f * f)]))   // channel 0
+        let f = Shapes3D.fieldSize, density = Tensor(shape: [1, f, f, f], storage: Shapes3D.density(shape, size: f))
         return Tensor.trilinearSample(grid: density, points: Tensor(shape: [g * g * g, 3], storage: nodes(size: g))).storage
     }
 

@@ -65,6 +65,12 @@ public struct VoxelFieldGenerator: RegularizedGenerator {
         return (raw[0].softplus() * configuration.densityScale, raw[1].sigmoid())
     }
 
+    /// The activated density alone at `points` `[P, 3]` (`[P, 1]`; the same values as
+    /// ``evaluate(_:)``'s, reading one channel of the grid).
+    public func density(_ points: Tensor) -> Tensor {
+        Tensor.trilinearSample(grid: field.split(axis: 0, sizes: [1, 3])[0], points: points).softplus() * configuration.densityScale
+    }
+
     /// The cameras of `conditions` on the rig of ``renderer``.
     public func cameras(_ conditions: Conditions) -> [Camera] {
         guard let camera = conditions.camera, camera.dimension == 2 else {
@@ -110,7 +116,7 @@ public struct VoxelFieldGenerator: RegularizedGenerator {
             var step = [Float](repeating: 0, count: 3)
             step[axis] = h
             let offset = Tensor(shape: [1, 3], storage: step)
-            return (evaluate(samples.points + offset).density - evaluate(samples.points - offset).density) / (2 * h)
+            return (density(samples.points + offset) - density(samples.points - offset)) / (2 * h)
         }, axis: 1)
         let normal = (Tensor(0) - gradient) / (gradient.square().sum(axis: 1, keepDims: true) + 1e-6).sqrt()
         let facing = (normal.reshaped([b, r, n, 3]) * samples.directions.reshaped([b, r, 1, 3])).sum(axis: 3).relu()
