@@ -65,7 +65,7 @@ let package = Package(
         .target(
             name: "CDIPPBackend",
             path: "Sources/CDIPPBackend",
-            cSettings: [.unsafeFlags(["-O3", "-fopenmp-simd"])],
+            cSettings: [.unsafeFlags(["-O3", "-fopenmp-simd", "-fno-math-errno"])],
             linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp"), .linkedLibrary("lapack"), .linkedLibrary("pthread")]
         ),
         .target(
@@ -74,7 +74,7 @@ let package = Package(
             linkerSettings: [.linkedLibrary("png"), .linkedLibrary("z")]
         ),
         .target(name: "DIPPTensor", dependencies: ["CDIPPBackend"], path: "Sources/DIPPTensor"),
-        .target(name: "DIPPNN", dependencies: ["DIPPTensor"], path: "Sources/DIPPNN"),
+        .target(name: "DIPPNN", dependencies: ["DIPPTensor", "CDIPPBackend"], path: "Sources/DIPPNN"),
         .target(name: "DIPPRender", dependencies: ["DIPPTensor"], path: "Sources/DIPPRender"),
         .target(name: "DIPPData", dependencies: ["DIPPTensor", "DIPPNN", "DIPPRender", "CDIPPIO"], path: "Sources/DIPPData",
                 exclude: ["Resources/DIGITS-ATTRIBUTION.md"], resources: [.copy("Resources/digits.csv.gz")]),

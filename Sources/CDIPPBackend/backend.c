@@ -116,3 +116,82 @@ double dipp_fma_peak_gflops(int threads, int64_t iterations) {
     double lanes = width / 32.0;
     return (double)threads * (double)iterations * 12.0 * lanes * 2.0 / elapsed / 1e9;
 }
+
+/* libgomp's entry point for `#pragma omp parallel` (its stable ABI): runs fn(data) on a team of
+ * num_threads threads, the calling thread included — the same pool oneDNN's GEMMs run on. */
+void GOMP_parallel(void (*fn)(void *), void *data, unsigned num_threads, unsigned flags);
+int omp_get_thread_num(void);
+int omp_get_num_threads(void);
+
+struct dipp_chunk_job {
+    dipp_chunk_body body;
+    void *context;
+    int64_t count, size;
+    int chunks;
+};
+
+static void dipp_chunk_worker(void *data) {
+    const struct dipp_chunk_job *job = data;
+    int threads = omp_get_num_threads();
+    for (int chunk = omp_get_thread_num(); chunk < job->chunks; chunk += threads) {
+        int64_t begin = (int64_t)chunk * job->size;
+        int64_t end = begin + job->size < job->count ? begin + job->size : job->count;
+        if (begin < end) job->body(job->context, begin, end);
+    }
+}
+
+void dipp_parallel_chunks(int64_t count, int chunks, dipp_chunk_body body, void *context) {
+    if (count <= 0) return;
+    if (chunks <= 1) {
+        body(context, 0, count);
+        return;
+    }
+    struct dipp_chunk_job job = {body, context, count, (count + chunks - 1) / chunks, chunks};
+    GOMP_parallel(dipp_chunk_worker, &job, (unsigned)chunks, 0);
+}
+
+/* oneDNN's bf16 GEMM (exported by libdnnl 2.x, not declared in its public header). */
+extern dnnl_status_t dnnl_gemm_bf16bf16f32(char transa, char transb, dnnl_dim_t m, dnnl_dim_t n, dnnl_dim_t k, float alpha,
+                                           const uint16_t *a, dnnl_dim_t lda, const uint16_t *b, dnnl_dim_t ldb,
+                                           float beta, float *c, dnnl_dim_t ldc);
+
+struct dipp_bf16_rows {
+    const float *src;
+    uint16_t *dst;
+    int64_t cols, ld;
+};
+
+static void dipp_bf16_rows_body(void *context, int64_t begin, int64_t end) {
+    const struct dipp_bf16_rows *job = context;
+    for (int64_t r = begin; r < end; r++) dipp_float_to_bf16(job->src + r * job->ld, job->dst + r * job->cols, job->cols);
+}
+
+/* rows × cols of `src` (leading dimension ld) into a dense bf16 buffer of this thread's, grown as needed. */
+static uint16_t *dipp_bf16_copy(const float *src, int64_t rows, int64_t cols, int64_t ld, int slot) {
+    static __thread uint16_t *buffers[2];
+    static __thread size_t capacity[2];
+    size_t need = (size_t)rows * (size_t)cols;
+    if (need > capacity[slot]) {
+        free(buffers[slot]);
+        buffers[slot] = malloc(need * sizeof(uint16_t));
+        capacity[slot] = buffers[slot] ? need : 0;
+        if (!buffers[slot]) return NULL;
+    }
+    struct dipp_bf16_rows job = {src, buffers[slot], cols, ld};
+    int threads = omp_get_max_threads();
+    int64_t worthwhile = (int64_t)need / (1 << 15);
+    dipp_parallel_chunks(rows, (int)(worthwhile < threads ? (worthwhile < 1 ? 1 : worthwhile) : threads), dipp_bf16_rows_body, &job);
+    return buffers[slot];
+}
+
+int dipp_gemm_bf16(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                   const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
+                   float *c, int64_t ldc) {
+    int64_t a_rows = trans_a ? k : m, a_cols = trans_a ? m : k;
+    int64_t b_rows = trans_b ? n : k, b_cols = trans_b ? k : n;
+    uint16_t *a16 = dipp_bf16_copy(a, a_rows, a_cols, lda, 0);
+    uint16_t *b16 = dipp_bf16_copy(b, b_rows, b_cols, ldb, 1);
+    if (!a16 || !b16) return -1001;
+    return (int)dnnl_gemm_bf16bf16f32(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', m, n, k, alpha,
+                                      a16, a_cols > 0 ? a_cols : 1, b16, b_cols > 0 ? b_cols : 1, beta, c, ldc);
+}

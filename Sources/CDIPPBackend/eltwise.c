@@ -100,3 +100,57 @@ DIPP_CLONES void dipp_normalize_rows_backward(const float *y, const float *g, co
         for (int64_t j = 0; j < n; j++) o[j] = (gr[j] - mg - yr[j] * mgy) * inv;
     }
 }
+
+DIPP_CLONES void dipp_bias_silu(float *z, const float *bias, float *y, float *s, int64_t rows, int64_t n) {
+    for (int64_t r = 0; r < rows; r++) {
+        float *zr = z + r * n;
+        if (bias)
+            for (int64_t j = 0; j < n; j++) zr[j] += bias[j];
+        if (!s) continue;
+        float *yr = y + r * n, *sr = s + r * n;
+        for (int64_t j = 0; j < n; j++) {
+            float sj = 1.0f / (1.0f + dipp_expf(-zr[j]));
+            sr[j] = sj;
+            yr[j] = zr[j] * sj;
+        }
+    }
+}
+
+DIPP_CLONES void dipp_bias_silu_backward(const float *z, const float *s, const float *g, float *gz, float *bias_grad,
+                                         int64_t rows, int64_t n) {
+    for (int64_t r = 0; r < rows; r++) {
+        const float *gr = g + r * n;
+        float *out = gz + r * n;
+        if (s) {
+            const float *zr = z + r * n, *sr = s + r * n;
+            for (int64_t j = 0; j < n; j++) out[j] = gr[j] * sr[j] * (1.0f + zr[j] * (1.0f - sr[j]));
+        } else if (out != gr) {
+            memcpy(out, gr, (size_t)n * sizeof *out);
+        }
+        if (bias_grad)
+            for (int64_t j = 0; j < n; j++) bias_grad[j] += out[j];
+    }
+}
+
+#pragma STDC FP_CONTRACT OFF
+DIPP_CLONES void dipp_adam_ema(float *p, const float *g, float *m, float *v, float *ema, int64_t n,
+                               float lr, float beta1, float beta2, float epsilon, float weight_decay,
+                               float correction1, float correction2, float ema_decay) {
+    for (int64_t i = 0; i < n; i++) {
+        m[i] = beta1 * m[i] + (1 - beta1) * g[i];
+        v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i];
+        float m_hat = m[i] / correction1, v_hat = v[i] / correction2;
+        p[i] -= lr * (m_hat / (__builtin_sqrtf(v_hat) + epsilon) + weight_decay * p[i]);
+        if (ema) ema[i] = ema_decay * ema[i] + (1 - ema_decay) * p[i];
+    }
+}
+
+/* Round to nearest even on the upper 16 bits; NaN stays NaN (quiet), ±inf and overflow to inf as IEEE rounding gives. */
+DIPP_CLONES void dipp_float_to_bf16(const float *x, uint16_t *y, int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, &x[i], sizeof u);
+        uint32_t rounded = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
+        y[i] = (uint16_t)((u & 0x7fffffffu) > 0x7f800000u ? (u >> 16) | 0x40u : rounded);
+    }
+}

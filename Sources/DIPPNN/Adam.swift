@@ -1,3 +1,4 @@
+import CDIPPBackend
 import DIPPTensor
 import Foundation
 
@@ -39,7 +40,16 @@ public struct Adam: Sendable {
     /// Applies one update to `parameters` (in place) along `gradients` (same order and shapes
     /// on every call).
     public mutating func update(_ parameters: [Tensor], along gradients: [Tensor]) {
+        var none: [[Float]] = []
+        update(parameters, along: gradients, averaging: &none, decay: 0)
+    }
+
+    /// One update; then, when `averages` is not empty (one array per parameter), the moving
+    /// average `ē ← δ·ē + (1−δ)·p` of each updated parameter, `δ = decay` — in the same pass over
+    /// memory (``ExponentialMovingAverage/update(_:adam:along:batchSize:imagesSeen:)``).
+    mutating func update(_ parameters: [Tensor], along gradients: [Tensor], averaging averages: inout [[Float]], decay: Float) {
         precondition(parameters.count == gradients.count, "Adam: \(parameters.count) parameters but \(gradients.count) gradients")
+        precondition(averages.isEmpty || averages.count == parameters.count, "EMA: the parameter list changed")
         if firstMoments.isEmpty {
             firstMoments = parameters.map { [Float](repeating: 0, count: $0.count) }
             secondMoments = firstMoments
@@ -51,18 +61,24 @@ public struct Adam: Sendable {
         let correction2 = 1 - Foundation.pow(c.beta2, Float(step))
         for (i, (p, g)) in zip(parameters, gradients).enumerated() {
             precondition(p.shape == g.shape, "Adam: gradient \(g.shape) does not match parameter \(p.shape)")
+            precondition(averages.isEmpty || averages[i].count == p.count, "EMA: parameter \(i) changed size")
             let grad = g.storage
+            guard p.count > 0 else { continue }
             p.withMutableStorage { values in
                 firstMoments[i].withUnsafeMutableBufferPointer { m in
                     secondMoments[i].withUnsafeMutableBufferPointer { v in
                         values.withUnsafeMutableBufferPointer { p in
                             grad.withUnsafeBufferPointer { g in
-                                for j in 0..<p.count {
-                                    m[j] = c.beta1 * m[j] + (1 - c.beta1) * g[j]
-                                    v[j] = c.beta2 * v[j] + (1 - c.beta2) * g[j] * g[j]
-                                    let mHat = m[j] / correction1, vHat = v[j] / correction2
-                                    p[j] -= c.learningRate * (mHat / (vHat.squareRoot() + c.epsilon) + c.weightDecay * p[j])
+                                let (pp, gp, mp, vp, count) = (p.baseAddress!, g.baseAddress!, m.baseAddress!, v.baseAddress!, p.count)
+                                let pass = { (average: UnsafeMutablePointer<Float>?) in
+                                    Compute.forEachChunk(count) { r in
+                                        let o = r.lowerBound
+                                        dipp_adam_ema(pp + o, gp + o, mp + o, vp + o, average.map { $0 + o }, Int64(r.count),
+                                                      c.learningRate, c.beta1, c.beta2, c.epsilon, c.weightDecay,
+                                                      correction1, correction2, decay)
+                                    }
                                 }
+                                if averages.isEmpty { pass(nil) } else { averages[i].withUnsafeMutableBufferPointer { pass($0.baseAddress) } }
                             }
                         }
                     }

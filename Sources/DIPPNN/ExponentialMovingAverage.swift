@@ -56,6 +56,17 @@ public struct ExponentialMovingAverage: Sendable {
         return beta
     }
 
+    /// One Adam step on `parameters` along `gradients`, and this average's update folded into the
+    /// same pass over memory (the values equal ``Adam/update(_:along:)`` followed by
+    /// ``update(_:batchSize:imagesSeen:)``); returns the `β` used.
+    @discardableResult
+    public mutating func update(_ parameters: [Tensor], adam: inout Adam, along gradients: [Tensor],
+                                batchSize: Int, imagesSeen: Double) -> Float {
+        let beta = schedule.decay(batchSize: batchSize, imagesSeen: imagesSeen)
+        adam.update(parameters, along: gradients, averaging: &averages, decay: beta)
+        return beta
+    }
+
     /// The averages as tensors shaped like `parameters`.
     public func tensors(shapedLike parameters: [Tensor]) -> [Tensor] {
         zip(parameters, averages).map { Tensor(shape: $0.shape, storage: $1) }

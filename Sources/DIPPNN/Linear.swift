@@ -33,7 +33,11 @@ public struct Linear: Layer {
 
     /// `x·W + b` for `x` of shape `[…, inputSize]`.
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        let y = x.matmul(weight)
-        return bias.map { y + $0 } ?? y
+        x.linear(weight, bias: bias)
+    }
+
+    /// `activation(x·W + b)`; SiLU is fused into the layer's pass (``Tensor/linear(_:bias:applyingSiLU:)``).
+    public func callAsFunction(_ x: Tensor, activation: ActivationFunction) -> Tensor {
+        activation == .silu ? x.linear(weight, bias: bias, applyingSiLU: true) : activation(self(x))
     }
 }

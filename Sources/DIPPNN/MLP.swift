@@ -21,8 +21,7 @@ public struct MLP: Layer {
     public func callAsFunction(_ x: Tensor) -> Tensor {
         var h = x
         for (i, layer) in layers.enumerated() {
-            h = layer(h)
-            if i < layers.count - 1 { h = activation(h) }
+            h = i < layers.count - 1 ? layer(h, activation: activation) : layer(h)
         }
         return h
     }

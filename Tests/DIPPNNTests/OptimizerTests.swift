@@ -73,4 +73,25 @@ import Testing
         let ramped = Double(ExponentialMovingAverage.Schedule.halfLife(images: 500, rampUp: 0.05).decay(batchSize: 50, imagesSeen: 1000))
         #expect(Swift.abs(ramped - 0.5) < 1e-6)
     }
+
+    /// The fused Adam + EMA pass equals Adam's update followed by the EMA's, bit for bit, on a
+    /// parameter long enough to be split across threads (and one too short to be).
+    @Test(arguments: [5, 100_003])
+    func fusedAdamAndAverageEqualTheTwoUpdates(_ count: Int) {
+        var rng = RandomStream(seed: 7)
+        let start = rng.normal(count), schedule = ExponentialMovingAverage.Schedule.fixed(decay: 0.9)
+        let (fused, separate) = (Tensor(shape: [count], storage: start, requiresGrad: true), Tensor(shape: [count], storage: start, requiresGrad: true))
+        let configuration = Adam.Configuration(learningRate: 0.01, beta1: 0.5, beta2: 0.99, epsilon: 1e-8, weightDecay: 0.1)
+        var (adamFused, adamSeparate) = (Adam(configuration), Adam(configuration))
+        var (emaFused, emaSeparate) = (ExponentialMovingAverage([fused], schedule: schedule), ExponentialMovingAverage([separate], schedule: schedule))
+        for _ in 0..<3 {
+            let g = Tensor(shape: [count], storage: rng.normal(count))
+            emaFused.update([fused], adam: &adamFused, along: [g], batchSize: 1, imagesSeen: 0)
+            adamSeparate.update([separate], along: [g])
+            emaSeparate.update([separate], batchSize: 1, imagesSeen: 0)
+        }
+        #expect(fused.storage == separate.storage)
+        #expect(emaFused.averages == emaSeparate.averages)
+        #expect(adamFused.secondMoments == adamSeparate.secondMoments)
+    }
 }

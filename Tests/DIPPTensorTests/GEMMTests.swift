@@ -41,13 +41,47 @@ import Testing
             return out
         }
         let fast = run(OneDNNGEMM()), reference = run(ReferenceGEMM())
+        // bf16: the product of the operands rounded to bfloat16, accumulated in fp32.
+        let bf16 = run(OneDNNBF16GEMM())
+        let roundedReference: [Float] = {
+            var out = c0
+            let (ra, rb) = (a.map(Self.bfloat16), b.map(Self.bfloat16))
+            ra.withUnsafeBufferPointer { pa in
+                rb.withUnsafeBufferPointer { pb in
+                    out.withUnsafeMutableBufferPointer { pc in
+                        ReferenceGEMM().sgemm(transposeA: c.transposeA, transposeB: c.transposeB, m: c.m, n: c.n, k: c.k, alpha: 0.75,
+                                              a: pa.baseAddress!, lda: lda, b: pb.baseAddress!, ldb: ldb, beta: -0.5, c: pc.baseAddress!, ldc: ldc)
+                    }
+                }
+            }
+            return out
+        }()
         // Float32 accumulation over k terms of size ≤ 1: error ≲ k·2⁻²⁴ per element; allow 1e-5·k.
         let tolerance = 1e-5 * Float(c.k) + 1e-6
         let worst = zip(fast, reference).map { Swift.abs($0 - $1) }.max() ?? 0
         #expect(worst <= tolerance, "\(c.testDescription), \(threads) threads: max error \(worst)")
+        let worstBF16 = zip(bf16, roundedReference).map { Swift.abs($0 - $1) }.max() ?? 0
+        #expect(worstBF16 <= tolerance, "bf16 \(c.testDescription), \(threads) threads: max error \(worstBF16) against the rounded operands' product")
         // Padding columns of C beyond n must be untouched.
-        for row in 0..<c.m { for j in c.n..<ldc { #expect(fast[row * ldc + j] == c0[row * ldc + j]) } }
+        for row in 0..<c.m { for j in c.n..<ldc { #expect(fast[row * ldc + j] == c0[row * ldc + j] && bf16[row * ldc + j] == c0[row * ldc + j]) } }
         Compute.threads = 2
+    }
+
+    /// Round to nearest even on the upper 16 bits of the fp32 pattern (written independently of
+    /// the kernel's C).
+    static func bfloat16(_ x: Float) -> Float {
+        let u = x.bitPattern
+        return Float(bitPattern: ((u &+ 0x7fff &+ ((u >> 16) & 1)) >> 16) << 16)
+    }
+
+    /// bfloat16 keeps 7 fraction bits: spacing 2⁻⁷ at 1. Ties go to the even neighbour; NaN stays NaN.
+    @Test func bf16RoundsToNearestEven() {
+        let gemm = OneDNNBF16GEMM()
+        #expect(gemm.multiply([1 + 0x1p-8], [1], m: 1, n: 1, k: 1) == [1])
+        #expect(gemm.multiply([1 + 3 * 0x1p-8], [1], m: 1, n: 1, k: 1) == [1 + 0x1p-6])
+        #expect(gemm.multiply([1 + 0x1p-7 + 0x1p-9], [1], m: 1, n: 1, k: 1) == [1 + 0x1p-7])
+        #expect(gemm.multiply([.nan], [1], m: 1, n: 1, k: 1)[0].isNaN)
+        #expect(gemm.multiply([3], [-2], m: 1, n: 1, k: 1) == [-6])
     }
 
     @Test func multiplyHelperHandlesEmptyAndZeroInner() {

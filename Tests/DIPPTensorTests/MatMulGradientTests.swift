@@ -23,3 +23,40 @@ import Testing
         #expect(batched.matmul(bb).storage == [58, 64, 139, 154, 116, 128, 278, 308])
     }
 }
+
+/// The fused dense layer `silu(x·W + b)` (``Tensor/linear(_:bias:applyingSiLU:)``): finite
+/// differences, and the same values as the ops it fuses.
+@Suite struct LinearGradientTests {
+    static let cases: [([Int], [Int], Bool, Bool)] = [
+        ([5, 4], [4, 3], true, true), ([5, 4], [4, 3], true, false), ([5, 4], [4, 3], false, true),
+        ([2, 3, 4], [4, 2], true, true), ([1, 1], [1, 1], true, true), ([300, 3], [3, 2], true, true),
+    ]
+
+    @Test(arguments: cases)
+    func gradient(_ c: ([Int], [Int], Bool, Bool)) {
+        let (xShape, wShape, hasBias, silu) = c
+        var inputs = [TestInputs.normal(xShape, seed: 61), TestInputs.normal(wShape, seed: 62)]
+        if hasBias { inputs.append(TestInputs.normal([wShape[1]], seed: 63)) }
+        let report = GradientCheck.check(inputs) { $0[0].linear($0[1], bias: hasBias ? $0[2] : nil, applyingSiLU: silu) }
+        #expect(report.passed, "\(c): \(report)")
+    }
+
+    /// 300 rows span three blocks of the bias gradient's partial sums.
+    @Test func equalsTheUnfusedOps() {
+        let x = TestInputs.normal([300, 7], seed: 64), w = TestInputs.normal([7, 5], seed: 65), b = TestInputs.normal([5], seed: 66)
+        let (xv, wv, bv) = (Tensor(shape: x.shape, storage: x.storage, requiresGrad: true),
+                            Tensor(shape: w.shape, storage: w.storage, requiresGrad: true),
+                            Tensor(shape: b.shape, storage: b.storage, requiresGrad: true))
+        let seed = TestInputs.normal([300, 5], seed: 67).storage
+        let fused = xv.linear(wv, bias: bv, applyingSiLU: true), plain = (xv.matmul(wv) + bv).silu()
+        #expect(fused.shape == [300, 5])
+        #expect(maxDifference(fused.storage, plain.storage) < 1e-6)
+        let gf = Tensor.gradients(of: fused, withRespectTo: [xv, wv, bv], seed: seed)
+        let gp = Tensor.gradients(of: plain, withRespectTo: [xv, wv, bv], seed: seed)
+        for (f, p) in zip(gf, gp) { #expect(maxDifference(f.storage, p.storage) < 1e-4 * (1 + p.storage.map(abs).max()!)) }
+    }
+
+    private func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
+        zip(a, b).map { abs($0 - $1) }.max() ?? 0
+    }
+}

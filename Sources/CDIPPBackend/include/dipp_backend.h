@@ -11,9 +11,27 @@ int dipp_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float 
                const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
                float *c, int64_t ldc);
 
+/* The same GEMM at reduced precision: op(A) and op(B) are rounded to bfloat16 (nearest even;
+ * 8 significant bits) and multiplied with fp32 accumulation by oneDNN's dnnl_gemm_bf16bf16f32
+ * (AVX512-BF16 on AMD Zen 4, AMX on recent Xeons, emulated on other AVX-512 CPUs); C stays
+ * fp32. The operands are converted on every call, into per-thread scratch buffers.
+ * Returns 0, oneDNN's status, or -1001 when the scratch buffers cannot be allocated. */
+int dipp_gemm_bf16(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                   const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
+                   float *c, int64_t ldc);
+
+/* x rounded to bfloat16 (nearest even; NaN stays NaN). */
+void dipp_float_to_bf16(const float *x, uint16_t *y, int64_t n);
+
 /* Number of OpenMP threads oneDNN uses (omp_set_num_threads / omp_get_max_threads). */
 void dipp_set_threads(int threads);
 int dipp_get_threads(void);
+
+/* Runs body(context, begin, end) over `chunks` contiguous chunks of [0, count) — chunk i is
+ * [i·⌈count/chunks⌉, …) — on libgomp's thread team (the threads oneDNN's GEMMs use, so the
+ * element-wise passes between GEMMs wake no other pool). Returns when every chunk is done. */
+typedef void (*dipp_chunk_body)(void *context, int64_t begin, int64_t end);
+void dipp_parallel_chunks(int64_t count, int chunks, dipp_chunk_body body, void *context);
 
 /* The widest FMA vector unit this CPU has: 512 (AVX-512F), 256 (AVX2+FMA) or 0. */
 int dipp_fma_width(void);
@@ -37,6 +55,23 @@ int dipp_symmetric_eigen(int32_t n, double *matrix, double *eigenvalues, int32_t
 void dipp_sigmoid(const float *x, float *s, int64_t n);
 void dipp_silu(const float *x, float *y, float *s, int64_t n);
 void dipp_silu_backward(const float *x, const float *s, const float *g, float *out, int64_t n);
+
+/* A dense layer's element-wise work, fused (rows × n, row-major; the GEMM x·W is done before):
+ *   dipp_bias_silu:  z += b (per column); with s != NULL also y = z·σ(z), s = σ(z) kept
+ *                    (s == NULL: bias only, y unused).
+ *   dipp_bias_silu_backward: gz = g·σ(1 + z(1 − σ)) (or gz = g when s == NULL), and the
+ *                    column sums of gz added into bias_grad (n values; rows summed in order). */
+void dipp_bias_silu(float *z, const float *bias, float *y, float *s, int64_t rows, int64_t n);
+void dipp_bias_silu_backward(const float *z, const float *s, const float *g, float *gz, float *bias_grad,
+                             int64_t rows, int64_t n);
+
+/* One Adam(W) step on n values, then (with ema != NULL) the moving average, in one pass:
+ *   m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  p ← p − lr·((m/c₁)/(√(v/c₂) + ε) + λp);
+ *   ema ← δ·ema + (1−δ)·p.   c₁, c₂ are the bias corrections 1 − βᵗ. Same operations, in the
+ * same order, as the scalar Swift loops it replaced (no FMA contraction), so results are equal. */
+void dipp_adam_ema(float *p, const float *g, float *m, float *v, float *ema, int64_t n,
+                   float lr, float beta1, float beta2, float epsilon, float weight_decay,
+                   float correction1, float correction2, float ema_decay);
 
 /* GELU with the error function (erf by Abramowitz & Stegun 7.1.26, |error| < 1.5e-7 + the exp's):
  *   dipp_gelu: y = x·Φ(x);  dipp_gelu_backward: out = g·(Φ(x) + x·φ(x)). */

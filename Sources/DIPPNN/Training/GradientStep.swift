@@ -5,11 +5,28 @@ import DIPPTensor
 /// (0 = no clipping) → Adam update. Returns `‖g‖` before clipping.
 public func applyGradientStep(_ gradients: [Tensor], to parameters: [Tensor], optimizer: inout Adam, clip maxNorm: Float,
                               what: String, at location: String) throws -> Float {
-    let norm = GradientClipping.globalNorm(gradients)
-    try NonFiniteValueError.check(norm, what: what, at: location)
-    let step = maxNorm > 0 ? GradientClipping.clip(gradients, maxNorm: maxNorm).gradients : gradients
+    let (step, norm) = try checkedStep(gradients, clip: maxNorm, what: what, at: location)
     optimizer.update(parameters, along: step)
     return norm
+}
+
+/// The same update followed by a moving average of the parameters, fused into one pass
+/// (``ExponentialMovingAverage/update(_:adam:along:batchSize:imagesSeen:)``); the average is
+/// left as it was when the step is refused.
+public func applyGradientStep(_ gradients: [Tensor], to parameters: [Tensor], optimizer: inout Adam,
+                              averaging average: inout ExponentialMovingAverage, batchSize: Int, imagesSeen: Double,
+                              clip maxNorm: Float, what: String, at location: String) throws -> Float {
+    let (step, norm) = try checkedStep(gradients, clip: maxNorm, what: what, at: location)
+    average.update(parameters, adam: &optimizer, along: step, batchSize: batchSize, imagesSeen: imagesSeen)
+    return norm
+}
+
+/// The gradients to step along (clipped to `maxNorm` when > 0) and their norm before clipping;
+/// throws on a non-finite norm.
+private func checkedStep(_ gradients: [Tensor], clip maxNorm: Float, what: String, at location: String) throws -> ([Tensor], Float) {
+    let norm = GradientClipping.globalNorm(gradients)
+    try NonFiniteValueError.check(norm, what: what, at: location)
+    return (maxNorm > 0 ? GradientClipping.clip(gradients, maxNorm: maxNorm).gradients : gradients, norm)
 }
 
 /// A non-finite loss or gradient during training: where (`"DI++ step 12"`), what.

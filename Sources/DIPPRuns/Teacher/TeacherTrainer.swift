@@ -107,10 +107,10 @@ public struct TeacherTrainer {
             let l = loss(model, x0, conditions: conditions, sigmaData: model.configuration.sigmaData, rng: &noiseRNG)
             let location = "pretrain step \(step + 1)"
             try NonFiniteValueError.check(l.scalar, what: "the EDM loss", at: location)
-            _ = try applyGradientStep(Tensor.gradients(of: l, withRespectTo: params), to: params, optimizer: &adam,
+            _ = try applyGradientStep(Tensor.gradients(of: l, withRespectTo: params), to: params, optimizer: &adam, averaging: &ema,
+                                      batchSize: c.batchSize, imagesSeen: Double((step + 1) * c.batchSize),
                                       clip: c.gradientClip, what: "the teacher's gradient", at: location)
             step += 1
-            ema.update(params, batchSize: c.batchSize, imagesSeen: Double(step * c.batchSize))
             reporter?.update(step: step, metrics: [("loss", l.scalar)])
             if step % c.checkpointEvery == 0 || step == c.steps {
                 var tensors = model.stateDictionary().reduce(into: [String: Tensor]()) { $0["model.\($1.key)"] = $1.value }

@@ -6,13 +6,45 @@ import Foundation
 /// Set these once at start-up (the `dipp` tool does it from `--threads` / `DIPP_THREADS`),
 /// before any work starts; they are read on every matrix multiply.
 public enum Compute {
-    nonisolated(unsafe) private static var currentBackend: any GEMMBackend = OneDNNGEMM()
+    nonisolated(unsafe) private static var currentBackend: (any GEMMBackend)?
     nonisolated(unsafe) private static var configured = false
 
-    /// The GEMM kernel used by every matrix multiply and convolution. Default: ``OneDNNGEMM``.
+    /// The GEMM kernel used by every matrix multiply. Default: ``OneDNNGEMM``, or
+    /// ``OneDNNBF16GEMM`` when `DIPP_PRECISION=bf16` (see ``precision``).
     public static var gemm: any GEMMBackend {
-        get { configureOnce(); return currentBackend }
+        get {
+            if let backend = currentBackend { return backend }
+            let backend = Precision.fromEnvironment().backend
+            currentBackend = backend
+            return backend
+        }
         set { currentBackend = newValue }
+    }
+
+    /// The precision of the matrix products.
+    public enum Precision: String, Sendable, CaseIterable {
+        /// Single precision throughout (the default; every figure in the docs unless marked).
+        case fp32
+        /// Operands rounded to bfloat16, fp32 accumulation and fp32 everywhere else (``OneDNNBF16GEMM``).
+        case bf16
+
+        var backend: any GEMMBackend { self == .bf16 ? OneDNNBF16GEMM() : OneDNNGEMM() }
+
+        /// `DIPP_PRECISION` (`fp32` or `bf16`; unset means fp32).
+        static func fromEnvironment() -> Precision {
+            guard let value = ProcessInfo.processInfo.environment["DIPP_PRECISION"], !value.isEmpty else { return .fp32 }
+            guard let precision = Precision(rawValue: value.lowercased()) else {
+                fatalError("DIPP_PRECISION is '\(value)'; expected fp32 or bf16")
+            }
+            return precision
+        }
+    }
+
+    /// Which kernel ``gemm`` is: bf16 for ``OneDNNBF16GEMM``, fp32 otherwise. Setting it installs
+    /// ``OneDNNGEMM`` or ``OneDNNBF16GEMM``.
+    public static var precision: Precision {
+        get { gemm is OneDNNBF16GEMM ? .bf16 : .fp32 }
+        set { gemm = newValue.backend }
     }
 
     /// Threads used inside GEMM. Default: `DIPP_THREADS` if set, else all cores.
@@ -28,6 +60,13 @@ public enum Compute {
     /// (register-only FMA chains; see `dipp_fma_peak_gflops`).
     public static func measureFMAPeak(threads: Int, iterations: Int = 50_000_000) -> Double {
         dipp_fma_peak_gflops(Int32(threads), Int64(iterations))
+    }
+
+    /// Calls `body` on disjoint, contiguous ranges covering `0..<count`, on ``threads`` threads
+    /// when the loop is large enough to gain. Each element belongs to one range alone, so a loop
+    /// that writes only its own elements gives the same results on any thread count.
+    public static func forEachChunk(_ count: Int, _ body: (Range<Int>) -> Void) {
+        Parallel.forEachChunk(count, body)
     }
 
     private static func configureOnce() {

@@ -1,9 +1,13 @@
-import Dispatch
+import CDIPPBackend
 
 /// Splits large element-wise loops across ``Compute/threads`` threads.
 ///
 /// Chunks are contiguous and each element is written by exactly one chunk, so results are
-/// identical for any thread count (no reductions are split this way).
+/// identical for any thread count (no reductions are split this way). The chunks run on
+/// libgomp's thread team — the threads oneDNN's GEMMs use — so the passes between two GEMMs
+/// hand work to threads that are still spinning from the last GEMM instead of waking a second
+/// pool (with Dispatch, one core sat in OpenMP's spin-wait while the other ran the pass alone:
+/// see Documentation/Performance.md).
 enum Parallel {
     /// Below this many elements a loop runs on the calling thread (thread start-up costs more).
     static let minimumElementsPerThread = 1 << 15
@@ -18,19 +22,13 @@ enum Parallel {
             body(0..<count)
             return
         }
-        let size = (count + threads - 1) / threads
         withoutActuallyEscaping(body) { escaping in
-            let chunk = UncheckedSendable(value: escaping)
-            DispatchQueue.concurrentPerform(iterations: threads) { t in
-                let start = t * size
-                if start < count { chunk.value(start..<min(start + size, count)) }
+            var chunkBody = escaping
+            withUnsafeMutablePointer(to: &chunkBody) { context in
+                dipp_parallel_chunks(Int64(count), Int32(threads), { context, begin, end in
+                    context!.assumingMemoryBound(to: ((Range<Int>) -> Void).self).pointee(Int(begin)..<Int(end))
+                }, context)
             }
         }
     }
-}
-
-/// Hands a closure that writes disjoint ranges of shared buffers to `concurrentPerform`; the
-/// callers guarantee the ranges never overlap.
-private struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
 }

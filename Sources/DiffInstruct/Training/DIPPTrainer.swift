@@ -146,10 +146,10 @@ public final class DIPPTrainer {
             metrics.values.append((name, term.scalar))
         }
         let grads = Tensor.gradients(of: loss, withRespectTo: generator.parameters)
-        let norm = try applyGradientStep(grads, to: generator.parameters, optimizer: &generatorOptimizer, clip: c.gradientClip,
+        let norm = try applyGradientStep(grads, to: generator.parameters, optimizer: &generatorOptimizer, averaging: &ema,
+                                         batchSize: n, imagesSeen: Double((step + 1) * n), clip: c.gradientClip,
                                          what: "the generator's gradient", at: location)
         step += 1
-        ema.update(generator.parameters, batchSize: n, imagesSeen: Double(step * n))
         metrics.values += [("loss_divergence", term.loss.scalar), ("loss_generator", loss.scalar), ("grad_norm_generator", norm)]
         metrics.values += term.diagnostics
         return metrics

@@ -19,6 +19,8 @@ struct BenchDIStep: ParsableCommand {
 
     @Option(help: "Thread counts, comma-separated.") var threads: String = "1,2"
     @Option(help: "Timed seconds per measurement (after 5 warm-up steps).") var seconds: Double = 5
+    @Option(help: "Matrix-product precisions, comma-separated: fp32, bf16 (operands rounded to bfloat16, fp32 accumulation).")
+    var precision: String = "fp32"
     @Option(help: "Batch size.") var batchSize: Int = 1024
     @Option(help: "Instead: the DI++ step's cost at each of these batch sizes (comma-separated, first thread count), e.g. 128,256,512,1024,2048,4096.")
     var batches: String?
@@ -59,13 +61,26 @@ struct BenchDIStep: ParsableCommand {
             }
             return
         }
+        let precisions = try precision.split(separator: ",").map { name in
+            guard let p = Compute.Precision(rawValue: String(name)) else { throw ValidationError("--precision: fp32, bf16 or fp32,bf16") }
+            return p
+        }
         print("W1: 2-D 8-mode GMM, MLP denoisers 3x256 SiLU (\(teacher.parameterCount) parameters each), batch \(batchSize), CFG 4.5, 1 TA + 1 generator update per step")
+        let diFLOPs = try GEMMFLOPCounter.flops(of: try diStep(teacher: teacher, batch: batchSize))
+        let preFLOPs = try GEMMFLOPCounter.flops(of: try pretrainStep(model: model))
+        print(String(format: "GEMM work per step: DI++ %.3f GFLOP, pre-training %.3f GFLOP (counted)", diFLOPs / 1e9, preFLOPs / 1e9))
         for t in counts {
             Compute.threads = t
-            let di = try measure { try diStep(teacher: teacher, batch: batchSize) }
-            let pre = try measure { try pretrainStep(model: model) }
-            print(String(format: "threads %d: DI++ step %.1f steps/s (%.2f ms)   teacher pre-training %.1f steps/s (%.2f ms)",
-                         t, di, 1000 / di, pre, 1000 / pre))
+            let peak = Compute.measureFMAPeak(threads: t)
+            for p in precisions {
+                Compute.precision = p
+                let di = try measure { try diStep(teacher: teacher, batch: batchSize) }
+                let pre = try measure { try pretrainStep(model: model) }
+                print(String(format: "threads %d %@: DI++ step %.1f steps/s (%.2f ms, %.0f%% of peak)   teacher pre-training %.1f steps/s (%.2f ms, %.0f%% of peak)",
+                             t, p.rawValue, di, 1000 / di, 100 * di * diFLOPs / 1e9 / peak, pre, 1000 / pre, 100 * pre * preFLOPs / 1e9 / peak))
+            }
+            print(String(format: "  (peak: the measured fp32 FMA peak of %d thread(s), %.0f GFLOP/s; %% of peak = GEMM FLOPs per step × steps/s ÷ peak)", t, peak))
+            Compute.precision = .fp32
         }
     }
 

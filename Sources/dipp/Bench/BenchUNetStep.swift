@@ -39,10 +39,9 @@ struct BenchUNetStep: ParsableCommand {
             Compute.threads = t
             let step = {
                 let l = loss(network, x0, conditions: labels, sigmaData: 0.5, rng: &rng)
-                _ = try applyGradientStep(Tensor.gradients(of: l, withRespectTo: params), to: params, optimizer: &adam, clip: 0,
-                                          what: "the U-Net's gradient", at: "bench")
                 seen += n
-                ema.update(params, batchSize: n, imagesSeen: Double(seen))
+                _ = try applyGradientStep(Tensor.gradients(of: l, withRespectTo: params), to: params, optimizer: &adam, averaging: &ema,
+                                          batchSize: n, imagesSeen: Double(seen), clip: 0, what: "the U-Net's gradient", at: "bench")
             }
             for _ in 0..<2 { try step() }
             let start = DispatchTime.now().uptimeNanoseconds
