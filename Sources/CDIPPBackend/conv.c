@@ -1,7 +1,9 @@
 /* 2-D convolutions through oneDNN's convolution primitives (forward, backward data, backward
  * weights). The caller's buffers are plain NCHW / OIHW; each primitive is created with the
  * layouts oneDNN prefers (`any`: blocked layouts for its direct JIT kernels) and the operands are
- * reordered at the boundary when the two differ. One `dipp_conv` per shape, created once. */
+ * reordered at the boundary when the two differ. One `dipp_conv` per shape, created once. In
+ * bf16 mode the primitives' inputs are bf16 (the reorders at the boundary round the caller's fp32
+ * values to nearest even) and their outputs fp32. */
 #include "dipp_backend.h"
 #include <dnnl.h>
 #include <pthread.h>
@@ -90,22 +92,27 @@ void dipp_conv_destroy(dipp_conv *conv) {
 }
 
 dipp_conv *dipp_conv_create(int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t kh, int64_t kw,
-                            int64_t stride, int64_t padding, int *status) {
+                            int64_t stride, int64_t padding, int bf16, int *status) {
     pthread_once(&dipp_engine_once, dipp_make_engine);
     dipp_conv *conv = calloc(1, sizeof(dipp_conv));
     if (!conv || !dipp_engine) { *status = -1; free(conv); return NULL; }
     int64_t oh = (h + 2 * padding - kh) / stride + 1, ow = (w + 2 * padding - kw) / stride + 1;
     dnnl_dims_t src_dims = {n, c, h, w}, weight_dims = {o, c, kh, kw}, dst_dims = {n, o, oh, ow};
     dnnl_dims_t strides = {stride, stride}, pad = {padding, padding};
-    dnnl_memory_desc_t src, weights, dst, src_any, weights_any, dst_any;
+    /* bf16: the primitives read bf16 operands (the reorders in convert) and write fp32 results. */
+    dnnl_data_type_t operand_type = bf16 ? dnnl_bf16 : dnnl_f32;
+    dnnl_memory_desc_t src, weights, dst, src_any, weights_any, dst_any, src_result, weights_result, dst_operand;
     dnnl_convolution_desc_t fwd, bwd_data, bwd_weights;
     dnnl_primitive_desc_t hint = NULL;
     dnnl_status_t s = dnnl_memory_desc_init_by_tag(&src, 4, src_dims, dnnl_f32, dnnl_nchw);
     if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&weights, 4, weight_dims, dnnl_f32, dnnl_oihw);
     if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&dst, 4, dst_dims, dnnl_f32, dnnl_nchw);
-    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&src_any, 4, src_dims, dnnl_f32, dnnl_format_tag_any);
-    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&weights_any, 4, weight_dims, dnnl_f32, dnnl_format_tag_any);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&src_any, 4, src_dims, operand_type, dnnl_format_tag_any);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&weights_any, 4, weight_dims, operand_type, dnnl_format_tag_any);
     if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&dst_any, 4, dst_dims, dnnl_f32, dnnl_format_tag_any);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&dst_operand, 4, dst_dims, operand_type, dnnl_format_tag_any);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&src_result, 4, src_dims, dnnl_f32, dnnl_format_tag_any);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&weights_result, 4, weight_dims, dnnl_f32, dnnl_format_tag_any);
     if (s == dnnl_success) {
         s = dnnl_convolution_forward_desc_init(&fwd, dnnl_forward_training, dnnl_convolution_direct, &src_any, &weights_any, NULL,
                                                &dst_any, strides, pad, pad);
@@ -118,7 +125,8 @@ dipp_conv *dipp_conv_create(int64_t n, int64_t c, int64_t h, int64_t w, int64_t 
         s = step_init(&conv->forward, &fwd, NULL, plain, q, args);
     }
     if (s == dnnl_success) {
-        s = dnnl_convolution_backward_data_desc_init(&bwd_data, dnnl_convolution_direct, &src_any, &weights_any, &dst_any, strides, pad, pad);
+        s = dnnl_convolution_backward_data_desc_init(&bwd_data, dnnl_convolution_direct, &src_result, &weights_any, &dst_operand,
+                                                     strides, pad, pad);
     }
     if (s == dnnl_success) {
         const dnnl_memory_desc_t *plain[3] = {&dst, &weights, &src};
@@ -127,8 +135,8 @@ dipp_conv *dipp_conv_create(int64_t n, int64_t c, int64_t h, int64_t w, int64_t 
         s = step_init(&conv->backward_data, &bwd_data, hint, plain, q, args);
     }
     if (s == dnnl_success) {
-        s = dnnl_convolution_backward_weights_desc_init(&bwd_weights, dnnl_convolution_direct, &src_any, &weights_any, NULL, &dst_any,
-                                                        strides, pad, pad);
+        s = dnnl_convolution_backward_weights_desc_init(&bwd_weights, dnnl_convolution_direct, &src_any, &weights_result, NULL,
+                                                        &dst_operand, strides, pad, pad);
     }
     if (s == dnnl_success) {
         const dnnl_memory_desc_t *plain[3] = {&src, &dst, &weights};

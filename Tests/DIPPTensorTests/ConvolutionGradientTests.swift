@@ -45,6 +45,26 @@ import Testing
         #expect(maxError < 1e-4)
     }
 
+    /// bf16 convolutions (forward, backward data, backward weights) equal fp32 convolutions of
+    /// the inputs rounded to bfloat16, up to fp32 accumulation.
+    @Test(arguments: convCases + largeCases)
+    func bf16ConvolutionIsTheRoundedInputsConvolution(_ c: ([Int], [Int], Int, Int)) {
+        let x = TestInputs.normal(c.0, seed: 82), w = TestInputs.normal(c.1, seed: 83)
+        let rounded = { (t: Tensor) in Tensor(shape: t.shape, storage: t.storage.map(GEMMTests.bfloat16), requiresGrad: true) }
+        let (xv, wv) = (Tensor(shape: x.shape, storage: x.storage, requiresGrad: true), Tensor(shape: w.shape, storage: w.storage, requiresGrad: true))
+        let (xr, wr) = (rounded(x), rounded(w))
+        let y = xv.conv2d(wv, stride: c.2, padding: c.3, precision: .bf16), reference = xr.conv2d(wr, stride: c.2, padding: c.3, precision: .fp32)
+        let g = TestInputs.normal(y.shape, seed: 84)
+        let grads = Tensor.gradients(of: y, withRespectTo: [xv, wv], seed: g.storage)
+        let referenceGrads = Tensor.gradients(of: reference, withRespectTo: [xr, wr], seed: g.storage.map(GEMMTests.bfloat16))
+        func worst(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).map { Swift.abs($0 - $1) / (1 + Swift.abs($1)) }.max() ?? 0 }
+        #expect(worst(y.storage, reference.storage) < 1e-4, "\(c) forward")
+        #expect(worst(grads[0].storage, referenceGrads[0].storage) < 1e-4, "\(c) backward data")
+        #expect(worst(grads[1].storage, referenceGrads[1].storage) < 1e-4, "\(c) backward weights")
+        // And it is not the fp32 result: rounding changed the values.
+        #expect(worst(y.storage, x.conv2d(w, stride: c.2, padding: c.3, precision: .fp32).storage) > 1e-5)
+    }
+
     /// The convolution is bilinear, so its VJPs must pass the dot-product test on shapes too large
     /// for central differences: `⟨g, conv(δx, W)⟩ = ⟨∂x, δx⟩` and `⟨g, conv(x, δW)⟩ = ⟨∂W, δW⟩`.
     @Test(arguments: largeCases)

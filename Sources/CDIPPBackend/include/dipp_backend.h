@@ -88,10 +88,11 @@ void dipp_normalize_rows_backward(const float *y, const float *g, const float *i
  *   dst[n,o,y,x] = sum_{c,i,j} src[n,c,y*stride-pad+i, x*stride-pad+j] * weights[o,c,i,j].
  * Create once per shape (NULL and *status = oneDNN's status on failure); the three calls
  * return 0 or oneDNN's status. The backward calls overwrite their output. One thread at a
- * time per object. */
+ * time per object. With bf16 != 0 every call reads its two inputs rounded to bfloat16 (nearest
+ * even) and accumulates and writes in fp32 (Compute.precision = bf16). */
 typedef struct dipp_conv dipp_conv;
 dipp_conv *dipp_conv_create(int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t kh, int64_t kw,
-                            int64_t stride, int64_t padding, int *status);
+                            int64_t stride, int64_t padding, int bf16, int *status);
 int dipp_conv_forward(dipp_conv *conv, const float *src, const float *weights, float *dst);
 int dipp_conv_backward_data(dipp_conv *conv, const float *diff_dst, const float *weights, float *diff_src);
 int dipp_conv_backward_weights(dipp_conv *conv, const float *src, const float *diff_dst, float *diff_weights);

@@ -66,8 +66,8 @@ struct BenchDIStep: ParsableCommand {
             return p
         }
         print("W1: 2-D 8-mode GMM, MLP denoisers 3x256 SiLU (\(teacher.parameterCount) parameters each), batch \(batchSize), CFG 4.5, 1 TA + 1 generator update per step")
-        let diFLOPs = try GEMMFLOPCounter.flops(of: try diStep(teacher: teacher, batch: batchSize))
-        let preFLOPs = try GEMMFLOPCounter.flops(of: try pretrainStep(model: model))
+        let diFLOPs = try GEMMFLOPCounter.measure(try diStep(teacher: teacher, batch: batchSize), repeats: 0).flops
+        let preFLOPs = try GEMMFLOPCounter.measure(try pretrainStep(model: model), repeats: 0).flops
         print(String(format: "GEMM work per step: DI++ %.3f GFLOP, pre-training %.3f GFLOP (counted)", diFLOPs / 1e9, preFLOPs / 1e9))
         for t in counts {
             Compute.threads = t
@@ -76,8 +76,9 @@ struct BenchDIStep: ParsableCommand {
                 Compute.precision = p
                 let di = try measure { try diStep(teacher: teacher, batch: batchSize) }
                 let pre = try measure { try pretrainStep(model: model) }
-                print(String(format: "threads %d %@: DI++ step %.1f steps/s (%.2f ms, %.0f%% of peak)   teacher pre-training %.1f steps/s (%.2f ms, %.0f%% of peak)",
-                             t, p.rawValue, di, 1000 / di, 100 * di * diFLOPs / 1e9 / peak, pre, 1000 / pre, 100 * pre * preFLOPs / 1e9 / peak))
+                let share = try GEMMFLOPCounter.measure(try diStep(teacher: teacher, batch: batchSize)).gemmShare
+                print(String(format: "threads %d %@: DI++ step %.1f steps/s (%.2f ms, %.0f%% of peak, %.0f%% of it in GEMMs)   teacher pre-training %.1f steps/s (%.2f ms, %.0f%% of peak)",
+                             t, p.rawValue, di, 1000 / di, 100 * di * diFLOPs / 1e9 / peak, 100 * share, pre, 1000 / pre, 100 * pre * preFLOPs / 1e9 / peak))
             }
             print(String(format: "  (peak: the measured fp32 FMA peak of %d thread(s), %.0f GFLOP/s; %% of peak = GEMM FLOPs per step × steps/s ÷ peak)", t, peak))
             Compute.precision = .fp32

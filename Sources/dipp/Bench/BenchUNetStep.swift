@@ -16,6 +16,7 @@ struct BenchUNetStep: ParsableCommand {
     @Option(help: "Thread counts, comma-separated.") var threads: String = "2"
     @Option(help: "Batch size.") var batchSize: Int = 256
     @Option(help: "Timed steps (after 2 warm-up steps).") var steps: Int = 5
+    @Option(help: "Precisions of the convolutions and matrix products, comma-separated: fp32, bf16.") var precision: String = "fp32"
 
     func run() throws {
         let counts = threads.split(separator: ",").compactMap { Int($0) }
@@ -35,19 +36,27 @@ struct BenchUNetStep: ParsableCommand {
         let x0 = Tensor(shape: [n, 1, 28, 28], storage: rng.uniform(n * 784).map { 2 * $0 - 1 })
         let labels = Conditions(labels: (0..<n).map { $0 % 10 })
         print("Fashion-MNIST U-Net (\(network.parameterCount) parameters), batch \(n): EDM loss, backward, Adam")
-        for t in counts {
-            Compute.threads = t
-            let step = {
-                let l = loss(network, x0, conditions: labels, sigmaData: 0.5, rng: &rng)
-                seen += n
-                _ = try applyGradientStep(Tensor.gradients(of: l, withRespectTo: params), to: params, optimizer: &adam, averaging: &ema,
-                                          batchSize: n, imagesSeen: Double(seen), clip: 0, what: "the U-Net's gradient", at: "bench")
-            }
-            for _ in 0..<2 { try step() }
-            let start = DispatchTime.now().uptimeNanoseconds
-            for _ in 0..<steps { try step() }
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9 / Double(steps)
-            print(String(format: "threads %d: %.3f s/step (%.1f images/s)", t, seconds, Double(n) / seconds))
+        let precisions = try precision.split(separator: ",").map { name in
+            guard let p = Compute.Precision(rawValue: String(name)) else { throw ValidationError("--precision: fp32, bf16 or fp32,bf16") }
+            return p
         }
+        for t in counts {
+            for p in precisions {
+                Compute.threads = t
+                Compute.precision = p
+                let step = {
+                    let l = loss(network, x0, conditions: labels, sigmaData: 0.5, rng: &rng)
+                    seen += n
+                    _ = try applyGradientStep(Tensor.gradients(of: l, withRespectTo: params), to: params, optimizer: &adam, averaging: &ema,
+                                              batchSize: n, imagesSeen: Double(seen), clip: 0, what: "the U-Net's gradient", at: "bench")
+                }
+                for _ in 0..<2 { try step() }
+                let start = DispatchTime.now().uptimeNanoseconds
+                for _ in 0..<steps { try step() }
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9 / Double(steps)
+                print(String(format: "threads %d %@: %.3f s/step (%.1f images/s)", t, p.rawValue, seconds, Double(n) / seconds))
+            }
+        }
+        Compute.precision = .fp32
     }
 }
