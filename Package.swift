@@ -74,7 +74,8 @@ let package = Package(
             linkerSettings: [.linkedLibrary("png"), .linkedLibrary("z")]
         ),
         .target(name: "DIPPTensor", dependencies: ["CDIPPBackend"], path: "Sources/DIPPTensor"),
-        .target(name: "DIPPNN", dependencies: ["DIPPTensor", "CDIPPBackend"], path: "Sources/DIPPNN"),
+        .target(name: "CDIPPMPI", path: "Sources/CDIPPMPI", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "DIPPNN", dependencies: ["DIPPTensor", "CDIPPBackend", "CDIPPMPI"], path: "Sources/DIPPNN"),
         .target(name: "DIPPRender", dependencies: ["DIPPTensor"], path: "Sources/DIPPRender"),
         .target(name: "DIPPData", dependencies: ["DIPPTensor", "DIPPNN", "DIPPRender", "CDIPPIO"], path: "Sources/DIPPData",
                 exclude: ["Resources/DIGITS-ATTRIBUTION.md"], resources: [.copy("Resources/digits.csv.gz")]),

@@ -57,4 +57,36 @@ import Testing
         let g = Tensor.gradients(of: (x * x + x).sum(), withRespectTo: [x])[0]
         #expect(g.storage == [3, -3, 2])
     }
+
+    /// Broadcasts large enough to be split across threads (a per-channel `[1, C, 1, 1]`, a row
+    /// `[n]` on either side) give, bit for bit, what a plain loop gives: values, and the
+    /// broadcast operand's gradient summed in the same order.
+    @Test(arguments: [([4, 64, 16, 16], [1, 64, 1, 1]), ([512, 256], [256]), ([256], [512, 256])])
+    func largeBroadcastsEqualPlainLoops(_ shapes: ([Int], [Int])) {
+        let a = Tensor(shape: shapes.0, storage: TestInputs.normal(shapes.0, seed: 31).storage, requiresGrad: true)
+        let b = Tensor(shape: shapes.1, storage: TestInputs.normal(shapes.1, seed: 32).storage, requiresGrad: true)
+        let y = a * b
+        let out = y.shape, n = y.count
+        let g = TestInputs.normal(out, seed: 33).storage
+        let grads = Tensor.gradients(of: y, withRespectTo: [a, b], seed: g)
+        // Plain loops over output elements, with each operand's index by its broadcast rule.
+        let (big, small) = a.count == n ? (a, b) : (b, a)
+        let period = small.count, inner = small.rank == 4 ? out[2] * out[3] : 1
+        let index = { (i: Int) in small.rank == 4 ? (i / inner) % period : i % period }
+        var expected = [Float](repeating: 0, count: n), smallGrad = [Float](repeating: 0, count: period)
+        for i in 0..<n {
+            expected[i] = big.storage[i] * small.storage[index(i)]
+        }
+        // The sum over each broadcast block first, then blocks in order (the kernels' order).
+        var blockTotal: Float = 0
+        for i in 0..<n {
+            blockTotal += g[i] * big.storage[i]
+            if small.rank != 4 || (i + 1) % inner == 0 {
+                smallGrad[index(i)] += blockTotal
+                blockTotal = 0
+            }
+        }
+        #expect(y.storage == expected)
+        #expect(grads[a.count == n ? 1 : 0].storage == smallGrad)
+    }
 }

@@ -16,15 +16,27 @@ public struct EDMLoss: Codable, Sendable, Equatable {
     }
 
     /// The loss for clean samples `x0` (`[N] + sampleShape`) with `conditions`.
-    /// - Parameter sigmaData: `σ_d` for `λ(σ)`.
+    /// - Parameters:
+    ///   - sigmaData: `σ_d` for `λ(σ)`.
+    ///   - rows: the rows this process trains on in a data-parallel job (all by default): σ, the
+    ///     label dropout and the noise are drawn for the whole batch, then cut, so every rank
+    ///     consumes `rng` alike; the loss is the mean over these rows.
     public func callAsFunction(_ denoiser: any ScoreModel, _ x0: Tensor, conditions: Conditions, sigmaData: Float,
-                               rng: inout RandomStream) -> Tensor {
+                               rng: inout RandomStream, rows: Range<Int>? = nil) -> Tensor {
+        let all = x0.shape[0]
+        var sigmas = noise.sample(all, rng: &rng)
+        var drops = rng.uniform(all)
+        var epsilon = Tensor.randomNormal(x0.shape, using: &rng)
+        var (x0, conditions) = (x0, conditions)
+        if let rows, rows.count != all {
+            (sigmas, drops) = (Array(sigmas[rows]), Array(drops[rows]))
+            epsilon = epsilon.slice(axis: 0, start: rows.lowerBound, count: rows.count)
+            x0 = x0.slice(axis: 0, start: rows.lowerBound, count: rows.count)
+            conditions = conditions.subset(Array(rows))
+        }
         let n = x0.shape[0]
-        let sigmas = noise.sample(n, rng: &rng)
-        let drops = rng.uniform(n)
         let dropped = conditions.dropping(drops.map { $0 < labelDropout })
         let sigma = Tensor(shape: [n], storage: sigmas)
-        let epsilon = Tensor.randomNormal(x0.shape, using: &rng)
         let x = x0 + epsilon * Noise.perSample(sigma, rank: x0.rank)
         let denoised = denoiser.denoise(x, sigma: sigma, conditions: dropped)
         let preconditioning = EDMPreconditioning(sigmaData: sigmaData)

@@ -15,6 +15,8 @@ import Foundation
 /// `metrics.jsonl`, `tensorboard/`, and at the end `generator.safetensors` (EMA weights) with
 /// `generator.json` (this configuration), `samples-generator.png` and `report-generator.json`.
 /// Every file is written atomically; a resumed run cuts its logs back to the checkpoint's step.
+/// In a data-parallel job (``Communicator``) every rank trains and rank 0 alone writes the run
+/// folder; the other ranks read its checkpoints to resume.
 public final class AlignmentRun {
     public let configuration: RunConfiguration
     public let folder: URL
@@ -22,6 +24,7 @@ public final class AlignmentRun {
     public let generator: any Generator
     public let reward: (any RewardModel)?
     public let trainer: DIPPTrainer
+    public var communicator: any Communicator { trainer.communicator }
 
     public var teacher: EDMDenoiser { teacherRun.teacher }
     public var train: LabeledDataset { teacherRun.train }
@@ -33,7 +36,10 @@ public final class AlignmentRun {
     ///   - components: the registries the configuration's names are looked up in.
     ///   - initialWeights: a `generator.safetensors` to start the generator from (e.g. a
     ///     distilled run before alignment); ignored when resuming from a checkpoint.
-    public init(configuration: RunConfiguration, folder: URL, components: Components = .standard(), initialWeights: URL? = nil) throws {
+    ///   - communicator: the data-parallel job this run is one rank of (one process by default);
+    ///     `algorithm.batchSize` is the global batch and must split evenly over its ranks.
+    public init(configuration: RunConfiguration, folder: URL, components: Components = .standard(), initialWeights: URL? = nil,
+                communicator: any Communicator = SingleProcess()) throws {
         teacherRun = try TeacherRun(folder: URL(fileURLWithPath: configuration.teacher))
         let c = try components.normalized(configuration)
         let a = c.algorithm
@@ -43,6 +49,11 @@ public final class AlignmentRun {
                                      hint: "set assistantLabelDropout (e.g. 0.1) or keep assistantGuidance and assistantTrainingGuidance at 1")
         }
         try ConfigurationFile.checkResumable(c, folder: folder, defaults: RunConfiguration()) { $0.algorithm.steps = 0 }
+        guard c.algorithm.batchSize % communicator.size == 0 else {
+            throw ConfigurationError(location: "configuration, algorithm.batchSize",
+                                     what: "the batch of \(c.algorithm.batchSize) does not split evenly over \(communicator.size) processes",
+                                     hint: "use a batch size that is a multiple of the process count (mpirun -np)")
+        }
         self.configuration = c
         self.folder = folder
         let teacher = teacherRun.teacher, train = teacherRun.train
@@ -83,7 +94,8 @@ public final class AlignmentRun {
                               reward: reward, conditions: try Self.conditionSampler(c, conditioner: teacherRun.conditioner, classCount: train.classCount),
                               assistantObjective: try components.assistantObjectives.make(c.assistantObjective, context: context,
                                                                                           path: "assistantObjective"),
-                              guidance: try components.guidance.make(c.guidance, context: context, path: "guidance"))
+                              guidance: try components.guidance.make(c.guidance, context: context, path: "guidance"),
+                              communicator: communicator)
     }
 
     /// Trains to the configured step count (resuming from the newest checkpoint), then writes
@@ -132,37 +144,43 @@ public final class AlignmentRun {
             throw ConfigurationError(location: "configuration, algorithm", what: "steps, batchSize, checkpointEvery and logEvery must be positive",
                                      hint: "e.g. --steps 2000 --batch-size 256")
         }
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try ConfigurationFile.write(configuration, to: folder.appendingPathComponent("config.json"))
+        let root = communicator.isRoot
+        if root {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try ConfigurationFile.write(configuration, to: folder.appendingPathComponent("config.json"))
+        }
         let store = CheckpointStore(folder: folder)
-        if let step = try trainer.resume(from: store) { log("resuming from \(store.url(step: step).path) (step \(step))") }
+        if let step = try trainer.resume(from: store), root { log("resuming from \(store.url(step: step).path) (step \(step))") }
         let initialReward = reward.map { meanReward($0, of: generator) }
-        let logger = try TrainingLog(folder: folder, resumedStep: trainer.step)
+        let logger = root ? try TrainingLog(folder: folder, resumedStep: trainer.step) : nil
         let label = reward == nil ? "distill" : "align"
-        let reporter = progress ? ProgressReporter(total: c.steps, label: label, startStep: trainer.step) : nil
+        let reporter = progress && root ? ProgressReporter(total: c.steps, label: label, startStep: trainer.step) : nil
         var probe: QualityProbe?   // built at its first use (it may train the in-project classifier)
         let (start, firstStep) = (Date(), trainer.step)
         var lastRewardAsUsed: Double?
         while trainer.step < c.steps {
             var metrics = try trainer.trainStep().values
             if let term = metrics.first(where: { $0.0 == "reward_term" }) { lastRewardAsUsed = Double(term.1) }
-            if configuration.progressEvery > 0, configuration.progressSamples > 0, trainer.step % configuration.progressEvery == 0 {
+            if root, configuration.progressEvery > 0, configuration.progressSamples > 0, trainer.step % configuration.progressEvery == 0 {
                 if probe == nil { probe = try qualityProbe() }
                 metrics += measure(probe!)
             }
             if trainer.step % c.logEvery == 0 || metrics.contains(where: { $0.0.hasPrefix("quality/") }) {
-                try logger.record(step: trainer.step, metrics: metrics)
+                try logger?.record(step: trainer.step, metrics: metrics)
             }
             reporter?.update(step: trainer.step, metrics: metrics.filter { ["loss_divergence", "reward_mean", "reward_std", "y_norm", "reward_grad_norm"].contains($0.0) })
-            if trainer.step % c.checkpointEvery == 0 || trainer.step == c.steps {
-                try logger.flush()   // the logs never lag the newest checkpoint
+            if root, trainer.step % c.checkpointEvery == 0 || trainer.step == c.steps {
+                try logger?.flush()   // the logs never lag the newest checkpoint
                 try trainer.save(to: store)
             }
         }
-        try logger.flush()
+        try logger?.flush()
         let seconds = Date().timeIntervalSince(start)
         // The raw weights are in the last checkpoint; the generator now takes its EMA weights.
         trainer.writeAverage(into: generator)
+        guard root else {
+            return TrainingSummary(steps: trainer.step - firstStep, seconds: seconds, initialReward: initialReward, lastRewardAsUsed: lastRewardAsUsed)
+        }
         try SafeTensors.write(generator.stateDictionary(), metadata: ["kind": "generator-ema", "step": String(trainer.step)],
                               to: folder.appendingPathComponent("generator.safetensors"))
         try ConfigurationFile.write(configuration, to: folder.appendingPathComponent("generator.json"))

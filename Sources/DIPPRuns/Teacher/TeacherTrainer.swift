@@ -11,7 +11,8 @@ import Foundation
 /// configuration), `checkpoint-*.safetensors` (`model.*`, `ema.*`, `adam.*` tensors; step and
 /// RNG positions in the metadata) and, at the end, `teacher.safetensors` (the EMA weights).
 /// Starting again in a folder with checkpoints resumes from the newest one; the batches, noise
-/// and dropout then continue exactly as in an uninterrupted run.
+/// and dropout then continue exactly as in an uninterrupted run. In a data-parallel job
+/// (``Communicator``) each rank trains on its rows of every batch and rank 0 alone writes.
 public struct TeacherTrainer {
     public let configuration: TeacherTrainingConfiguration
     public let folder: URL
@@ -20,10 +21,17 @@ public struct TeacherTrainer {
     public let model: EDMDenoiser
     /// Captioned data: how captions become conditions (else label conditions).
     public let conditioner: Conditioner
+    /// The data-parallel job this run is one rank of (one process by default).
+    public let communicator: any Communicator
 
     /// Loads the data and builds (or, with a compatible `config.json`, re-opens) the run.
-    public init(configuration: TeacherTrainingConfiguration, folder: URL) throws {
+    public init(configuration: TeacherTrainingConfiguration, folder: URL, communicator: any Communicator = SingleProcess()) throws {
         let c = configuration
+        guard c.batchSize % communicator.size == 0 else {
+            throw ConfigurationError(location: "configuration, batchSize", what: "the batch of \(c.batchSize) does not split evenly over \(communicator.size) processes",
+                                     hint: "use a batch size that is a multiple of the process count (mpirun -np)")
+        }
+        self.communicator = communicator
         if !c.architecture.isEmpty { try DenoiserNetworks.validate(c.architecture) }   // empty: chosen from the data
         let (train, held) = try c.loadData()
         try ConfigurationFile.checkResumable(c, folder: folder, defaults: TeacherTrainingConfiguration()) { $0.steps = 0 }
@@ -55,9 +63,12 @@ public struct TeacherTrainer {
             throw ConfigurationError(location: "configuration", what: "steps, batchSize and checkpointEvery must be positive",
                                      hint: "e.g. --steps 4000 --batch-size 256")
         }
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try ConfigurationFile.write(c, to: folder.appendingPathComponent("config.json"))
-        try ConfigurationFile.write(model.configuration, to: folder.appendingPathComponent("model.json"))
+        let root = communicator.isRoot, rows = communicator.shard(of: c.batchSize)
+        if root {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try ConfigurationFile.write(c, to: folder.appendingPathComponent("config.json"))
+            try ConfigurationFile.write(model.configuration, to: folder.appendingPathComponent("model.json"))
+        }
 
         let names = model.namedParameters.map(\.name), params = model.parameters
         let schedule = ExponentialMovingAverage.Schedule.halfLife(images: c.emaHalfLifeSamples, rampUp: c.emaRampUp)
@@ -86,11 +97,11 @@ public struct TeacherTrainer {
             var replay = RandomStream(seed: c.seed, .teacherBatches)
             for _ in 0..<epoch { order = replay.permutation(data.count) }
             start = step
-            log("resuming from \(source) (step \(step))")
+            if root { log("resuming from \(source) (step \(step))") }
         }
         if order.isEmpty { order = batchRNG.permutation(data.count); epoch = 1 }
         let loss = EDMLoss(noise: .logNormal(mean: c.pMean, std: c.pStd, minimum: 0.002, maximum: 80), labelDropout: c.labelDropout)
-        let reporter = progress ? ProgressReporter(total: c.steps, label: "pretrain", startStep: start) : nil
+        let reporter = progress && root ? ProgressReporter(total: c.steps, label: "pretrain", startStep: start) : nil
         var step = start
         while step < c.steps {
             var indices: [Int] = []
@@ -104,15 +115,17 @@ public struct TeacherTrainer {
             let conditions = data.captions.map { captions in
                 conditioner.conditions(prompts: indices.map { captions[$0][captionRNG.integer(below: captions[$0].count)] }, camera: camera)
             } ?? Conditions(count: labels.count, labels: labels, camera: camera)
-            let l = loss(model, x0, conditions: conditions, sigmaData: model.configuration.sigmaData, rng: &noiseRNG)
+            let l = loss(model, x0, conditions: conditions, sigmaData: model.configuration.sigmaData, rng: &noiseRNG, rows: rows)
             let location = "pretrain step \(step + 1)"
-            try NonFiniteValueError.check(l.scalar, what: "the EDM loss", at: location)
-            _ = try applyGradientStep(Tensor.gradients(of: l, withRespectTo: params), to: params, optimizer: &adam, averaging: &ema,
+            // One all-reduce for the gradients and the loss; checked after it, alike on every rank.
+            let (gradients, averagedLoss) = communicator.averaged(Tensor.gradients(of: l, withRespectTo: params), scalars: [l.scalar])
+            try NonFiniteValueError.check(averagedLoss[0], what: "the EDM loss", at: location)
+            _ = try applyGradientStep(gradients, to: params, optimizer: &adam, averaging: &ema,
                                       batchSize: c.batchSize, imagesSeen: Double((step + 1) * c.batchSize),
                                       clip: c.gradientClip, what: "the teacher's gradient", at: location)
             step += 1
-            reporter?.update(step: step, metrics: [("loss", l.scalar)])
-            if step % c.checkpointEvery == 0 || step == c.steps {
+            reporter?.update(step: step, metrics: [("loss", averagedLoss[0])])
+            if root, step % c.checkpointEvery == 0 || step == c.steps {
                 var tensors = model.stateDictionary().reduce(into: [String: Tensor]()) { $0["model.\($1.key)"] = $1.value }
                 tensors.merge(adam.stateTensors(prefix: "adam."), uniquingKeysWith: { a, _ in a })
                 tensors.merge(ema.stateTensors(prefix: "ema.", names: names, shapes: params.map(\.shape)), uniquingKeysWith: { a, _ in a })
@@ -124,6 +137,7 @@ public struct TeacherTrainer {
         }
         let teacher = model.copy()
         ema.copyAverages(into: teacher.parameters)
+        guard root else { return teacher }
         try SafeTensors.write(teacher.stateDictionary(), metadata: ["kind": "teacher-ema", "step": String(step)],
                               to: folder.appendingPathComponent("teacher.safetensors"))
         return teacher

@@ -12,11 +12,24 @@ extension Tensor {
     ///   - inputs: the tensors whose gradients are returned, in order. A tensor the output does
     ///     not depend on gets zeros.
     ///   - seed: `∂L/∂output`; defaults to ones (so for a scalar output, `dL/dL = 1`).
+    ///   - ready: called with an input's index and its gradient as soon as the backward pass has
+    ///     finished that gradient (inputs nearest the output first), before the rest is computed —
+    ///     where a data-parallel trainer starts all-reducing it. Inputs the output does not
+    ///     depend on are reported last, with zeros.
     /// - Returns: `seedᵀ · ∂output/∂input` for each input, shaped like the input.
     public static func gradients(of output: Tensor, withRespectTo inputs: [Tensor],
-                                 seed: [Float]? = nil) -> [Tensor] {
+                                 seed: [Float]? = nil, ready: ((Int, [Float]) -> Void)? = nil) -> [Tensor] {
         let wanted = Set(inputs.map(ObjectIdentifier.init))
-        let grads = propagate(from: output, seed: seed, keep: wanted)
+        var indices: [ObjectIdentifier: [Int]] = [:]
+        for (i, input) in inputs.enumerated() { indices[ObjectIdentifier(input), default: []].append(i) }
+        let grads = propagate(from: output, seed: seed, keep: wanted) { id, g in
+            for i in indices[id] ?? [] { ready?(i, g) }
+        }
+        if let ready {
+            for (i, input) in inputs.enumerated() where grads[ObjectIdentifier(input)] == nil {
+                ready(i, [Float](repeating: 0, count: input.count))
+            }
+        }
         return inputs.map { input in
             Tensor(shape: input.shape,
                    storage: grads[ObjectIdentifier(input)] ?? [Float](repeating: 0, count: input.count))
@@ -45,8 +58,8 @@ extension Tensor {
 
     // MARK: - Implementation
 
-    static func propagate(from output: Tensor, seed: [Float]?, keep: Set<ObjectIdentifier>)
-        -> [ObjectIdentifier: [Float]] {
+    static func propagate(from output: Tensor, seed: [Float]?, keep: Set<ObjectIdentifier>,
+                          finished: (ObjectIdentifier, [Float]) -> Void = { _, _ in }) -> [ObjectIdentifier: [Float]] {
         let seedValues = seed ?? [Float](repeating: 1, count: output.count)
         precondition(seedValues.count == output.count,
                      "gradient seed has \(seedValues.count) values, output has \(output.count)")
@@ -55,7 +68,10 @@ extension Tensor {
         for tensor in topologicalOrder(from: output).reversed() {
             let id = ObjectIdentifier(tensor)
             guard let g = grads.removeValue(forKey: id) else { continue }
-            if keep.contains(id) { kept[id] = g }
+            if keep.contains(id) {   // every contribution has arrived: reverse topological order
+                kept[id] = g
+                finished(id, g)
+            }
             guard let node = tensor.node else { continue }
             let needed = node.inputs.map(\.isTracked)
             let inputGrads = node.vjp(g, needed)

@@ -1,4 +1,6 @@
 import CDIPPBackend
+import Dispatch
+import Foundation
 
 /// Splits large element-wise loops across ``Compute/threads`` threads.
 ///
@@ -12,6 +14,10 @@ enum Parallel {
     /// Below this many elements a loop runs on the calling thread (thread start-up costs more).
     static let minimumElementsPerThread = 1 << 15
 
+    /// `DIPP_ELEMENTWISE_THREADS=dispatch` runs the chunks on Dispatch's pool instead (the
+    /// earlier scheme, kept so that the comparison in Documentation/Performance.md can be rerun).
+    static let usesDispatch = ProcessInfo.processInfo.environment["DIPP_ELEMENTWISE_THREADS"] == "dispatch"
+
     /// Calls `body` on disjoint ranges covering `0..<count`, concurrently when worthwhile.
     /// With `elementsPerItem`, each of the `count` items (e.g. rows) stands for that many
     /// elements when deciding how many threads are worthwhile.
@@ -20,6 +26,17 @@ enum Parallel {
         let threads = min(Compute.threads, count * elementsPerItem / minimumElementsPerThread, count)
         guard threads > 1 else {
             body(0..<count)
+            return
+        }
+        if usesDispatch {
+            let size = (count + threads - 1) / threads
+            withoutActuallyEscaping(body) { escaping in
+                let chunk = UncheckedSendable(value: escaping)
+                DispatchQueue.concurrentPerform(iterations: threads) { t in
+                    let start = t * size
+                    if start < count { chunk.value(start..<min(start + size, count)) }
+                }
+            }
             return
         }
         withoutActuallyEscaping(body) { escaping in
@@ -31,4 +48,10 @@ enum Parallel {
             }
         }
     }
+}
+
+/// Hands a closure that writes disjoint ranges of shared buffers to `concurrentPerform`; the
+/// callers guarantee the ranges never overlap.
+private struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
 }

@@ -29,14 +29,17 @@ enum BroadcastKernels {
                         }
                     } else if pb.count == n && pa.count > 0 && isSuffix(aShape, of: outShape) {
                         let inner = pa.count
-                        for row in 0..<(n / inner) {
-                            let base = row * inner
-                            for j in 0..<inner { po[base + j] = f(pa[j], pb[base + j]) }
+                        Parallel.forEachChunk(n / inner, elementsPerItem: inner) { rows in
+                            for row in rows {
+                                let base = row * inner
+                                for j in 0..<inner { po[base + j] = f(pa[j], pb[base + j]) }
+                            }
                         }
                     } else if pa.count == n, let (mid, inner) = middleBlock(bShape, of: outShape) {
-                        for o in 0..<(n / (mid * inner)) {
-                            for m in 0..<mid {
-                                let s = pb[m], base = (o * mid + m) * inner
+                        // Blocks of `inner` values sharing one b value (a channel of one image).
+                        Parallel.forEachChunk(n / inner, elementsPerItem: inner) { blocks in
+                            for block in blocks {
+                                let s = pb[block % mid], base = block * inner
                                 for j in 0..<inner { po[base + j] = f(pa[base + j], s) }
                             }
                         }
@@ -93,21 +96,28 @@ enum BroadcastKernels {
         }
         g.withUnsafeBufferPointer { pg in
             out.withUnsafeMutableBufferPointer { po in
+                // Split over output elements: each is summed by one thread, in the serial order,
+                // so the sums do not depend on the thread count.
                 if isSuffix(shape, of: outShape) {
-                    let inner = po.count
-                    for row in 0..<(n / inner) {
-                        let base = row * inner
-                        for j in 0..<inner { po[j] += pg[base + j] }
+                    let inner = po.count, rows = n / inner
+                    Parallel.forEachChunk(inner, elementsPerItem: rows) { columns in
+                        for row in 0..<rows {
+                            let base = row * inner
+                            for j in columns { po[j] += pg[base + j] }
+                        }
                     }
                     return
                 }
                 if let (mid, inner) = middleBlock(shape, of: outShape) {
-                    for o in 0..<(n / (mid * inner)) {
-                        for m in 0..<mid {
-                            let base = (o * mid + m) * inner
-                            var total: Float = 0
-                            for j in 0..<inner { total += pg[base + j] }
-                            po[m] += total
+                    let outer = n / (mid * inner)
+                    Parallel.forEachChunk(mid, elementsPerItem: outer * inner) { channels in
+                        for m in channels {
+                            for o in 0..<outer {
+                                let base = (o * mid + m) * inner
+                                var total: Float = 0
+                                for j in 0..<inner { total += pg[base + j] }
+                                po[m] += total
+                            }
                         }
                     }
                     return

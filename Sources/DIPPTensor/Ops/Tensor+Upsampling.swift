@@ -36,21 +36,34 @@ extension Tensor {
         let planeCount = input.shape[0] * input.shape[1]
         let inPlane = input.shape[2] * input.shape[3]
         let table = (0..<(oh * ow)).map { taps($0 / ow, $0 % ow) }
-        let x = input.storage
-        var y = [Float](repeating: 0, count: planeCount * oh * ow)
-        for p in 0..<planeCount {
-            for (o, pixelTaps) in table.enumerated() {
-                var acc: Float = 0
-                for (s, wgt) in pixelTaps { acc += wgt * x[p * inPlane + s] }
-                y[p * oh * ow + o] = acc
+        let x = input.storage, outPlane = oh * ow
+        // Planes are independent: each is resampled (and its gradient gathered) by one thread.
+        var y = [Float](repeating: 0, count: planeCount * outPlane)
+        x.withUnsafeBufferPointer { px in
+            y.withUnsafeMutableBufferPointer { py in
+                Parallel.forEachChunk(planeCount, elementsPerItem: outPlane) { planes in
+                    for p in planes {
+                        for (o, pixelTaps) in table.enumerated() {
+                            var acc: Float = 0
+                            for (s, wgt) in pixelTaps { acc += wgt * px[p * inPlane + s] }
+                            py[p * outPlane + o] = acc
+                        }
+                    }
+                }
             }
         }
         let inCount = input.count
         return result(shape: [input.shape[0], input.shape[1], oh, ow], storage: y, inputs: [input]) { g, _ in
             var grad = [Float](repeating: 0, count: inCount)
-            for p in 0..<planeCount {
-                for (o, pixelTaps) in table.enumerated() {
-                    for (s, wgt) in pixelTaps { grad[p * inPlane + s] += wgt * g[p * oh * ow + o] }
+            g.withUnsafeBufferPointer { pg in
+                grad.withUnsafeMutableBufferPointer { pgrad in
+                    Parallel.forEachChunk(planeCount, elementsPerItem: outPlane) { planes in
+                        for p in planes {
+                            for (o, pixelTaps) in table.enumerated() {
+                                for (s, wgt) in pixelTaps { pgrad[p * inPlane + s] += wgt * pg[p * outPlane + o] }
+                            }
+                        }
+                    }
                 }
             }
             return [grad]

@@ -43,6 +43,10 @@ public struct DIPPConfiguration: Codable, Sendable, Equatable {
     public var checkpointEvery: Int = 500
     public var logEvery: Int = 10
     public var seed: UInt64 = 0
+    /// Data-parallel jobs (`mpirun`): gradients are all-reduced in buckets of about this many
+    /// bytes while the backward pass goes on; 0 all-reduces them once after it
+    /// (Documentation/Scaling.md has both measured). No effect on one process.
+    public var allReduceBucketBytes: Int = 0
 
     public init() {}
 

@@ -38,6 +38,11 @@ public final class DIPPTrainer {
     public let conditionSampler: any ConditionSampler
     /// The guidance rule at a scale (`α_cfg` may follow a schedule): classifier-free by default.
     public let guidance: (Float) -> any Guidance
+    /// The data-parallel job this trainer is one rank of (``SingleProcess`` by default). Every
+    /// rank draws each global batch's randomness from the one shared stream and keeps its own
+    /// rows (``Communicator/shard(of:)``), so no sample is seen twice and a checkpoint resumes
+    /// with any number of processes; gradients are averaged before each optimizer step.
+    public let communicator: any Communicator
 
     public private(set) var step = 0
     public private(set) var rng: RandomStream
@@ -51,8 +56,10 @@ public final class DIPPTrainer {
     public init(configuration: DIPPConfiguration, teacher: any ScoreModel, generator: any Generator, assistant: Assistant,
                 divergence: any Divergence, reward: (any RewardModel)? = nil, conditions: any ConditionSampler,
                 assistantObjective: any AssistantObjective = EDMAssistantObjective(),
-                guidance: @escaping (Float) -> any Guidance = { ClassifierFreeGuidance(scale: $0) }) {
+                guidance: @escaping (Float) -> any Guidance = { ClassifierFreeGuidance(scale: $0) },
+                communicator: any Communicator = SingleProcess()) {
         let c = configuration
+        self.communicator = communicator
         self.configuration = c
         self.teacher = teacher
         self.generator = generator
@@ -77,6 +84,13 @@ public final class DIPPTrainer {
     }
 
     var location: String { "DI++ step \(step + 1)" }
+
+    /// Throws at once when the value is not finite — or, in a job of several processes, keeps it
+    /// for after the gradients' all-reduce, where every rank sees the same (averaged) figures:
+    /// a rank that threw alone would leave the others waiting in the collective.
+    private func check(_ value: Float, _ what: String, deferringInto checks: inout [(value: Float, what: String)]) throws {
+        if communicator.size == 1 { try NonFiniteValueError.check(value, what: what, at: location) } else { checks.append((value, what)) }
+    }
 
     /// The σ distribution of both updates: the divergence's own (SiD's ramp) or the configuration's.
     public var noise: NoiseDistribution { divergence.noise ?? configuration.noise }
@@ -111,24 +125,26 @@ public final class DIPPTrainer {
             currentAssistant = build(generator)
         }
         generator.setTrainable(true)
-        let conditions = conditionSampler.sample(count: n, rng: &rng)
-        let z = generator.sampleLatents(count: n, rng: &rng)
+        let rows = communicator.shard(of: n)
+        let conditions = conditionSampler.sample(count: n, rng: &rng).shard(rows)
+        let z = generator.sampleLatents(count: n, rng: &rng).shard(rows)
         let (x0, regularizers) = (generator as? any RegularizedGenerator)?.generateRegularized(z, conditions: conditions)
             ?? (generator(z, conditions: conditions), [])
-        let sigma = Tensor(shape: [n], storage: noise.sample(n, rng: &rng))
-        let noise = Tensor.randomNormal(x0.shape, using: &rng)
+        let sigma = Tensor(shape: [n], storage: noise.sample(n, rng: &rng)).shard(rows)
+        let noise = Tensor.randomNormal([n] + x0.shape.dropFirst(), using: &rng).shard(rows)
+        var checks: [(value: Float, what: String)] = []
         let term = divergence.generatorLoss(DivergenceInputs(
             x0: x0, conditions: conditions, sigma: sigma, noise: noise, teacher: teacher,
             teacherGuidance: guidance(c.teacherGuidance.value(at: step)),
             assistant: currentAssistant, assistantGuidance: guidance(c.assistantGuidance)))
-        try NonFiniteValueError.check(term.loss.scalar, what: "the \(divergence.name) divergence loss", at: location)
+        try check(term.loss.scalar, "the \(divergence.name) divergence loss", deferringInto: &checks)
         var loss = term.loss
         let rewardScale = c.rewardScale.value(at: step)
         if let reward {   // α_rew = 0 (a control run) still logs the reward it would have seen
             let rewards = rewardScale != 0 ? reward.reward(x0, conditions: conditions)
                 : withoutGradients { reward.reward(x0.detached(), conditions: conditions) }
             let meanReward = rewards.mean()
-            try NonFiniteValueError.check(meanReward.scalar, what: "the mean reward (\(reward.name))", at: location)
+            try check(meanReward.scalar, "the mean reward (\(reward.name))", deferringInto: &checks)
             var normalizer: Float = 1
             if c.rewardNormalization == .gradient {
                 let (factor, gradientNorm) = try rewardNormalizer(reward, x0: x0, conditions: conditions)
@@ -141,17 +157,20 @@ public final class DIPPTrainer {
                                ("reward_term", rewardScale * normalizer * meanReward.scalar)]
         }
         for (name, term) in regularizers {
-            try NonFiniteValueError.check(term.scalar, what: "the generator's \(name)", at: location)
+            try check(term.scalar, "the generator's \(name)", deferringInto: &checks)
             loss = loss + term
             metrics.values.append((name, term.scalar))
         }
-        let grads = Tensor.gradients(of: loss, withRespectTo: generator.parameters)
+        let (grads, checked) = communicator.averagedGradients(of: loss, withRespectTo: generator.parameters, scalars: checks.map(\.value),
+                                                              bucketBytes: c.allReduceBucketBytes)
+        for (value, check) in zip(checked, checks) { try NonFiniteValueError.check(value, what: check.what, at: location) }
         let norm = try applyGradientStep(grads, to: generator.parameters, optimizer: &generatorOptimizer, averaging: &ema,
                                          batchSize: n, imagesSeen: Double((step + 1) * n), clip: c.gradientClip,
                                          what: "the generator's gradient", at: location)
         step += 1
         metrics.values += [("loss_divergence", term.loss.scalar), ("loss_generator", loss.scalar), ("grad_norm_generator", norm)]
         metrics.values += term.diagnostics
+        metrics.values = communicator.averaged(metrics.values)
         return metrics
     }
 
@@ -168,8 +187,10 @@ public final class DIPPTrainer {
         let n = x0.shape[0], d = x0.count / max(n, 1)
         let input = Tensor(shape: x0.shape, storage: x0.storage, requiresGrad: true)
         let g = Tensor.gradients(of: reward.reward(input, conditions: conditions).sum(), withRespectTo: [input])[0].storage
-        let batchNorm = (0..<n).map { i in g[(i * d)..<((i + 1) * d)].reduce(0) { $0 + Double($1) * Double($1) }.squareRoot() }
-            .reduce(0, +) / Double(max(n, 1))
+        var norms = [(0..<n).map { i in g[(i * d)..<((i + 1) * d)].reduce(0) { $0 + Double($1) * Double($1) }.squareRoot() }
+            .reduce(0, +) / Double(max(n, 1))]
+        communicator.allReduceSum(&norms)   // the global batch's mean (equal shards)
+        let batchNorm = norms[0] / Double(communicator.size)
         try NonFiniteValueError.check(Float(batchNorm), what: "the reward's gradient norm (\(reward.name))", at: location)
         let beta = 0.99
         rewardGradientAverage = (beta * rewardGradientAverage.sum + (1 - beta) * batchNorm, rewardGradientAverage.count + 1)
@@ -178,20 +199,21 @@ public final class DIPPTrainer {
     }
 
     private func assistantStep(_ ta: any ScoreModel & Layer) throws -> (Float, Float) {
-        let c = configuration, n = c.batchSize
-        let conditions = conditionSampler.sample(count: n, rng: &rng)
-        let z = generator.sampleLatents(count: n, rng: &rng)
+        let c = configuration, n = c.batchSize, rows = communicator.shard(of: n)
+        let conditions = conditionSampler.sample(count: n, rng: &rng).shard(rows)
+        let z = generator.sampleLatents(count: n, rng: &rng).shard(rows)
         let x0 = withoutGradients { generator(z, conditions: conditions) }
-        let sigma = Tensor(shape: [n], storage: noise.sample(n, rng: &rng))
-        let x = x0 + Tensor.randomNormal(x0.shape, using: &rng) * Noise.perSample(sigma, rank: x0.rank)
-        let dropped = conditions.dropping(rng.uniform(n).map { $0 < c.assistantLabelDropout })
+        let sigma = Tensor(shape: [n], storage: noise.sample(n, rng: &rng)).shard(rows)
+        let x = x0 + Tensor.randomNormal([n] + x0.shape.dropFirst(), using: &rng).shard(rows) * Noise.perSample(sigma, rank: x0.rank)
+        let dropped = conditions.dropping(Array(rng.uniform(n).map { $0 < c.assistantLabelDropout }[rows]))
         let loss = assistantObjective.loss(assistant: ta, guidance: guidance(c.assistantTrainingGuidance), x0: x0, noisy: x,
                                            sigma: sigma, conditions: dropped)
-        try NonFiniteValueError.check(loss.scalar, what: "the TA's \(assistantObjective.name) loss", at: location)
-        let grads = Tensor.gradients(of: loss, withRespectTo: ta.parameters)
+        let (grads, checked) = communicator.averagedGradients(of: loss, withRespectTo: ta.parameters, scalars: [loss.scalar],
+                                                              bucketBytes: c.allReduceBucketBytes)
+        try NonFiniteValueError.check(checked[0], what: "the TA's \(assistantObjective.name) loss", at: location)
         let norm = try applyGradientStep(grads, to: ta.parameters, optimizer: &assistantOptimizer, clip: c.gradientClip,
                                          what: "the TA's gradient", at: location)
-        return (loss.scalar, norm)
+        return (checked[0], norm)
     }
 
     // MARK: - Checkpoints

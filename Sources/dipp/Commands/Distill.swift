@@ -115,8 +115,15 @@ struct RunOptions: ParsableArguments {
         }
         try compute.apply()
         let start = Date()
+        let communicator = try Communicators.fromEnvironment()
+        defer { (communicator as? MPICommunicator)?.finalize() }
         let run = try AlignmentRun(configuration: c, folder: URL(fileURLWithPath: out), components: PluginComponents.standard(),
-                                   initialWeights: initialWeights)
+                                   initialWeights: initialWeights, communicator: communicator)
+        guard communicator.isRoot else {   // the other ranks of an mpirun job train; rank 0 reports
+            _ = try run.train(progress: false)
+            return
+        }
+        if communicator.size > 1 { print("data-parallel over \(communicator.size) processes (MPI), \(Compute.threads) thread(s) each") }
         let a = run.configuration.algorithm
         print("\(run.reward == nil ? "distill" : "align"): \(run.configuration.generator.name) generator (\(run.generator.parameterCount) parameters), "
               + "\(run.configuration.divergence), CFG \(a.teacherGuidance), α_rew \(a.rewardScale)\(run.reward.map { " (\($0.name))" } ?? "") → \(out)")
@@ -125,6 +132,11 @@ struct RunOptions: ParsableArguments {
         }
         let report = try run.run { print($0) }
         print(report.summary)
+        if let mpi = communicator as? MPICommunicator, let steps = report.steps, steps > 0 {
+            print(String(format: "communication (rank 0): %.2f ms per step in MPI_Allreduce (%.1f%% of training), %.2f MB all-reduced per step in %d calls",
+                         1000 * mpi.allReduceSeconds / Double(steps), 100 * mpi.allReduceSeconds / (report.wallSeconds ?? .infinity),
+                         Double(mpi.allReduceBytes) / Double(steps) / 1e6, mpi.allReduceCalls / steps))
+        }
         print(String(format: "done in %.1f s", Date().timeIntervalSince(start)))
     }
 }

@@ -7,10 +7,23 @@ struct ComputeOptions: ParsableArguments {
     @Option(help: "Threads for matrix multiplies (default: DIPP_THREADS or all cores).")
     var threads: Int?
 
+    @Option(help: "Precision of the matrix products and convolutions: fp32, or bf16 (operands rounded to bfloat16, fp32 accumulation; default: DIPP_PRECISION or fp32).")
+    var precision: String?
+
+    /// Applies the flags. Under `mpirun` without `--threads` or `DIPP_THREADS`, the cores are
+    /// shared among the ranks on this machine (`OMPI_COMM_WORLD_LOCAL_SIZE`), so that N ranks
+    /// on one machine do not oversubscribe it.
     func apply() throws {
         if let t = threads {
             guard t > 0 else { throw ValidationError("--threads must be positive. Hint: e.g. --threads 2") }
             Compute.threads = t
+        } else if let local = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap(Int.init),
+                  ProcessInfo.processInfo.environment["DIPP_THREADS"] == nil, local > 1 {
+            Compute.threads = max(1, ProcessInfo.processInfo.activeProcessorCount / local)
+        }
+        if let precision {
+            guard let p = Compute.Precision(rawValue: precision) else { throw ValidationError("--precision must be fp32 or bf16") }
+            Compute.precision = p
         }
     }
 }

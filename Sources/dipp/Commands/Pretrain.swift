@@ -51,7 +51,14 @@ struct Pretrain: ParsableCommand {
             }
             let folder = URL(fileURLWithPath: out)
             let start = Date()
-            let trainer = try TeacherTrainer(configuration: c, folder: folder)
+            let communicator = try Communicators.fromEnvironment()
+            defer { (communicator as? MPICommunicator)?.finalize() }
+            let trainer = try TeacherTrainer(configuration: c, folder: folder, communicator: communicator)
+            guard communicator.isRoot else {   // the other ranks of an mpirun job train; rank 0 writes and reports
+                _ = try trainer.run(progress: false)
+                return
+            }
+            if communicator.size > 1 { print("data-parallel over \(communicator.size) processes (MPI), \(Compute.threads) thread(s) each") }
             print("pretrain: \(c.data) (\(trainer.data.count) training samples, \(trainer.heldOut.count) held out), \(trainer.model.configuration.architecture) denoiser with \(trainer.model.parameterCount) parameters → \(folder.path)")
             let teacher = try trainer.run { print($0) }
             let seconds = Date().timeIntervalSince(start)
