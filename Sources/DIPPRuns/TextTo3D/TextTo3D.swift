@@ -34,20 +34,12 @@ public enum TextTo3D {
     }
 
     /// Trains the field of `configuration.prompts[0]` in `folder` and measures it; writes
-    /// `report.json` and `report.md` beside the field's outputs.
+    /// `report.json` and `report.md` beside the field's outputs (rank 0 of `communicator`'s job;
+    /// the other ranks use ``prepare(_:folder:components:communicator:)`` and train).
     @discardableResult
     public static func run(_ configuration: RunConfiguration, folder: URL, components: Components, progress: Bool = true,
-                           log: (String) -> Void = { _ in }) throws -> FieldReport {
-        guard configuration.prompts.count == 1, let prompt = configuration.prompts.first else {
-            throw ConfigurationError(location: "configuration, key 'prompts'", what: "text-to-3D trains one field for one prompt, got \(configuration.prompts.count)",
-                                     hint: "pass --prompt \"a red torus\"")
-        }
-        let run = try AlignmentRun(configuration: configuration, folder: folder, components: components)
-        guard run.train.cameras != nil, let size = run.train.imageSize?.height else {
-            throw ConfigurationError(location: "configuration, key 'teacher'", what: "the teacher's data \(run.train.name) has no cameras",
-                                     hint: "text-to-3D needs a teacher trained with --data shapes3d")
-        }
-        let renderer = (run.generator as? VoxelFieldGenerator)?.renderer ?? VolumeRenderer(imageSize: size)
+                           communicator: any Communicator = SingleProcess(), log: (String) -> Void = { _ in }) throws -> FieldReport {
+        let (run, renderer, prompt) = try prepare(configuration, folder: folder, components: components, communicator: communicator)
         let summary = try run.train(progress: progress, log: log)
         let classifier = try FieldEvaluation.classifier(renderer: renderer, folder: run.classifierFolder)
         var report = try FieldEvaluation.measure(run.generator, renderer: renderer, prompt: prompt, folder: folder, classifier: classifier)
@@ -59,6 +51,22 @@ public enum TextTo3D {
         }
         try write(report, to: folder)
         return report
+    }
+
+    /// The run of `configuration.prompts[0]`, its renderer and its prompt (one rank of
+    /// `communicator`'s job: the ranks other than 0 call `train` on it and stop there).
+    public static func prepare(_ configuration: RunConfiguration, folder: URL, components: Components,
+                               communicator: any Communicator = SingleProcess()) throws -> (AlignmentRun, VolumeRenderer, String) {
+        guard configuration.prompts.count == 1, let prompt = configuration.prompts.first else {
+            throw ConfigurationError(location: "configuration, key 'prompts'", what: "text-to-3D trains one field for one prompt, got \(configuration.prompts.count)",
+                                     hint: "pass --prompt \"a red torus\"")
+        }
+        let run = try AlignmentRun(configuration: configuration, folder: folder, components: components, communicator: communicator)
+        guard run.train.cameras != nil, let size = run.train.imageSize?.height else {
+            throw ConfigurationError(location: "configuration, key 'teacher'", what: "the teacher's data \(run.train.name) has no cameras",
+                                     hint: "text-to-3D needs a teacher trained with --data shapes3d")
+        }
+        return (run, (run.generator as? VoxelFieldGenerator)?.renderer ?? VolumeRenderer(imageSize: size), prompt)
     }
 
     /// Fits the field directly to ground-truth renders of `object` — `mean ‖render(θ, cam) −

@@ -46,8 +46,15 @@ struct TextTo3DCommand: ParsableCommand {
                 print(try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8))
                 return
             }
-            print("text-to-3d: \"\(prompt)\", \(c.generator.name) field, \(c.divergence.name), CFG \(c.algorithm.teacherGuidance) → \(options.out)")
-            try TextTo3D.run(c, folder: folder, components: PluginComponents.standard()) { print($0) }
+            let communicator = try Communicators.fromEnvironment()
+            defer { (communicator as? MPICommunicator)?.finalize() }
+            guard communicator.isRoot else {   // the other ranks of an mpirun job train; rank 0 measures and writes
+                _ = try TextTo3D.prepare(c, folder: folder, components: PluginComponents.standard(), communicator: communicator).0.train(progress: false)
+                return
+            }
+            print("text-to-3d: \"\(prompt)\", \(c.generator.name) field, \(c.divergence.name), CFG \(c.algorithm.teacherGuidance) → \(options.out)"
+                  + (communicator.size > 1 ? ", data-parallel over \(communicator.size) processes" : ""))
+            try TextTo3D.run(c, folder: folder, components: PluginComponents.standard(), communicator: communicator) { print($0) }
             print(try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8))
         }
     }
