@@ -94,7 +94,7 @@ options.binary_location = "/usr/bin/chromium"
 driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
 try:
     driver.get(f"http://127.0.0.1:{port}/")
-    WebDriverWait(driver, 60).until(lambda d: d.find_element(By.ID, "left-image").get_attribute("src").startswith("data:image/png"))
+    WebDriverWait(driver, 60).until(lambda d: (d.find_element(By.ID, "left-image").get_attribute("src") or "").startswith("data:image/png"))
     check("the page loads with two PNG samples", driver.find_element(By.ID, "right-image").get_attribute("src").startswith("data:image/png"))
     check("the page names the condition", driver.find_element(By.ID, "condition").text.startswith(("Class:", "Prompt:")),
           driver.find_element(By.ID, "condition").text)

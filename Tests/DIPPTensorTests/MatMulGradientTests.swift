@@ -56,6 +56,15 @@ import Testing
         for (f, p) in zip(gf, gp) { #expect(maxDifference(f.storage, p.storage) < 1e-4 * (1 + p.storage.map(abs).max()!)) }
     }
 
+    @Test func emptyBatch() {
+        let x = Tensor(shape: [0, 3], storage: [], requiresGrad: true)
+        let w = Tensor(shape: [3, 2], storage: [1, 2, 3, 4, 5, 6], requiresGrad: true), b = Tensor(shape: [2], storage: [1, 1], requiresGrad: true)
+        let y = x.linear(w, bias: b, applyingSiLU: true)
+        #expect(y.shape == [0, 2])
+        let grads = Tensor.gradients(of: y, withRespectTo: [x, w, b], seed: [])
+        #expect(grads[1].storage == [0, 0, 0, 0, 0, 0] && grads[2].storage == [0, 0])
+    }
+
     private func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
         zip(a, b).map { abs($0 - $1) }.max() ?? 0
     }

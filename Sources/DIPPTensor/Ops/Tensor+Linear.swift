@@ -43,8 +43,8 @@ extension Tensor {
             let needsBias = needed.count > 2 && needed[2]
             // Without SiLU, ∂z is g itself: the pass only sums the bias gradient.
             var gz = silu ? Tensor.uninitialized(g.count) : []
-            var biasGradient: [Float]? = nil
-            if silu || needsBias {
+            var biasGradient: [Float]? = needsBias ? [Float](repeating: 0, count: n) : nil
+            if silu || needsBias, !g.isEmpty {
                 let blockRows = Tensor.biasGradientBlockRows, blocks = (m + blockRows - 1) / blockRows
                 var partials = [Float](repeating: 0, count: needsBias ? blocks * n : 0)
                 pre.withUnsafeBufferPointer { pz in
