@@ -122,7 +122,7 @@ def pretrain_step(state, key):
     sigma = sample_sigma(k[3], N)
     x = x0 + sigma[:, None] * jax.random.normal(k[4], (N, 2))
     loss = lambda p: jnp.sum(edm_weight(sigma) * (denoise(p, x, sigma, c) - x0) ** 2) / N
-    # Adam with beta1 = 0.9 would add one more moment; the pre-training peer keeps beta1 = 0.9.
+    # Pre-training uses Adam with beta1 = 0.9 (as the PyTorch peer does), so a first moment too.
     grads = jax.grad(loss)(net)
     m, v_ = v
     m = jax.tree_util.tree_map(lambda m, g: 0.9 * m + 0.1 * g, m, grads)

@@ -176,11 +176,12 @@ public final class MPICommunicator: Communicator {
         }
     }
 
+    /// Runs `body`, adding its wall time to the statistics, and one call of `bytes` when > 0.
     private func timed(bytes: Int, _ body: () -> Void) {
         let start = DispatchTime.now().uptimeNanoseconds
         body()
         allReduceSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
-        (allReduceCalls, allReduceBytes) = (allReduceCalls + 1, allReduceBytes + bytes)
+        if bytes > 0 { (allReduceCalls, allReduceBytes) = (allReduceCalls + 1, allReduceBytes + bytes) }
     }
 
     public func broadcast(_ values: inout [Float], root: Int) {
@@ -195,15 +196,10 @@ public final class MPICommunicator: Communicator {
     /// MPI_Iallreduce; the returned closure is MPI_Wait (and adds the call to the statistics).
     public func startAllReduceSum(_ values: UnsafeMutableBufferPointer<Float>) -> () -> Void {
         var request: UnsafeMutableRawPointer?
-        let start = DispatchTime.now().uptimeNanoseconds
-        MPICommunicator.check(dipp_mpi_iallreduce_sum_float(values.baseAddress, Int64(values.count), &request), "MPI_Iallreduce")
-        allReduceSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
-        (allReduceCalls, allReduceBytes) = (allReduceCalls + 1, allReduceBytes + values.count * 4)
-        return { [self] in
-            let start = DispatchTime.now().uptimeNanoseconds
-            MPICommunicator.check(dipp_mpi_wait(&request), "MPI_Wait")
-            allReduceSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+        timed(bytes: values.count * 4) {
+            MPICommunicator.check(dipp_mpi_iallreduce_sum_float(values.baseAddress, Int64(values.count), &request), "MPI_Iallreduce")
         }
+        return { [self] in timed(bytes: 0) { MPICommunicator.check(dipp_mpi_wait(&request), "MPI_Wait") } }
     }
 
     /// Ends MPI; call once, after the last collective.

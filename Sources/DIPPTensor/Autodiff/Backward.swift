@@ -21,7 +21,9 @@ extension Tensor {
                                  seed: [Float]? = nil, ready: ((Int, [Float]) -> Void)? = nil) -> [Tensor] {
         let wanted = Set(inputs.map(ObjectIdentifier.init))
         var indices: [ObjectIdentifier: [Int]] = [:]
-        for (i, input) in inputs.enumerated() { indices[ObjectIdentifier(input), default: []].append(i) }
+        if ready != nil {
+            for (i, input) in inputs.enumerated() { indices[ObjectIdentifier(input), default: []].append(i) }
+        }
         let grads = propagate(from: output, seed: seed, keep: wanted) { id, g in
             for i in indices[id] ?? [] { ready?(i, g) }
         }

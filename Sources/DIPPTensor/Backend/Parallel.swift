@@ -6,10 +6,9 @@ import Foundation
 ///
 /// Chunks are contiguous and each element is written by exactly one chunk, so results are
 /// identical for any thread count (no reductions are split this way). The chunks run on
-/// libgomp's thread team — the threads oneDNN's GEMMs use — so the passes between two GEMMs
-/// hand work to threads that are still spinning from the last GEMM instead of waking a second
-/// pool (with Dispatch, one core sat in OpenMP's spin-wait while the other ran the pass alone:
-/// see Documentation/Performance.md).
+/// libgomp's thread team — the threads oneDNN's GEMMs use — so the process keeps one pool of
+/// threads; measured against Dispatch's pool it is as fast, not faster
+/// (Documentation/Performance.md).
 enum Parallel {
     /// Below this many elements a loop runs on the calling thread (thread start-up costs more).
     static let minimumElementsPerThread = 1 << 15

@@ -61,10 +61,7 @@ struct BenchDIStep: ParsableCommand {
             }
             return
         }
-        let precisions = try precision.split(separator: ",").map { name in
-            guard let p = Compute.Precision(rawValue: String(name)) else { throw ValidationError("--precision: fp32, bf16 or fp32,bf16") }
-            return p
-        }
+        let precisions = try precisionList(precision)
         print("W1: 2-D 8-mode GMM, MLP denoisers 3x256 SiLU (\(teacher.parameterCount) parameters each), batch \(batchSize), CFG 4.5, 1 TA + 1 generator update per step")
         let diFLOPs = try GEMMFLOPCounter.measure(try diStep(teacher: teacher, batch: batchSize), repeats: 0).flops
         let preFLOPs = try GEMMFLOPCounter.measure(try pretrainStep(model: model), repeats: 0).flops

@@ -36,10 +36,7 @@ struct BenchUNetStep: ParsableCommand {
         let x0 = Tensor(shape: [n, 1, 28, 28], storage: rng.uniform(n * 784).map { 2 * $0 - 1 })
         let labels = Conditions(labels: (0..<n).map { $0 % 10 })
         print("Fashion-MNIST U-Net (\(network.parameterCount) parameters), batch \(n): EDM loss, backward, Adam")
-        let precisions = try precision.split(separator: ",").map { name in
-            guard let p = Compute.Precision(rawValue: String(name)) else { throw ValidationError("--precision: fp32, bf16 or fp32,bf16") }
-            return p
-        }
+        let precisions = try precisionList(precision)
         for t in counts {
             for p in precisions {
                 Compute.threads = t

@@ -28,6 +28,14 @@ struct ComputeOptions: ParsableArguments {
     }
 }
 
+/// `--precision` of the benchmarks: comma-separated precisions, e.g. `fp32,bf16`.
+func precisionList(_ text: String) throws -> [Compute.Precision] {
+    try text.split(separator: ",").map { name in
+        guard let p = Compute.Precision(rawValue: String(name)) else { throw ValidationError("--precision: fp32, bf16 or fp32,bf16") }
+        return p
+    }
+}
+
 /// Prints a user-facing error the house way (where: what, then the hint) and exits with status 1.
 func reportingErrors(_ body: () throws -> Void) throws {
     do {
