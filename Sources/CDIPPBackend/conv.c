@@ -1,9 +1,11 @@
 /* 2-D convolutions through oneDNN's convolution primitives (forward, backward data, backward
- * weights). The caller's buffers are plain NCHW / OIHW; each primitive is created with the
- * layouts oneDNN prefers (`any`: blocked layouts for its direct JIT kernels) and the operands are
- * reordered at the boundary when the two differ. One `dipp_conv` per shape, created once. In
- * bf16 mode the primitives' inputs are bf16 (the reorders at the boundary round the caller's fp32
- * values to nearest even) and their outputs fp32. */
+ * weights), with an optional per-channel bias added by the forward primitive and summed by the
+ * backward-weights one. The caller's buffers are plain NCHW / OIHW; each primitive is created
+ * with the layouts oneDNN prefers (`any`: blocked layouts for its direct JIT kernels) and the
+ * operands are reordered at the boundary when the two differ. The backward pass reorders the
+ * output gradient once for both of its primitives when they want the same layout. One
+ * `dipp_conv` per shape, created once. In bf16 mode the primitives' inputs are bf16 (the
+ * reorders at the boundary round the caller's fp32 values to nearest even) and their outputs fp32. */
 #include "dipp_backend.h"
 #include <dnnl.h>
 #include <pthread.h>
@@ -17,11 +19,14 @@ typedef struct {
     void *buffer;
 } operand;
 
-/* A primitive with its two inputs and one output. */
+/* A primitive with its two inputs and one output, and the bias (forward) or bias gradient
+ * (backward weights) in plain layout when the convolution has one. */
 typedef struct {
     dnnl_primitive_t primitive;
     operand in[2], out;
     int in_arg[2], out_arg;
+    dnnl_memory_t bias;
+    int bias_arg;
 } step;
 
 struct dipp_conv {
@@ -61,12 +66,14 @@ static void step_destroy(step *st) {
     operand_destroy(&st->in[0]);
     operand_destroy(&st->in[1]);
     operand_destroy(&st->out);
+    if (st->bias) dnnl_memory_destroy(st->bias);
 }
 
 /* Creates the primitive of `desc` and its operands: plain layouts `plain[0..2]` for (in0, in1,
- * out), the layouts the primitive chose queried with `queries[0..2]`. */
+ * out), the layouts the primitive chose queried with `queries[0..2]`; `bias` (plain, or NULL)
+ * bound to `bias_arg`. */
 static dnnl_status_t step_init(step *st, const void *desc, const_dnnl_primitive_desc_t hint, const dnnl_memory_desc_t *plain[3],
-                               const dnnl_query_t queries[3], const int args[3]) {
+                               const dnnl_query_t queries[3], const int args[3], const dnnl_memory_desc_t *bias, int bias_arg) {
     dnnl_primitive_desc_t pd;
     dnnl_status_t s = dnnl_primitive_desc_create(&pd, desc, NULL, dipp_engine, hint);
     if (s != dnnl_success) return s;
@@ -78,6 +85,8 @@ static dnnl_status_t step_init(step *st, const void *desc, const_dnnl_primitive_
     st->in_arg[0] = args[0];
     st->in_arg[1] = args[1];
     st->out_arg = args[2];
+    st->bias_arg = bias_arg;
+    if (bias && s == dnnl_success) s = dnnl_memory_create(&st->bias, bias, dipp_engine, DNNL_MEMORY_NONE);
     dnnl_primitive_desc_destroy(pd);
     return s;
 }
@@ -92,19 +101,21 @@ void dipp_conv_destroy(dipp_conv *conv) {
 }
 
 dipp_conv *dipp_conv_create(int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t kh, int64_t kw,
-                            int64_t stride, int64_t padding, int bf16, int *status) {
+                            int64_t stride, int64_t padding, int bias, int bf16, int *status) {
     pthread_once(&dipp_engine_once, dipp_make_engine);
     dipp_conv *conv = calloc(1, sizeof(dipp_conv));
     if (!conv || !dipp_engine) { *status = -1; free(conv); return NULL; }
     int64_t oh = (h + 2 * padding - kh) / stride + 1, ow = (w + 2 * padding - kw) / stride + 1;
-    dnnl_dims_t src_dims = {n, c, h, w}, weight_dims = {o, c, kh, kw}, dst_dims = {n, o, oh, ow};
+    dnnl_dims_t src_dims = {n, c, h, w}, weight_dims = {o, c, kh, kw}, dst_dims = {n, o, oh, ow}, bias_dims = {o};
     dnnl_dims_t strides = {stride, stride}, pad = {padding, padding};
     /* bf16: the primitives read bf16 operands (the reorders in convert) and write fp32 results. */
     dnnl_data_type_t operand_type = bf16 ? dnnl_bf16 : dnnl_f32;
-    dnnl_memory_desc_t src, weights, dst, src_any, weights_any, dst_any, src_result, weights_result, dst_operand;
+    dnnl_memory_desc_t bias_md, src, weights, dst, src_any, weights_any, dst_any, src_result, weights_result, dst_operand;
     dnnl_convolution_desc_t fwd, bwd_data, bwd_weights;
     dnnl_primitive_desc_t hint = NULL;
-    dnnl_status_t s = dnnl_memory_desc_init_by_tag(&src, 4, src_dims, dnnl_f32, dnnl_nchw);
+    const dnnl_memory_desc_t *bias_or_null = bias ? &bias_md : NULL;
+    dnnl_status_t s = dnnl_memory_desc_init_by_tag(&bias_md, 1, bias_dims, dnnl_f32, dnnl_x);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&src, 4, src_dims, dnnl_f32, dnnl_nchw);
     if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&weights, 4, weight_dims, dnnl_f32, dnnl_oihw);
     if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&dst, 4, dst_dims, dnnl_f32, dnnl_nchw);
     if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&src_any, 4, src_dims, operand_type, dnnl_format_tag_any);
@@ -114,7 +125,7 @@ dipp_conv *dipp_conv_create(int64_t n, int64_t c, int64_t h, int64_t w, int64_t 
     if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&src_result, 4, src_dims, dnnl_f32, dnnl_format_tag_any);
     if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&weights_result, 4, weight_dims, dnnl_f32, dnnl_format_tag_any);
     if (s == dnnl_success) {
-        s = dnnl_convolution_forward_desc_init(&fwd, dnnl_forward_training, dnnl_convolution_direct, &src_any, &weights_any, NULL,
+        s = dnnl_convolution_forward_desc_init(&fwd, dnnl_forward_training, dnnl_convolution_direct, &src_any, &weights_any, bias_or_null,
                                                &dst_any, strides, pad, pad);
     }
     if (s == dnnl_success) s = dnnl_primitive_desc_create(&hint, &fwd, NULL, dipp_engine, NULL);
@@ -122,7 +133,7 @@ dipp_conv *dipp_conv_create(int64_t n, int64_t c, int64_t h, int64_t w, int64_t 
         const dnnl_memory_desc_t *plain[3] = {&src, &weights, &dst};
         const dnnl_query_t q[3] = {dnnl_query_src_md, dnnl_query_weights_md, dnnl_query_dst_md};
         const int args[3] = {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST};
-        s = step_init(&conv->forward, &fwd, NULL, plain, q, args);
+        s = step_init(&conv->forward, &fwd, NULL, plain, q, args, bias_or_null, DNNL_ARG_BIAS);
     }
     if (s == dnnl_success) {
         s = dnnl_convolution_backward_data_desc_init(&bwd_data, dnnl_convolution_direct, &src_result, &weights_any, &dst_operand,
@@ -132,17 +143,17 @@ dipp_conv *dipp_conv_create(int64_t n, int64_t c, int64_t h, int64_t w, int64_t 
         const dnnl_memory_desc_t *plain[3] = {&dst, &weights, &src};
         const dnnl_query_t q[3] = {dnnl_query_diff_dst_md, dnnl_query_weights_md, dnnl_query_diff_src_md};
         const int args[3] = {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC};
-        s = step_init(&conv->backward_data, &bwd_data, hint, plain, q, args);
+        s = step_init(&conv->backward_data, &bwd_data, hint, plain, q, args, NULL, 0);
     }
     if (s == dnnl_success) {
-        s = dnnl_convolution_backward_weights_desc_init(&bwd_weights, dnnl_convolution_direct, &src_any, &weights_result, NULL,
+        s = dnnl_convolution_backward_weights_desc_init(&bwd_weights, dnnl_convolution_direct, &src_any, &weights_result, bias_or_null,
                                                         &dst_operand, strides, pad, pad);
     }
     if (s == dnnl_success) {
         const dnnl_memory_desc_t *plain[3] = {&src, &dst, &weights};
         const dnnl_query_t q[3] = {dnnl_query_src_md, dnnl_query_diff_dst_md, dnnl_query_diff_weights_md};
         const int args[3] = {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS};
-        s = step_init(&conv->backward_weights, &bwd_weights, hint, plain, q, args);
+        s = step_init(&conv->backward_weights, &bwd_weights, hint, plain, q, args, bias_or_null, DNNL_ARG_DIFF_BIAS);
     }
     if (hint) dnnl_primitive_desc_destroy(hint);
     if (s == dnnl_success) s = dnnl_stream_create(&conv->stream, dipp_engine, dnnl_stream_default_flags);
@@ -157,30 +168,42 @@ static dnnl_status_t reorder(dipp_conv *conv, const operand *o, int to_inner) {
     return dnnl_primitive_execute(o->reorder, conv->stream, 2, args);
 }
 
-/* Binds the caller's buffers, reorders the inputs in, runs the primitive, reorders the output out. */
-static int run(dipp_conv *conv, step *st, const float *in0, const float *in1, float *out) {
+/* Binds the caller's buffers, reorders the inputs in (in1 already in place when `in1_inner` is
+ * given), runs the primitive, reorders the output out. */
+static int run(dipp_conv *conv, step *st, const float *in0, const float *in1, float *out, float *bias, dnnl_memory_t in1_inner) {
     dnnl_status_t s = dnnl_memory_set_data_handle(st->in[0].user, (void *)in0);
     if (s == dnnl_success) s = dnnl_memory_set_data_handle(st->in[1].user, (void *)in1);
     if (s == dnnl_success) s = dnnl_memory_set_data_handle(st->out.user, out);
+    if (s == dnnl_success && st->bias) s = dnnl_memory_set_data_handle(st->bias, bias);
     if (s == dnnl_success) s = reorder(conv, &st->in[0], 1);
-    if (s == dnnl_success) s = reorder(conv, &st->in[1], 1);
+    if (s == dnnl_success && !in1_inner) s = reorder(conv, &st->in[1], 1);
     if (s == dnnl_success) {
-        dnnl_exec_arg_t args[3] = {{st->in_arg[0], st->in[0].inner}, {st->in_arg[1], st->in[1].inner}, {st->out_arg, st->out.inner}};
-        s = dnnl_primitive_execute(st->primitive, conv->stream, 3, args);
+        dnnl_exec_arg_t args[4] = {{st->in_arg[0], st->in[0].inner}, {st->in_arg[1], in1_inner ? in1_inner : st->in[1].inner},
+                                   {st->out_arg, st->out.inner}, {st->bias_arg, st->bias}};
+        s = dnnl_primitive_execute(st->primitive, conv->stream, st->bias ? 4 : 3, args);
     }
     if (s == dnnl_success) s = reorder(conv, &st->out, 0);
     if (s == dnnl_success) s = dnnl_stream_wait(conv->stream);
     return (int)s;
 }
 
-int dipp_conv_forward(dipp_conv *conv, const float *src, const float *weights, float *dst) {
-    return run(conv, &conv->forward, src, weights, dst);
+int dipp_conv_forward(dipp_conv *conv, const float *src, const float *weights, const float *bias, float *dst) {
+    return run(conv, &conv->forward, src, weights, dst, (float *)bias, NULL);
 }
 
-int dipp_conv_backward_data(dipp_conv *conv, const float *diff_dst, const float *weights, float *diff_src) {
-    return run(conv, &conv->backward_data, diff_dst, weights, diff_src);
-}
-
-int dipp_conv_backward_weights(dipp_conv *conv, const float *src, const float *diff_dst, float *diff_weights) {
-    return run(conv, &conv->backward_weights, src, diff_dst, diff_weights);
+int dipp_conv_backward(dipp_conv *conv, const float *src, const float *diff_dst, const float *weights,
+                       float *diff_src, float *diff_weights, float *diff_bias) {
+    int s = 0;
+    if (diff_src) s = run(conv, &conv->backward_data, diff_dst, weights, diff_src, NULL, NULL);
+    if (s || !diff_weights) return s;
+    /* The backward-data call left diff_dst reordered in its buffer; reuse it when the layouts agree. */
+    const operand *data_in = &conv->backward_data.in[0], *weights_in = &conv->backward_weights.in[1];
+    dnnl_memory_t shared = NULL;
+    if (diff_src && data_in->reorder && weights_in->reorder) {
+        const dnnl_memory_desc_t *a, *b;
+        if (dnnl_memory_get_memory_desc(data_in->inner, &a) == dnnl_success && dnnl_memory_get_memory_desc(weights_in->inner, &b) == dnnl_success
+            && dnnl_memory_desc_equal(a, b))
+            shared = data_in->inner;
+    }
+    return run(conv, &conv->backward_weights, src, diff_dst, diff_weights, diff_bias, shared);
 }

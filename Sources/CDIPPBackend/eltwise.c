@@ -69,19 +69,26 @@ DIPP_CLONES void dipp_gelu_backward(const float *x, const float *g, float *out, 
     }
 }
 
+/* The mean μ of n values and r = 1/√(v + ε) of their (biased) variance, accumulated in double
+ * (two passes). */
+static inline __attribute__((always_inline)) void dipp_moments(const float *x, int64_t n, float epsilon, float *mean, float *rstd) {
+    double sum = 0;
+#pragma omp simd reduction(+ : sum)
+    for (int64_t j = 0; j < n; j++) sum += x[j];
+    double mu = sum / (double)n, squares = 0;
+#pragma omp simd reduction(+ : squares)
+    for (int64_t j = 0; j < n; j++) { double d = x[j] - mu; squares += d * d; }
+    *mean = (float)mu;
+    *rstd = (float)(1.0 / __builtin_sqrt(squares / (double)n + (double)epsilon));
+}
+
 /* Rows of length n normalised to zero mean and unit variance: y = (x − μ)/√(v + ε), with μ and
  * v = mean((x − μ)²) accumulated in double; inv_std[r] = 1/√(v + ε) kept for the backward pass. */
 DIPP_CLONES void dipp_normalize_rows(const float *x, float *y, float *inv_std, int64_t rows, int64_t n, float epsilon) {
     for (int64_t r = 0; r < rows; r++) {
         const float *xr = x + r * n;
-        double sum = 0;
-#pragma omp simd reduction(+ : sum)
-        for (int64_t j = 0; j < n; j++) sum += xr[j];
-        double mean = sum / (double)n, squares = 0;
-#pragma omp simd reduction(+ : squares)
-        for (int64_t j = 0; j < n; j++) { double d = xr[j] - mean; squares += d * d; }
-        float inv = (float)(1.0 / __builtin_sqrt(squares / (double)n + (double)epsilon));
-        float m = (float)mean;
+        float m, inv;
+        dipp_moments(xr, n, epsilon, &m, &inv);
         inv_std[r] = inv;
         float *yr = y + r * n;
         for (int64_t j = 0; j < n; j++) yr[j] = (xr[j] - m) * inv;
@@ -98,6 +105,75 @@ DIPP_CLONES void dipp_normalize_rows_backward(const float *y, const float *g, co
         float mg = (float)(sg / (double)n), mgy = (float)(sgy / (double)n), inv = inv_std[r];
         float *o = out + r * n;
         for (int64_t j = 0; j < n; j++) o[j] = (gr[j] - mg - yr[j] * mgy) * inv;
+    }
+}
+
+/* Group normalisation of [N, C, S] in groups of cg channels, fused with its per-channel affine
+ * map and optionally SiLU, for the (sample, group) pairs t in [begin, end) (pair t = n·G + g is
+ * the contiguous block of cg·S values at t·cg·S). Over the block: μ, r = 1/√(v + ε);
+ * z = γ_c·(x − μ)·r + β_c, written as a·x + b with a = γ_c·r, b = β_c − μ·a; y = z·σ(z) or z. */
+DIPP_CLONES void dipp_group_norm(const float *x, const float *gamma, const float *beta, float *y, float *mean, float *rstd,
+                                 int64_t begin, int64_t end, int64_t groups, int64_t cg, int64_t s, float epsilon, int silu) {
+    const int64_t m = cg * s;
+    for (int64_t t = begin; t < end; t++) {
+        const float *xt = x + t * m;
+        float mf, r;
+        dipp_moments(xt, m, epsilon, &mf, &r);
+        mean[t] = mf;
+        rstd[t] = r;
+        const int64_t c0 = (t % groups) * cg;
+        for (int64_t k = 0; k < cg; k++) {
+            const float a = gamma[c0 + k] * r, b = beta[c0 + k] - mf * a;
+            const float *xc = xt + k * s;
+            float *yc = y + t * m + k * s;
+            if (silu) {
+                for (int64_t j = 0; j < s; j++) { float z = a * xc[j] + b; yc[j] = z / (1.0f + dipp_expf(-z)); }
+            } else {
+                for (int64_t j = 0; j < s; j++) yc[j] = a * xc[j] + b;
+            }
+        }
+    }
+}
+
+/* Its VJP for the same pairs. With x̂ = (x − μ)·r and dz = dy, or dy·σ(z)(1 + z(1 − σ(z))) after
+ * SiLU (z recomputed): ∂x = r·(γ_c·dz − mean(γ·dz) − x̂·mean(γ·dz·x̂)), means over the block; and
+ * per (n, c) the partial sums dgamma_part = Σ_s dz·x̂, dbeta_part = Σ_s dz ([N, C]; the caller
+ * sums them over n). dz is kept in dx between the two passes. */
+DIPP_CLONES void dipp_group_norm_backward(const float *x, const float *gamma, const float *beta, const float *mean, const float *rstd,
+                                          const float *dy, float *dx, float *dgamma_part, float *dbeta_part,
+                                          int64_t begin, int64_t end, int64_t groups, int64_t cg, int64_t s, int silu) {
+    const int64_t m = cg * s, channels = groups * cg;
+    for (int64_t t = begin; t < end; t++) {
+        const float mu = mean[t], r = rstd[t];
+        const int64_t c0 = (t % groups) * cg, part = (t / groups) * channels + c0;
+        double m1 = 0, m2 = 0;
+        for (int64_t k = 0; k < cg; k++) {
+            const float *xc = x + t * m + k * s, *dyc = dy + t * m + k * s;
+            float *dz = dx + t * m + k * s;
+            const float gk = gamma[c0 + k], a = gk * r, b = beta[c0 + k] - mu * a;
+            if (silu) {
+                for (int64_t j = 0; j < s; j++) {
+                    float z = a * xc[j] + b, sg = 1.0f / (1.0f + dipp_expf(-z));
+                    dz[j] = dyc[j] * sg * (1.0f + z * (1.0f - sg));
+                }
+            } else if (dz != dyc) {
+                memcpy(dz, dyc, (size_t)s * sizeof *dz);
+            }
+            double s1 = 0, s2 = 0;
+#pragma omp simd reduction(+ : s1, s2)
+            for (int64_t j = 0; j < s; j++) { s1 += dz[j]; s2 += (double)dz[j] * ((xc[j] - mu) * r); }
+            dbeta_part[part + k] = (float)s1;
+            dgamma_part[part + k] = (float)s2;
+            m1 += gk * s1;
+            m2 += gk * s2;
+        }
+        const float mean1 = (float)(m1 / (double)m), mean2 = (float)(m2 / (double)m);
+        for (int64_t k = 0; k < cg; k++) {
+            const float *xc = x + t * m + k * s;
+            float *d = dx + t * m + k * s;
+            const float gk = gamma[c0 + k];
+            for (int64_t j = 0; j < s; j++) d[j] = r * (gk * d[j] - mean1 - (xc[j] - mu) * r * mean2);
+        }
     }
 }
 

@@ -23,6 +23,6 @@ public struct Conv2d: Layer {
     public var namedParameters: [(name: String, tensor: Tensor)] { [("weight", weight), ("bias", bias)] }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        x.conv2d(weight, stride: stride, padding: padding) + bias.reshaped([1, bias.count, 1, 1])
+        x.conv2d(weight, bias: bias, stride: stride, padding: padding)
     }
 }

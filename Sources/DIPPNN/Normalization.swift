@@ -41,8 +41,11 @@ public struct GroupNorm: Layer {
 
     public var namedParameters: [(name: String, tensor: Tensor)] { [("scale", scale), ("shift", shift)] }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor {
-        let c = scale.count
-        return x.groupNormalized(groups: groups, epsilon: epsilon) * scale.reshaped([1, c, 1, 1]) + shift.reshaped([1, c, 1, 1])
+    /// `γ_c·x̂ + β_c`, in one pass (``Tensor/groupNormalized(groups:scale:shift:epsilon:applyingSiLU:)``).
+    public func callAsFunction(_ x: Tensor) -> Tensor { callAsFunction(x, applyingSiLU: false) }
+
+    /// The layer followed by SiLU when `applyingSiLU`, fused into the same pass.
+    public func callAsFunction(_ x: Tensor, applyingSiLU: Bool) -> Tensor {
+        x.groupNormalized(groups: groups, scale: scale, shift: shift, epsilon: epsilon, applyingSiLU: applyingSiLU)
     }
 }

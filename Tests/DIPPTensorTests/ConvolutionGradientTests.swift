@@ -25,6 +25,38 @@ import Testing
         #expect(report.passed, "\(c): \(report)")
     }
 
+    @Test(arguments: convCases)
+    func conv2dWithBiasGradient(_ c: ([Int], [Int], Int, Int)) {
+        let inputs = [TestInputs.normal(c.0, seed: 85), TestInputs.normal(c.1, seed: 86), TestInputs.normal([c.1[0]], seed: 87)]
+        let report = GradientCheck.check(inputs) { $0[0].conv2d($0[1], bias: $0[2], stride: c.2, padding: c.3) }
+        #expect(report.passed, "\(c): \(report)")
+    }
+
+    /// The bias added by the primitive equals a broadcast add after the convolution, in value
+    /// and in all three gradients (fp32 and bf16; in bf16 the bias stays fp32 and its gradient
+    /// sums the output gradient rounded to bfloat16, as the backward primitive reads it).
+    @Test(arguments: convCases + largeCases, [Compute.Precision.fp32, .bf16])
+    func fusedBiasEqualsBroadcastAdd(_ c: ([Int], [Int], Int, Int), _ precision: Compute.Precision) {
+        let leaves = [TestInputs.normal(c.0, seed: 88), TestInputs.normal(c.1, seed: 89), TestInputs.normal([c.1[0]], seed: 90)]
+        let (a, b) = (leaves.map { Tensor(shape: $0.shape, storage: $0.storage, requiresGrad: true) },
+                      leaves.map { Tensor(shape: $0.shape, storage: $0.storage, requiresGrad: true) })
+        let fused = a[0].conv2d(a[1], bias: a[2], stride: c.2, padding: c.3, precision: precision)
+        let separate = b[0].conv2d(b[1], stride: c.2, padding: c.3, precision: precision) + b[2].reshaped([1, c.1[0], 1, 1])
+        let g = TestInputs.normal(fused.shape, seed: 91)
+        let (ga, gb) = (Tensor.gradients(of: fused, withRespectTo: a, seed: g.storage), Tensor.gradients(of: separate, withRespectTo: b, seed: g.storage))
+        func worst(_ x: [Float], _ y: [Float]) -> Float { zip(x, y).map { Swift.abs($0 - $1) / (1 + Swift.abs($1)) }.max() ?? 0 }
+        #expect(worst(fused.storage, separate.storage) < 1e-5)
+        for i in 0..<2 { #expect(worst(ga[i].storage, gb[i].storage) < 1e-4, "\(c) gradient \(i)") }
+        let read = precision == .bf16 ? g.storage.map(GEMMTests.bfloat16) : g.storage
+        let perChannel = Shape.count(Array(fused.shape[2...]))
+        let biasGradient = (0..<c.1[0]).map { o in
+            Float((0..<c.0[0]).reduce(0.0) { total, n in
+                total + read[(n * c.1[0] + o) * perChannel ..< (n * c.1[0] + o + 1) * perChannel].reduce(0.0) { $0 + Double($1) }
+            })
+        }
+        #expect(worst(ga[2].storage, biasGradient) < 1e-4, "\(c) bias gradient")
+    }
+
     @Test(arguments: convCases + largeCases)
     func conv2dMatchesDirectLoops(_ c: ([Int], [Int], Int, Int)) {
         let x = TestInputs.normal(c.0, seed: 73), w = TestInputs.normal(c.1, seed: 74)

@@ -16,6 +16,34 @@ import Testing
         #expect(report.passed, "\(c): \(report)")
     }
 
+    @Test(arguments: [([2, 4, 3, 3], 2), ([1, 2, 2, 2], 1), ([2, 6, 1, 2], 3)], [false, true])
+    func groupNormWithAffineMap(_ c: ([Int], Int), _ silu: Bool) {
+        let channels = c.0[1]
+        let inputs = [TestInputs.normal(c.0, seed: 64), TestInputs.normal([channels], seed: 65), TestInputs.normal([channels], seed: 66)]
+        let report = GradientCheck.check(inputs) {
+            $0[0].groupNormalized(groups: c.1, scale: $0[1], shift: $0[2], applyingSiLU: silu)
+        }
+        #expect(report.passed, "\(c) silu \(silu): \(report)")
+    }
+
+    /// The fused pass equals normalisation, broadcast scale and shift, and SiLU as separate ops,
+    /// in value and in all three gradients (U-Net shapes included).
+    @Test(arguments: [([2, 4, 3, 3], 2), ([3, 64, 14, 14], 8), ([2, 33, 7, 7], 1)], [false, true])
+    func fusedGroupNormEqualsSeparateOps(_ c: ([Int], Int), _ silu: Bool) {
+        let channels = c.0[1]
+        let leaves = [TestInputs.normal(c.0, seed: 67), TestInputs.normal([channels], seed: 68), TestInputs.normal([channels], seed: 69)]
+        let (a, b) = (leaves.map { Tensor(shape: $0.shape, storage: $0.storage, requiresGrad: true) },
+                      leaves.map { Tensor(shape: $0.shape, storage: $0.storage, requiresGrad: true) })
+        let fused = a[0].groupNormalized(groups: c.1, scale: a[1], shift: a[2], applyingSiLU: silu)
+        let affine = b[0].groupNormalized(groups: c.1) * b[1].reshaped([1, channels, 1, 1]) + b[2].reshaped([1, channels, 1, 1])
+        let separate = silu ? affine.silu() : affine
+        let g = TestInputs.normal(fused.shape, seed: 70)
+        let (ga, gb) = (Tensor.gradients(of: fused, withRespectTo: a, seed: g.storage), Tensor.gradients(of: separate, withRespectTo: b, seed: g.storage))
+        func worst(_ x: [Float], _ y: [Float]) -> Float { zip(x, y).map { Swift.abs($0 - $1) / (1 + Swift.abs($1)) }.max() ?? 0 }
+        #expect(worst(fused.storage, separate.storage) < 1e-5)
+        for i in 0..<3 { #expect(worst(ga[i].storage, gb[i].storage) < 2e-4, "\(c) silu \(silu) gradient \(i)") }
+    }
+
     @Test func values() {
         let y = Tensor(shape: [1, 4], storage: [1, 2, 3, 4]).layerNormalized(epsilon: 0).storage
         let expected: [Float] = [-1.3416408, -0.4472136, 0.4472136, 1.3416408]

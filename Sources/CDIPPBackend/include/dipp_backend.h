@@ -83,19 +83,34 @@ void dipp_gelu_backward(const float *x, const float *g, float *out, int64_t n);
 void dipp_normalize_rows(const float *x, float *y, float *inv_std, int64_t rows, int64_t n, float epsilon);
 void dipp_normalize_rows_backward(const float *y, const float *g, const float *inv_std, float *out, int64_t rows, int64_t n);
 
-/* A 2-D convolution of one shape (no bias, no dilation; zero padding on all sides) through
- * oneDNN's convolution primitives on plain NCHW input/output and OIHW weights:
- *   dst[n,o,y,x] = sum_{c,i,j} src[n,c,y*stride-pad+i, x*stride-pad+j] * weights[o,c,i,j].
- * Create once per shape (NULL and *status = oneDNN's status on failure); the three calls
- * return 0 or oneDNN's status. The backward calls overwrite their output. One thread at a
- * time per object. With bf16 != 0 every call reads its two inputs rounded to bfloat16 (nearest
- * even) and accumulates and writes in fp32 (Compute.precision = bf16). */
+/* Group normalisation of [N, C, S] (S values per channel) in G groups of cg = C/G channels,
+ * fused with a per-channel affine map and optionally SiLU, over the (sample, group) pairs
+ * [begin, end): z = gamma_c·(x − μ)/√(v + ε) + beta_c, y = z·σ(z) (silu != 0) or z; mean and
+ * rstd = 1/√(v + ε) per pair ([N·G]) are written for the backward call, which overwrites dx
+ * (it may not alias dy unless silu == 0) and writes per-(n, c) partial sums of the scale and
+ * shift gradients into dgamma_part and dbeta_part ([N, C]). */
+void dipp_group_norm(const float *x, const float *gamma, const float *beta, float *y, float *mean, float *rstd,
+                     int64_t begin, int64_t end, int64_t groups, int64_t cg, int64_t s, float epsilon, int silu);
+void dipp_group_norm_backward(const float *x, const float *gamma, const float *beta, const float *mean, const float *rstd,
+                              const float *dy, float *dx, float *dgamma_part, float *dbeta_part,
+                              int64_t begin, int64_t end, int64_t groups, int64_t cg, int64_t s, int silu);
+
+/* A 2-D convolution of one shape (no dilation; zero padding on all sides; a per-channel bias
+ * when created with bias != 0) through oneDNN's convolution primitives on plain NCHW
+ * input/output and OIHW weights:
+ *   dst[n,o,y,x] = bias[o] + sum_{c,i,j} src[n,c,y*stride-pad+i, x*stride-pad+j] * weights[o,c,i,j].
+ * Create once per shape (NULL and *status = oneDNN's status on failure); the calls return 0 or
+ * oneDNN's status. `bias` / `diff_bias` are ignored (may be NULL) without a bias. The backward
+ * call overwrites the gradients it is given: diff_src when non-NULL, diff_weights (and
+ * diff_bias) when diff_weights is non-NULL. One thread at a time per object. With bf16 != 0
+ * every call reads src, weights and diff_dst rounded to bfloat16 (nearest even) and
+ * accumulates and writes in fp32 (Compute.precision = bf16); the bias stays fp32. */
 typedef struct dipp_conv dipp_conv;
 dipp_conv *dipp_conv_create(int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t kh, int64_t kw,
-                            int64_t stride, int64_t padding, int bf16, int *status);
-int dipp_conv_forward(dipp_conv *conv, const float *src, const float *weights, float *dst);
-int dipp_conv_backward_data(dipp_conv *conv, const float *diff_dst, const float *weights, float *diff_src);
-int dipp_conv_backward_weights(dipp_conv *conv, const float *src, const float *diff_dst, float *diff_weights);
+                            int64_t stride, int64_t padding, int bias, int bf16, int *status);
+int dipp_conv_forward(dipp_conv *conv, const float *src, const float *weights, const float *bias, float *dst);
+int dipp_conv_backward(dipp_conv *conv, const float *src, const float *diff_dst, const float *weights,
+                       float *diff_src, float *diff_weights, float *diff_bias);
 void dipp_conv_destroy(dipp_conv *conv);
 
 #endif

@@ -55,7 +55,7 @@ public struct UNetDenoiserNetwork: DenoiserNetwork {
         let h2 = middle(downsample[1](h1), embedding: e)            // ¼
         let u1 = up[0](Tensor.concat([h2.upsampledNearest(factor: 2), h1], axis: 1), embedding: e)
         let u0 = up[1](Tensor.concat([u1.upsampledNearest(factor: 2), h0], axis: 1), embedding: e)
-        return outputConv(outputNorm(u0).silu())
+        return outputConv(outputNorm(u0, applyingSiLU: true))
     }
 }
 
@@ -87,9 +87,9 @@ public struct ResidualBlock: Layer {
 
     public func callAsFunction(_ x: Tensor, embedding: Tensor) -> Tensor {
         let channels = conv1.weight.shape[0]
-        var h = conv1(norm1(x).silu())
+        var h = conv1(norm1(x, applyingSiLU: true))
         h = h + embeddingProjection(embedding).reshaped([x.shape[0], channels, 1, 1])
-        h = conv2(norm2(h).silu())
+        h = conv2(norm2(h, applyingSiLU: true))
         return h + (skip.map { $0(x) } ?? x)
     }
 }

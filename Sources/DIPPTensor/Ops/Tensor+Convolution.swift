@@ -3,30 +3,32 @@ import Foundation
 
 /// 2-D convolution (cross-correlation, as in PyTorch) through oneDNN's convolution primitives.
 ///
-/// `input [N, C, H, W]`, `weight [O, C, KH, KW]` → `[N, O, H′, W′]` with
+/// `input [N, C, H, W]`, `weight [O, C, KH, KW]`, optional `bias [O]` → `[N, O, H′, W′]` with
 /// `H′ = (H + 2·padding − KH)/stride + 1` (likewise `W′`), zero padding:
-/// `y[n,o,i,j] = Σ_{c,u,v} x[n, c, i·s − p + u, j·s − p + v] · W[o,c,u,v]`.
+/// `y[n,o,i,j] = b[o] + Σ_{c,u,v} x[n, c, i·s − p + u, j·s − p + v] · W[o,c,u,v]`.
 /// VJP: `∂x` and `∂W` by oneDNN's backward-data and backward-weights primitives (the
-/// transposed convolution of `G` with `W`, and the correlation of `x` with `G`).
+/// transposed convolution of `G` with `W`, and the correlation of `x` with `G`), and
+/// `∂b[o] = Σ_{n,i,j} G[n,o,i,j]` by the backward-weights primitive in the same call.
 /// Measured against the im2col + GEMM path it replaced: Documentation/Performance.md. With
-/// ``Compute/precision`` bf16, the primitives read their inputs rounded to bfloat16.
+/// ``Compute/precision`` bf16, the primitives read `x`, `W` and `G` rounded to bfloat16.
 extension Tensor {
-    /// Convolves `self` (`[N, C, H, W]`) with `weight` (`[O, C, KH, KW]`); no bias. `precision`
-    /// overrides ``Compute/precision`` for this call.
-    public func conv2d(_ weight: Tensor, stride: Int = 1, padding: Int = 0, precision: Compute.Precision? = nil) -> Tensor {
+    /// Convolves `self` (`[N, C, H, W]`) with `weight` (`[O, C, KH, KW]`) and adds `bias`
+    /// (`[O]`) when given. `precision` overrides ``Compute/precision`` for this call.
+    public func conv2d(_ weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0,
+                       precision: Compute.Precision? = nil) -> Tensor {
         precondition(rank == 4 && weight.rank == 4 && weight.shape[1] == shape[1],
                      "conv2d: input \(shape) and weight \(weight.shape) must be [N,C,H,W] and [O,C,KH,KW]")
+        precondition(bias.map { $0.shape == [weight.shape[0]] } ?? true, "conv2d: bias \(bias?.shape ?? []) must be [\(weight.shape[0])]")
         precondition(stride >= 1 && padding >= 0, "conv2d: stride must be ≥ 1 and padding ≥ 0")
         let (oh, ow) = ((shape[2] + 2 * padding - weight.shape[2]) / stride + 1, (shape[3] + 2 * padding - weight.shape[3]) / stride + 1)
         precondition(oh > 0 && ow > 0, "conv2d: kernel \(weight.shape[2])x\(weight.shape[3]) does not fit \(shape[2])x\(shape[3]) with padding \(padding)")
         let outShape = [shape[0], weight.shape[0], oh, ow]
         let conv = Convolution.primitive(ConvolutionShape(input: shape, kernel: weight.shape, stride: stride, padding: padding,
-                                                                  bf16: (precision ?? Compute.precision) == .bf16))
-        let (x, w) = (storage, weight.storage)
-        let y = conv.run(count: Shape.count(outShape)) { dipp_conv_forward($0, x, w, $1) }
-        return Tensor.result(shape: outShape, storage: y, inputs: [self, weight]) { g, needed in
-            [needed[0] ? conv.run(count: x.count) { dipp_conv_backward_data($0, g, w, $1) } : nil,
-             needed[1] ? conv.run(count: w.count) { dipp_conv_backward_weights($0, x, g, $1) } : nil]
+                                                          bias: bias != nil, bf16: (precision ?? Compute.precision) == .bf16))
+        let (x, w, b) = (storage, weight.storage, bias?.storage ?? [])
+        let y = conv.output(count: Shape.count(outShape)) { dipp_conv_forward($0, x, w, b, $1) }
+        return Tensor.result(shape: outShape, storage: y, inputs: [self, weight] + (bias.map { [$0] } ?? [])) { g, needed in
+            conv.backward(src: x, diffDst: g, weights: w, dataNeeded: needed[0], weightsNeeded: needed.dropFirst().contains(true))
         }
     }
 }
@@ -35,6 +37,8 @@ extension Tensor {
 /// primitive is created for.
 struct ConvolutionShape: Hashable {
     let input: [Int], kernel: [Int], stride: Int, padding: Int
+    /// Whether the primitives add the bias and sum its gradient.
+    let bias: Bool
     /// Inputs rounded to bfloat16, fp32 accumulation and results.
     let bf16: Bool
 }
@@ -43,11 +47,13 @@ struct ConvolutionShape: Hashable {
 final class Convolution: @unchecked Sendable {
     private let handle: OpaquePointer
     private let lock = NSLock()
+    let shape: ConvolutionShape
 
     private init(_ s: ConvolutionShape) {
+        shape = s
         var status: Int32 = 0
         guard let handle = dipp_conv_create(Int64(s.input[0]), Int64(s.input[1]), Int64(s.input[2]), Int64(s.input[3]), Int64(s.kernel[0]),
-                                            Int64(s.kernel[2]), Int64(s.kernel[3]), Int64(s.stride), Int64(s.padding), s.bf16 ? 1 : 0, &status) else {
+                                            Int64(s.kernel[2]), Int64(s.kernel[3]), Int64(s.stride), Int64(s.padding), s.bias ? 1 : 0, s.bf16 ? 1 : 0, &status) else {
             preconditionFailure("oneDNN could not create the convolution \(s) (status \(status))")
         }
         self.handle = handle
@@ -56,13 +62,42 @@ final class Convolution: @unchecked Sendable {
     deinit { dipp_conv_destroy(handle) }
 
     /// Runs `body(handle, output)` into a new array of `count` values.
-    func run(count: Int, _ body: (OpaquePointer, UnsafeMutablePointer<Float>) -> Int32) -> [Float] {
+    func output(count: Int, _ body: (OpaquePointer, UnsafeMutablePointer<Float>) -> Int32) -> [Float] {
         guard count > 0 else { return [] }
         return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
             let status = lock.withLock { body(handle, buffer.baseAddress!) }
             precondition(status == 0, "oneDNN convolution failed (status \(status))")
             initialized = count
         }
+    }
+
+    /// The gradients `[∂src, ∂weights, ∂bias]` (the last only with a bias; nil where not
+    /// needed) in one call, which reorders `diffDst` once for both backward primitives.
+    func backward(src: [Float], diffDst: [Float], weights: [Float], dataNeeded: Bool, weightsNeeded: Bool) -> [[Float]?] {
+        let dx = dataNeeded ? [Float](unsafeUninitializedCapacity: src.count) { $1 = src.count } : nil
+        let dw = weightsNeeded ? [Float](unsafeUninitializedCapacity: weights.count) { $1 = weights.count } : nil
+        let db = weightsNeeded && shape.bias ? [Float](unsafeUninitializedCapacity: shape.kernel[0]) { $1 = shape.kernel[0] } : nil
+        var (gx, gw, gb) = (dx ?? [], dw ?? [], db ?? [])
+        if dataNeeded || weightsNeeded {
+            let status = src.withUnsafeBufferPointer { ps in
+                diffDst.withUnsafeBufferPointer { pg in
+                    weights.withUnsafeBufferPointer { pw in
+                        gx.withUnsafeMutableBufferPointer { px in
+                            gw.withUnsafeMutableBufferPointer { pdw in
+                                gb.withUnsafeMutableBufferPointer { pdb in
+                                    lock.withLock {
+                                        dipp_conv_backward(handle, ps.baseAddress, pg.baseAddress, pw.baseAddress,
+                                                           dataNeeded ? px.baseAddress : nil, weightsNeeded ? pdw.baseAddress : nil, pdb.baseAddress)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            precondition(status == 0, "oneDNN convolution backward failed (status \(status))")
+        }
+        return [dx == nil ? nil : gx, dw == nil ? nil : gw] + (shape.bias ? [db == nil ? nil : gb] : [])
     }
 
     /// Primitives by shape (a training run uses a handful; the cache is cleared past 64 shapes).
