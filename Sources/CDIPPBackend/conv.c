@@ -1,8 +1,9 @@
 /* 2-D convolutions through oneDNN's convolution primitives (forward, backward data, backward
  * weights), with an optional per-channel bias added by the forward primitive and summed by the
- * backward-weights one. The caller's buffers are plain NCHW / OIHW; each primitive is created
- * with the layouts oneDNN prefers (`any`: blocked layouts for its direct JIT kernels) and the
- * operands are reordered at the boundary when the two differ. The backward pass reorders the
+ * backward-weights one. The caller's buffers are plain NCHW (or NHWC, channels last) / OIHW.
+ * With NCHW each primitive is created with the layouts oneDNN prefers (`any`: blocked layouts
+ * for its direct JIT kernels); with NHWC the primitives use NHWC themselves. Operands are
+ * reordered at the boundary when the two layouts (or, in bf16, the types) differ. The backward pass reorders the
  * output gradient once for both of its primitives when they want the same layout. One
  * `dipp_conv` per shape, created once. In bf16 mode the primitives' inputs are bf16 (the
  * reorders at the boundary round the caller's fp32 values to nearest even) and their outputs fp32. */
@@ -101,7 +102,7 @@ void dipp_conv_destroy(dipp_conv *conv) {
 }
 
 dipp_conv *dipp_conv_create(int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t kh, int64_t kw,
-                            int64_t stride, int64_t padding, int bias, int bf16, int *status) {
+                            int64_t stride, int64_t padding, int bias, int channels_last, int bf16, int *status) {
     pthread_once(&dipp_engine_once, dipp_make_engine);
     dipp_conv *conv = calloc(1, sizeof(dipp_conv));
     if (!conv || !dipp_engine) { *status = -1; free(conv); return NULL; }
@@ -114,15 +115,18 @@ dipp_conv *dipp_conv_create(int64_t n, int64_t c, int64_t h, int64_t w, int64_t 
     dnnl_convolution_desc_t fwd, bwd_data, bwd_weights;
     dnnl_primitive_desc_t hint = NULL;
     const dnnl_memory_desc_t *bias_or_null = bias ? &bias_md : NULL;
+    /* Channels last: the caller's NHWC activations are the primitives' layout too (no reorder in
+     * fp32, a conversion in bf16); otherwise the primitives choose (blocked) and NCHW is reordered. */
+    const dnnl_format_tag_t plain_tag = channels_last ? dnnl_nhwc : dnnl_nchw, inner_tag = channels_last ? dnnl_nhwc : dnnl_format_tag_any;
     dnnl_status_t s = dnnl_memory_desc_init_by_tag(&bias_md, 1, bias_dims, dnnl_f32, dnnl_x);
-    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&src, 4, src_dims, dnnl_f32, dnnl_nchw);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&src, 4, src_dims, dnnl_f32, plain_tag);
     if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&weights, 4, weight_dims, dnnl_f32, dnnl_oihw);
-    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&dst, 4, dst_dims, dnnl_f32, dnnl_nchw);
-    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&src_any, 4, src_dims, operand_type, dnnl_format_tag_any);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&dst, 4, dst_dims, dnnl_f32, plain_tag);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&src_any, 4, src_dims, operand_type, inner_tag);
     if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&weights_any, 4, weight_dims, operand_type, dnnl_format_tag_any);
-    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&dst_any, 4, dst_dims, dnnl_f32, dnnl_format_tag_any);
-    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&dst_operand, 4, dst_dims, operand_type, dnnl_format_tag_any);
-    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&src_result, 4, src_dims, dnnl_f32, dnnl_format_tag_any);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&dst_any, 4, dst_dims, dnnl_f32, inner_tag);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&dst_operand, 4, dst_dims, operand_type, inner_tag);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&src_result, 4, src_dims, dnnl_f32, inner_tag);
     if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&weights_result, 4, weight_dims, dnnl_f32, dnnl_format_tag_any);
     if (s == dnnl_success) {
         s = dnnl_convolution_forward_desc_init(&fwd, dnnl_forward_training, dnnl_convolution_direct, &src_any, &weights_any, bias_or_null,

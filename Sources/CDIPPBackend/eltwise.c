@@ -177,6 +177,110 @@ DIPP_CLONES void dipp_group_norm_backward(const float *x, const float *gamma, co
     }
 }
 
+/* The same on [N, S, C] (channels last) for the samples [begin, end), on x + offset when offset
+ * ([N, C], added at every position of its sample and channel) is given. Per sample: per-channel
+ * sums over the S positions (each channel's in position order, vectorised across channels),
+ * combined per group; then z = a_c·x + b_c with a_c = γ_c·r_g and b_c = β_c + a_c·(o_c − μ_g). */
+DIPP_CLONES void dipp_group_norm_last(const float *x, const float *offset, const float *gamma, const float *beta, float *y,
+                                      float *mean, float *rstd, int64_t begin, int64_t end, int64_t groups, int64_t cg,
+                                      int64_t s, float epsilon, int silu) {
+    const int64_t channels = groups * cg;
+    const double count = (double)(cg * s);
+    double acc[channels];
+    float shift[channels], a[channels], b[channels];
+    for (int64_t n = begin; n < end; n++) {
+        const float *xn = x + n * s * channels;
+        float *yn = y + n * s * channels;
+        for (int64_t c = 0; c < channels; c++) { acc[c] = 0; shift[c] = offset ? offset[n * channels + c] : 0; }
+        for (int64_t p = 0; p < s; p++)
+            for (int64_t c = 0; c < channels; c++) acc[c] += xn[p * channels + c] + shift[c];
+        for (int64_t g = 0; g < groups; g++) {
+            double total = 0;
+            for (int64_t k = 0; k < cg; k++) total += acc[g * cg + k];
+            mean[n * groups + g] = (float)(total / count);
+        }
+        for (int64_t c = 0; c < channels; c++) { acc[c] = 0; a[c] = mean[n * groups + c / cg]; }
+        for (int64_t p = 0; p < s; p++)
+            for (int64_t c = 0; c < channels; c++) { double d = xn[p * channels + c] + shift[c] - a[c]; acc[c] += d * d; }
+        for (int64_t g = 0; g < groups; g++) {
+            double squares = 0;
+            for (int64_t k = 0; k < cg; k++) squares += acc[g * cg + k];
+            rstd[n * groups + g] = (float)(1.0 / __builtin_sqrt(squares / count + (double)epsilon));
+        }
+        for (int64_t c = 0; c < channels; c++) {
+            const float r = rstd[n * groups + c / cg], mu = mean[n * groups + c / cg];
+            a[c] = gamma[c] * r;
+            b[c] = beta[c] + a[c] * (shift[c] - mu);
+        }
+        if (silu) {
+            for (int64_t p = 0; p < s; p++)
+                for (int64_t c = 0; c < channels; c++) {
+                    float z = a[c] * xn[p * channels + c] + b[c];
+                    yn[p * channels + c] = z / (1.0f + dipp_expf(-z));
+                }
+        } else {
+            for (int64_t p = 0; p < s; p++)
+                for (int64_t c = 0; c < channels; c++) yn[p * channels + c] = a[c] * xn[p * channels + c] + b[c];
+        }
+    }
+}
+
+/* Its VJP, as dipp_group_norm_backward's, per sample; with an offset, also its gradient
+ * doffset[n, c] = Σ_positions ∂x (NULL without one). */
+DIPP_CLONES void dipp_group_norm_last_backward(const float *x, const float *offset, const float *gamma, const float *beta,
+                                               const float *mean, const float *rstd, const float *dy, float *dx,
+                                               float *dgamma_part, float *dbeta_part, float *doffset, int64_t begin, int64_t end,
+                                               int64_t groups, int64_t cg, int64_t s, int silu) {
+    const int64_t channels = groups * cg;
+    const double count = (double)(cg * s);
+    double s1[channels], s2[channels];
+    float shift[channels], mu[channels], r[channels], a[channels], b[channels], m1[channels], m2[channels];
+    for (int64_t n = begin; n < end; n++) {
+        const float *xn = x + n * s * channels, *dyn = dy + n * s * channels;
+        float *dxn = dx + n * s * channels;
+        for (int64_t c = 0; c < channels; c++) {
+            shift[c] = offset ? offset[n * channels + c] : 0;
+            mu[c] = mean[n * groups + c / cg];
+            r[c] = rstd[n * groups + c / cg];
+            a[c] = gamma[c] * r[c];
+            b[c] = beta[c] + a[c] * (shift[c] - mu[c]);
+            s1[c] = 0;
+            s2[c] = 0;
+        }
+        for (int64_t p = 0; p < s; p++)
+            for (int64_t c = 0; c < channels; c++) {
+                const int64_t i = p * channels + c;
+                float dz = dyn[i];
+                if (silu) {
+                    float z = a[c] * xn[i] + b[c], sg = 1.0f / (1.0f + dipp_expf(-z));
+                    dz *= sg * (1.0f + z * (1.0f - sg));
+                }
+                dxn[i] = dz;
+                s1[c] += dz;
+                s2[c] += (double)dz * ((xn[i] + shift[c] - mu[c]) * r[c]);
+            }
+        for (int64_t g = 0; g < groups; g++) {
+            double t1 = 0, t2 = 0;
+            for (int64_t k = 0; k < cg; k++) { t1 += gamma[g * cg + k] * s1[g * cg + k]; t2 += gamma[g * cg + k] * s2[g * cg + k]; }
+            for (int64_t k = 0; k < cg; k++) { m1[g * cg + k] = (float)(t1 / count); m2[g * cg + k] = (float)(t2 / count); }
+        }
+        for (int64_t c = 0; c < channels; c++) {
+            dbeta_part[n * channels + c] = (float)s1[c];
+            dgamma_part[n * channels + c] = (float)s2[c];
+            s1[c] = 0;
+        }
+        for (int64_t p = 0; p < s; p++)
+            for (int64_t c = 0; c < channels; c++) {
+                const int64_t i = p * channels + c;
+                float d = r[c] * (gamma[c] * dxn[i] - m1[c] - (xn[i] + shift[c] - mu[c]) * r[c] * m2[c]);
+                dxn[i] = d;
+                s1[c] += d;
+            }
+        if (doffset)
+            for (int64_t c = 0; c < channels; c++) doffset[n * channels + c] = (float)s1[c];
+    }
+}
+
 DIPP_CLONES void dipp_bias_silu(float *z, const float *bias, float *y, float *s, int64_t rows, int64_t n) {
     for (int64_t r = 0; r < rows; r++) {
         float *zr = z + r * n;

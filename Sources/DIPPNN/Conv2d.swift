@@ -1,6 +1,6 @@
 import DIPPTensor
 
-/// A 2-D convolution layer on `[N, C, H, W]` with a per-channel bias.
+/// A 2-D convolution layer on `[N, C, H, W]` (or channels-last `[N, H, W, C]`) with a per-channel bias.
 /// Initialisation (PyTorch's default): `W, b ~ U(−1/√(C·k²), 1/√(C·k²))`.
 public struct Conv2d: Layer {
     /// `[outputChannels, inputChannels, kernel, kernel]`.
@@ -22,7 +22,10 @@ public struct Conv2d: Layer {
 
     public var namedParameters: [(name: String, tensor: Tensor)] { [("weight", weight), ("bias", bias)] }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor {
-        x.conv2d(weight, bias: bias, stride: stride, padding: padding)
+    public func callAsFunction(_ x: Tensor) -> Tensor { callAsFunction(x, channelsLast: false) }
+
+    /// The layer on `[N, C, H, W]`, or on `[N, H, W, C]` (and to it) with `channelsLast`.
+    public func callAsFunction(_ x: Tensor, channelsLast: Bool) -> Tensor {
+        x.conv2d(weight, bias: bias, stride: stride, padding: padding, channelsLast: channelsLast)
     }
 }

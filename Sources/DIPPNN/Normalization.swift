@@ -24,7 +24,7 @@ public struct LayerNorm: Layer {
     public func callAsFunction(_ x: Tensor) -> Tensor { x.layerNormalized(epsilon: epsilon) * scale + shift }
 }
 
-/// Group normalisation of `[N, C, H, W]` with a per-channel scale and shift (Wu & He, 2018).
+/// Group normalisation of `[N, C, H, W]` (or channels-last `[N, H, W, C]`) with a per-channel scale and shift (Wu & He, 2018).
 public struct GroupNorm: Layer {
     public let groups: Int
     public let scale: Tensor
@@ -41,11 +41,13 @@ public struct GroupNorm: Layer {
 
     public var namedParameters: [(name: String, tensor: Tensor)] { [("scale", scale), ("shift", shift)] }
 
-    /// `γ_c·x̂ + β_c`, in one pass (``Tensor/groupNormalized(groups:scale:shift:epsilon:applyingSiLU:)``).
+    /// `γ_c·x̂ + β_c`, in one pass (``Tensor/groupNormalized(groups:scale:shift:epsilon:applyingSiLU:channelsLast:offset:)``).
     public func callAsFunction(_ x: Tensor) -> Tensor { callAsFunction(x, applyingSiLU: false) }
 
-    /// The layer followed by SiLU when `applyingSiLU`, fused into the same pass.
-    public func callAsFunction(_ x: Tensor, applyingSiLU: Bool) -> Tensor {
-        x.groupNormalized(groups: groups, scale: scale, shift: shift, epsilon: epsilon, applyingSiLU: applyingSiLU)
+    /// The layer followed by SiLU when `applyingSiLU`, fused into the same pass; on channels-last
+    /// `[N, H, W, C]` with `channelsLast`, where it can normalise `x + offset` (`offset [N, C]`).
+    public func callAsFunction(_ x: Tensor, applyingSiLU: Bool, channelsLast: Bool = false, offset: Tensor? = nil) -> Tensor {
+        x.groupNormalized(groups: groups, scale: scale, shift: shift, epsilon: epsilon, applyingSiLU: applyingSiLU,
+                          channelsLast: channelsLast, offset: offset)
     }
 }

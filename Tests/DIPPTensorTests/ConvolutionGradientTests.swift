@@ -57,6 +57,32 @@ import Testing
         #expect(worst(ga[2].storage, biasGradient) < 1e-4, "\(c) bias gradient")
     }
 
+    /// Channels-last convolution is the NCHW convolution of the permuted input, permuted back, in
+    /// value and in all three gradients (fp32, and bf16 whose rounding is the same elementwise).
+    @Test(arguments: convCases + largeCases, [Compute.Precision.fp32, .bf16])
+    func channelsLastEqualsPermutedConvolution(_ c: ([Int], [Int], Int, Int), _ precision: Compute.Precision) {
+        let leaves = [TestInputs.normal(c.0, seed: 92), TestInputs.normal(c.1, seed: 93), TestInputs.normal([c.1[0]], seed: 94)]
+        let (a, b) = (leaves.map { Tensor(shape: $0.shape, storage: $0.storage, requiresGrad: true) },
+                      leaves.map { Tensor(shape: $0.shape, storage: $0.storage, requiresGrad: true) })
+        let last = a[0].permuted([0, 2, 3, 1]).conv2d(a[1], bias: a[2], stride: c.2, padding: c.3, channelsLast: true, precision: precision)
+            .permuted([0, 3, 1, 2])
+        let first = b[0].conv2d(b[1], bias: b[2], stride: c.2, padding: c.3, precision: precision)
+        #expect(last.shape == first.shape)
+        let g = TestInputs.normal(first.shape, seed: 95)
+        let (ga, gb) = (Tensor.gradients(of: last, withRespectTo: a, seed: g.storage), Tensor.gradients(of: first, withRespectTo: b, seed: g.storage))
+        func worst(_ x: [Float], _ y: [Float]) -> Float { zip(x, y).map { Swift.abs($0 - $1) / (1 + Swift.abs($1)) }.max() ?? 0 }
+        #expect(worst(last.storage, first.storage) < 1e-5)
+        for i in 0..<3 { #expect(worst(ga[i].storage, gb[i].storage) < 1e-4, "\(c) \(precision) gradient \(i)") }
+    }
+
+    @Test(arguments: convCases)
+    func channelsLastGradient(_ c: ([Int], [Int], Int, Int)) {
+        let inputs = [TestInputs.normal([c.0[0], c.0[2], c.0[3], c.0[1]], seed: 96), TestInputs.normal(c.1, seed: 97),
+                      TestInputs.normal([c.1[0]], seed: 98)]
+        let report = GradientCheck.check(inputs) { $0[0].conv2d($0[1], bias: $0[2], stride: c.2, padding: c.3, channelsLast: true) }
+        #expect(report.passed, "\(c): \(report)")
+    }
+
     @Test(arguments: convCases + largeCases)
     func conv2dMatchesDirectLoops(_ c: ([Int], [Int], Int, Int)) {
         let x = TestInputs.normal(c.0, seed: 73), w = TestInputs.normal(c.1, seed: 74)
@@ -118,6 +144,19 @@ import Testing
     func nearestGradient(_ factor: Int) {
         let report = GradientCheck.check([TestInputs.normal([1, 2, 3, 2], seed: 75)]) { $0[0].upsampledNearest(factor: factor) }
         #expect(report.passed, "\(report)")
+    }
+
+    @Test(arguments: [1, 2, 3])
+    func nearestChannelsLastGradient(_ factor: Int) {
+        let report = GradientCheck.check([TestInputs.normal([2, 3, 2, 3], seed: 99)]) { $0[0].upsampledNearestChannelsLast(factor: factor) }
+        #expect(report.passed, "\(report)")
+    }
+
+    /// Channels-last nearest upsampling is the NCHW one on the permuted tensor, exactly.
+    @Test func nearestChannelsLastEqualsPermuted() {
+        let x = TestInputs.normal([2, 5, 4, 7], seed: 100)
+        let last = x.permuted([0, 2, 3, 1]).upsampledNearestChannelsLast(factor: 2).permuted([0, 3, 1, 2])
+        #expect(last.shape == [2, 5, 8, 14] && last.storage == x.upsampledNearest(factor: 2).storage)
     }
 
     @Test(arguments: [(5, 7), (2, 3), (1, 1), (8, 8)])

@@ -44,6 +44,37 @@ import Testing
         for i in 0..<3 { #expect(worst(ga[i].storage, gb[i].storage) < 2e-4, "\(c) silu \(silu) gradient \(i)") }
     }
 
+    /// Channels last: finite differences with respect to the input, scale, shift and offset.
+    @Test(arguments: [([2, 3, 3, 4], 2), ([1, 2, 2, 2], 1), ([2, 1, 2, 6], 3)], [false, true])
+    func channelsLastGroupNormWithOffset(_ c: ([Int], Int), _ silu: Bool) {
+        let channels = c.0[3]
+        let inputs = [TestInputs.normal(c.0, seed: 101), TestInputs.normal([channels], seed: 102), TestInputs.normal([channels], seed: 103),
+                      TestInputs.normal([c.0[0], channels], seed: 104)]
+        let report = GradientCheck.check(inputs) {
+            $0[0].groupNormalized(groups: c.1, scale: $0[1], shift: $0[2], applyingSiLU: silu, channelsLast: true, offset: $0[3])
+        }
+        #expect(report.passed, "\(c) silu \(silu): \(report)")
+    }
+
+    /// Channels last with an offset equals the NCHW fused pass on the permuted `x + offset`, in
+    /// value and in every gradient (U-Net shapes included).
+    @Test(arguments: [([2, 3, 3, 4], 2), ([3, 14, 14, 64], 8), ([2, 7, 7, 33], 1)], [false, true])
+    func channelsLastEqualsPermuted(_ c: ([Int], Int), _ silu: Bool) {
+        let (n, channels) = (c.0[0], c.0[3])
+        let leaves = [TestInputs.normal(c.0, seed: 105), TestInputs.normal([channels], seed: 106), TestInputs.normal([channels], seed: 107),
+                      TestInputs.normal([n, channels], seed: 108)]
+        let (a, b) = (leaves.map { Tensor(shape: $0.shape, storage: $0.storage, requiresGrad: true) },
+                      leaves.map { Tensor(shape: $0.shape, storage: $0.storage, requiresGrad: true) })
+        let last = a[0].groupNormalized(groups: c.1, scale: a[1], shift: a[2], applyingSiLU: silu, channelsLast: true, offset: a[3])
+        let shifted = b[0].permuted([0, 3, 1, 2]) + b[3].reshaped([n, channels, 1, 1])
+        let first = shifted.groupNormalized(groups: c.1, scale: b[1], shift: b[2], applyingSiLU: silu).permuted([0, 2, 3, 1])
+        let g = TestInputs.normal(last.shape, seed: 109)
+        let (ga, gb) = (Tensor.gradients(of: last, withRespectTo: a, seed: g.storage), Tensor.gradients(of: first, withRespectTo: b, seed: g.storage))
+        func worst(_ x: [Float], _ y: [Float]) -> Float { zip(x, y).map { Swift.abs($0 - $1) / (1 + Swift.abs($1)) }.max() ?? 0 }
+        #expect(worst(last.storage, first.storage) < 1e-5)
+        for i in 0..<4 { #expect(worst(ga[i].storage, gb[i].storage) < 2e-4, "\(c) silu \(silu) gradient \(i)") }
+    }
+
     @Test func values() {
         let y = Tensor(shape: [1, 4], storage: [1, 2, 3, 4]).layerNormalized(epsilon: 0).storage
         let expected: [Float] = [-1.3416408, -0.4472136, 0.4472136, 1.3416408]

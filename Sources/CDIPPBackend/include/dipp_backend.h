@@ -94,10 +94,21 @@ void dipp_group_norm(const float *x, const float *gamma, const float *beta, floa
 void dipp_group_norm_backward(const float *x, const float *gamma, const float *beta, const float *mean, const float *rstd,
                               const float *dy, float *dx, float *dgamma_part, float *dbeta_part,
                               int64_t begin, int64_t end, int64_t groups, int64_t cg, int64_t s, int silu);
+/* The same on [N, S, C] (channels last; per sample n in [begin, end)), normalising x + offset
+ * when offset ([N, C], one value per sample and channel) is non-NULL; the backward call then
+ * also writes its gradient into doffset ([N, C]). */
+void dipp_group_norm_last(const float *x, const float *offset, const float *gamma, const float *beta, float *y,
+                          float *mean, float *rstd, int64_t begin, int64_t end, int64_t groups, int64_t cg,
+                          int64_t s, float epsilon, int silu);
+void dipp_group_norm_last_backward(const float *x, const float *offset, const float *gamma, const float *beta,
+                                   const float *mean, const float *rstd, const float *dy, float *dx,
+                                   float *dgamma_part, float *dbeta_part, float *doffset, int64_t begin, int64_t end,
+                                   int64_t groups, int64_t cg, int64_t s, int silu);
 
 /* A 2-D convolution of one shape (no dilation; zero padding on all sides; a per-channel bias
  * when created with bias != 0) through oneDNN's convolution primitives on plain NCHW
- * input/output and OIHW weights:
+ * input/output (NHWC with channels_last != 0; the dimensions are given as n, c, h, w either
+ * way) and OIHW weights:
  *   dst[n,o,y,x] = bias[o] + sum_{c,i,j} src[n,c,y*stride-pad+i, x*stride-pad+j] * weights[o,c,i,j].
  * Create once per shape (NULL and *status = oneDNN's status on failure); the calls return 0 or
  * oneDNN's status. `bias` / `diff_bias` are ignored (may be NULL) without a bias. The backward
@@ -107,7 +118,7 @@ void dipp_group_norm_backward(const float *x, const float *gamma, const float *b
  * accumulates and writes in fp32 (Compute.precision = bf16); the bias stays fp32. */
 typedef struct dipp_conv dipp_conv;
 dipp_conv *dipp_conv_create(int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t kh, int64_t kw,
-                            int64_t stride, int64_t padding, int bias, int bf16, int *status);
+                            int64_t stride, int64_t padding, int bias, int channels_last, int bf16, int *status);
 int dipp_conv_forward(dipp_conv *conv, const float *src, const float *weights, const float *bias, float *dst);
 int dipp_conv_backward(dipp_conv *conv, const float *src, const float *diff_dst, const float *weights,
                        float *diff_src, float *diff_weights, float *diff_bias);

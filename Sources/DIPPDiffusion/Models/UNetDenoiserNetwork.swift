@@ -48,14 +48,17 @@ public struct UNetDenoiserNetwork: DenoiserNetwork {
         return all + prefixed("output_norm", outputNorm) + prefixed("output_conv", outputConv)
     }
 
+    /// Between the input and the output the activations are channels-last, `[N, H, W, C]`: the
+    /// layout oneDNN's convolution kernels run on, so no layer reorders them.
     public func callAsFunction(_ input: Tensor, noiseLevel: Tensor, conditions: Conditions) -> Tensor {
         let e = embeddingMLP(Tensor.concat([features(noiseLevel), conditionEncoder(conditions)], axis: 1)).silu()
-        let h0 = down[0](inputConv(input), embedding: e)            // full resolution
-        let h1 = down[1](downsample[0](h0), embedding: e)           // ½
-        let h2 = middle(downsample[1](h1), embedding: e)            // ¼
-        let u1 = up[0](Tensor.concat([h2.upsampledNearest(factor: 2), h1], axis: 1), embedding: e)
-        let u0 = up[1](Tensor.concat([u1.upsampledNearest(factor: 2), h0], axis: 1), embedding: e)
-        return outputConv(outputNorm(u0, applyingSiLU: true))
+        let x = input.permuted([0, 2, 3, 1])
+        let h0 = down[0](inputConv(x, channelsLast: true), embedding: e)            // full resolution
+        let h1 = down[1](downsample[0](h0, channelsLast: true), embedding: e)       // ½
+        let h2 = middle(downsample[1](h1, channelsLast: true), embedding: e)        // ¼
+        let u1 = up[0](Tensor.concat([h2.upsampledNearestChannelsLast(factor: 2), h1], axis: 3), embedding: e)
+        let u0 = up[1](Tensor.concat([u1.upsampledNearestChannelsLast(factor: 2), h0], axis: 3), embedding: e)
+        return outputConv(outputNorm(u0, applyingSiLU: true, channelsLast: true), channelsLast: true).permuted([0, 3, 1, 2])
     }
 }
 
@@ -85,11 +88,11 @@ public struct ResidualBlock: Layer {
             + prefixed("norm2", norm2) + prefixed("conv2", conv2) + (skip.map { prefixed("skip", $0) } ?? [])
     }
 
+    /// The block on channels-last `x` (`[N, H, W, C]`). The embedding's projection is added to
+    /// `conv1`'s output inside `norm2`'s pass (its `offset`).
     public func callAsFunction(_ x: Tensor, embedding: Tensor) -> Tensor {
-        let channels = conv1.weight.shape[0]
-        var h = conv1(norm1(x, applyingSiLU: true))
-        h = h + embeddingProjection(embedding).reshaped([x.shape[0], channels, 1, 1])
-        h = conv2(norm2(h, applyingSiLU: true))
-        return h + (skip.map { $0(x) } ?? x)
+        let h = conv1(norm1(x, applyingSiLU: true, channelsLast: true), channelsLast: true)
+        let out = conv2(norm2(h, applyingSiLU: true, channelsLast: true, offset: embeddingProjection(embedding)), channelsLast: true)
+        return out + (skip.map { $0(x, channelsLast: true) } ?? x)
     }
 }

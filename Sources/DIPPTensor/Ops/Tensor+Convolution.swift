@@ -11,24 +11,32 @@ import Foundation
 /// `∂b[o] = Σ_{n,i,j} G[n,o,i,j]` by the backward-weights primitive in the same call.
 /// Measured against the im2col + GEMM path it replaced: Documentation/Performance.md. With
 /// ``Compute/precision`` bf16, the primitives read `x`, `W` and `G` rounded to bfloat16.
+///
+/// With `channelsLast` the activations are `[N, H, W, C]` → `[N, H′, W′, O]` (the weight stays
+/// `[O, C, KH, KW]`): the layout oneDNN's kernels run on without reordering, so a network that
+/// keeps its activations channels-last (``UNetDenoiserNetwork``) skips the NCHW ↔ blocked reorders.
 extension Tensor {
-    /// Convolves `self` (`[N, C, H, W]`) with `weight` (`[O, C, KH, KW]`) and adds `bias`
-    /// (`[O]`) when given. `precision` overrides ``Compute/precision`` for this call.
-    public func conv2d(_ weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0,
+    /// Convolves `self` (`[N, C, H, W]`, or `[N, H, W, C]` with `channelsLast`) with `weight`
+    /// (`[O, C, KH, KW]`) and adds `bias` (`[O]`) when given. `precision` overrides
+    /// ``Compute/precision`` for this call.
+    public func conv2d(_ weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0, channelsLast: Bool = false,
                        precision: Compute.Precision? = nil) -> Tensor {
-        precondition(rank == 4 && weight.rank == 4 && weight.shape[1] == shape[1],
-                     "conv2d: input \(shape) and weight \(weight.shape) must be [N,C,H,W] and [O,C,KH,KW]")
+        let (channelAxis, heightAxis) = channelsLast ? (3, 1) : (1, 2)
+        precondition(rank == 4 && weight.rank == 4 && weight.shape[1] == shape[channelAxis],
+                     "conv2d: input \(shape) and weight \(weight.shape) must be \(channelsLast ? "[N,H,W,C]" : "[N,C,H,W]") and [O,C,KH,KW]")
         precondition(bias.map { $0.shape == [weight.shape[0]] } ?? true, "conv2d: bias \(bias?.shape ?? []) must be [\(weight.shape[0])]")
         precondition(stride >= 1 && padding >= 0, "conv2d: stride must be ≥ 1 and padding ≥ 0")
-        let (oh, ow) = ((shape[2] + 2 * padding - weight.shape[2]) / stride + 1, (shape[3] + 2 * padding - weight.shape[3]) / stride + 1)
-        precondition(oh > 0 && ow > 0, "conv2d: kernel \(weight.shape[2])x\(weight.shape[3]) does not fit \(shape[2])x\(shape[3]) with padding \(padding)")
-        let outShape = [shape[0], weight.shape[0], oh, ow]
-        let conv = Convolution.primitive(ConvolutionShape(input: shape, kernel: weight.shape, stride: stride, padding: padding,
-                                                          bias: bias != nil, bf16: (precision ?? Compute.precision) == .bf16))
-        let (x, w, b) = (storage, weight.storage, bias?.storage ?? [])
-        let y = conv.output(count: Shape.count(outShape)) { dipp_conv_forward($0, x, w, b, $1) }
+        let (h, w) = (shape[heightAxis], shape[heightAxis + 1])
+        let (oh, ow) = ((h + 2 * padding - weight.shape[2]) / stride + 1, (w + 2 * padding - weight.shape[3]) / stride + 1)
+        precondition(oh > 0 && ow > 0, "conv2d: kernel \(weight.shape[2])x\(weight.shape[3]) does not fit \(h)x\(w) with padding \(padding)")
+        let outShape = channelsLast ? [shape[0], oh, ow, weight.shape[0]] : [shape[0], weight.shape[0], oh, ow]
+        let conv = Convolution.primitive(ConvolutionShape(input: [shape[0], shape[channelAxis], h, w], kernel: weight.shape, stride: stride,
+                                                          padding: padding, bias: bias != nil, channelsLast: channelsLast,
+                                                          bf16: (precision ?? Compute.precision) == .bf16))
+        let (x, wt, b) = (storage, weight.storage, bias?.storage ?? [])
+        let y = conv.output(count: Shape.count(outShape)) { dipp_conv_forward($0, x, wt, b, $1) }
         return Tensor.result(shape: outShape, storage: y, inputs: [self, weight] + (bias.map { [$0] } ?? [])) { g, needed in
-            conv.backward(src: x, diffDst: g, weights: w, dataNeeded: needed[0], weightsNeeded: needed.dropFirst().contains(true))
+            conv.backward(src: x, diffDst: g, weights: wt, dataNeeded: needed[0], weightsNeeded: needed.dropFirst().contains(true))
         }
     }
 }
@@ -39,6 +47,8 @@ struct ConvolutionShape: Hashable {
     let input: [Int], kernel: [Int], stride: Int, padding: Int
     /// Whether the primitives add the bias and sum its gradient.
     let bias: Bool
+    /// Activations `[N, H, W, C]` instead of `[N, C, H, W]` (`input` is `[N, C, H, W]` either way).
+    let channelsLast: Bool
     /// Inputs rounded to bfloat16, fp32 accumulation and results.
     let bf16: Bool
 }
@@ -53,7 +63,8 @@ final class Convolution: @unchecked Sendable {
         shape = s
         var status: Int32 = 0
         guard let handle = dipp_conv_create(Int64(s.input[0]), Int64(s.input[1]), Int64(s.input[2]), Int64(s.input[3]), Int64(s.kernel[0]),
-                                            Int64(s.kernel[2]), Int64(s.kernel[3]), Int64(s.stride), Int64(s.padding), s.bias ? 1 : 0, s.bf16 ? 1 : 0, &status) else {
+                                            Int64(s.kernel[2]), Int64(s.kernel[3]), Int64(s.stride), Int64(s.padding), s.bias ? 1 : 0, s.channelsLast ? 1 : 0,
+                                            s.bf16 ? 1 : 0, &status) else {
             preconditionFailure("oneDNN could not create the convolution \(s) (status \(status))")
         }
         self.handle = handle

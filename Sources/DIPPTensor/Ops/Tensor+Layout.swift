@@ -47,7 +47,8 @@ extension Tensor {
         let total = extents.reduce(0, +)
         var outShape = first.shape
         outShape[ax] = total
-        var out = [Float](repeating: 0, count: outer * total * inner)
+        // The blocks below cover every element.
+        var out = [Float](unsafeUninitializedCapacity: outer * total * inner) { $1 = outer * total * inner }
         var start = 0
         for (t, extent) in zip(tensors, extents) {
             copyBlock(t.storage, into: &out, outer: outer, inner: inner, extent: extent, fullExtent: total, start: start, adding: false)
@@ -123,13 +124,17 @@ extension Tensor {
 
     /// Rows `[start, start+extent)` of a `[outer, fullExtent, inner]` block.
     static func sliceBlock(_ values: [Float], outer: Int, inner: Int, extent: Int, fullExtent: Int, start: Int) -> [Float] {
-        var out = [Float]()
-        out.reserveCapacity(outer * extent * inner)
-        for o in 0..<outer {
-            let base = (o * fullExtent + start) * inner
-            out.append(contentsOf: values[base..<(base + extent * inner)])
+        let width = extent * inner
+        return [Float](unsafeUninitializedCapacity: outer * width) { dst, initialized in
+            values.withUnsafeBufferPointer { src in
+                Parallel.forEachChunk(outer, elementsPerItem: width) { rows in
+                    for o in rows {
+                        (dst.baseAddress! + o * width).initialize(from: src.baseAddress! + (o * fullExtent + start) * inner, count: width)
+                    }
+                }
+            }
+            initialized = outer * width
         }
-        return out
     }
 
     /// Writes (or adds) a `[outer, extent, inner]` block into rows `[start, start+extent)` of a
@@ -139,10 +144,12 @@ extension Tensor {
         let width = extent * inner
         values.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                for o in 0..<outer {
-                    let base = (o * fullExtent + start) * inner
-                    for j in 0..<width {
-                        dst[base + j] = adding ? dst[base + j] + src[o * width + j] : src[o * width + j]
+                Parallel.forEachChunk(outer, elementsPerItem: width) { rows in
+                    for o in rows {
+                        let base = (o * fullExtent + start) * inner
+                        for j in 0..<width {
+                            dst[base + j] = adding ? dst[base + j] + src[o * width + j] : src[o * width + j]
+                        }
                     }
                 }
             }

@@ -20,43 +20,67 @@ extension Tensor {
         return Tensor.normalizeRows(self, rowLength: count / (shape[0] * groups), epsilon: epsilon)
     }
 
-    /// Group normalisation of `[N, C, …]` with its per-channel affine map, and SiLU when
-    /// `applyingSiLU`, in one pass (`dipp_group_norm`): per (sample, group), `x̂ = (x − μ)/√(v + ε)`,
-    /// `z = γ_c·x̂ + β_c`, `y = z·σ(z)` or `z`.
+    /// Group normalisation of `[N, C, …]` (or `[N, …, C]` with `channelsLast`) with its
+    /// per-channel affine map, and SiLU when `applyingSiLU`, in one pass (`dipp_group_norm`,
+    /// `dipp_group_norm_last`): per (sample, group), `x̂ = (x − μ)/√(v + ε)`, `z = γ_c·x̂ + β_c`,
+    /// `y = z·σ(z)` or `z`. With `offset` (`[N, C]`; channels-last only) it normalises
+    /// `x + offset[n, c]` — a per-sample conditioning added at every position — without
+    /// writing that sum out.
     /// VJP: `dz = G` (or `G·σ(z)(1 + z(1 − σ(z)))`), `∂β_c = Σ dz`, `∂γ_c = Σ dz·x̂` (over samples
-    /// and positions), `∂x = (γ_c·dz − mean(γ·dz) − x̂·mean(γ·dz·x̂))/√(v + ε)` over the group.
+    /// and positions), `∂x = (γ_c·dz − mean(γ·dz) − x̂·mean(γ·dz·x̂))/√(v + ε)` over the group, and
+    /// `∂offset[n, c] = Σ ∂x[n, …, c]` over positions.
     /// Equals `groupNormalized(groups:) * γ + β` (then `.silu()`) up to rounding.
-    public func groupNormalized(groups: Int, scale: Tensor, shift: Tensor, epsilon: Float = 1e-5, applyingSiLU: Bool = false) -> Tensor {
-        precondition(rank >= 2 && groups > 0 && shape[1] % groups == 0,
-                     "groupNormalized: \(shape[safe: 1] ?? 0) channels do not split into \(groups) groups")
-        precondition(scale.shape == [shape[1]] && shift.shape == [shape[1]],
-                     "groupNormalized: scale \(scale.shape) and shift \(shift.shape) must be [\(shape[1])]")
-        let (n, channels) = (shape[0], shape[1])
+    public func groupNormalized(groups: Int, scale: Tensor, shift: Tensor, epsilon: Float = 1e-5, applyingSiLU: Bool = false,
+                                channelsLast: Bool = false, offset: Tensor? = nil) -> Tensor {
+        let channels = shape[safe: channelsLast ? rank - 1 : 1] ?? 0
+        precondition(rank >= 2 && groups > 0 && channels % groups == 0,
+                     "groupNormalized: \(channels) channels do not split into \(groups) groups")
+        precondition(scale.shape == [channels] && shift.shape == [channels],
+                     "groupNormalized: scale \(scale.shape) and shift \(shift.shape) must be [\(channels)]")
+        precondition(offset == nil || (channelsLast && offset!.shape == [shape[0], channels]),
+                     "groupNormalized: an offset must be [N, C] = [\(shape[0]), \(channels)], with channels last")
+        let n = shape[0]
         let cg = channels / groups, spatial = n * channels == 0 ? 0 : count / (n * channels), pairs = n * groups
-        let (xs, gamma, beta) = (storage, scale.storage, shift.storage)
+        let (xs, gamma, beta, offsets) = (storage, scale.storage, shift.storage, offset?.storage ?? [])
+        // Work items: samples (channels last) or (sample, group) pairs.
+        let (items, itemSize) = channelsLast ? (n, channels * spatial) : (pairs, cg * spatial)
         var mean = [Float](repeating: 0, count: pairs), rstd = [Float](repeating: 0, count: pairs)
         let y = [Float](unsafeUninitializedCapacity: xs.count) { py, initialized in
-            xs.withUnsafeBufferPointer { px in
-                mean.withUnsafeMutableBufferPointer { pm in
-                    rstd.withUnsafeMutableBufferPointer { pr in
-                        Parallel.forEachChunk(pairs, elementsPerItem: cg * spatial) { r in
-                            dipp_group_norm(px.baseAddress, gamma, beta, py.baseAddress, pm.baseAddress, pr.baseAddress, Int64(r.lowerBound),
-                                            Int64(r.upperBound), Int64(groups), Int64(cg), Int64(spatial), epsilon, applyingSiLU ? 1 : 0)
+            mean.withUnsafeMutableBufferPointer { pm in
+                rstd.withUnsafeMutableBufferPointer { pr in
+                    Parallel.forEachChunk(items, elementsPerItem: itemSize) { r in
+                        let (begin, end) = (Int64(r.lowerBound), Int64(r.upperBound))
+                        if channelsLast {
+                            dipp_group_norm_last(xs, offset == nil ? nil : offsets, gamma, beta, py.baseAddress, pm.baseAddress, pr.baseAddress, begin, end,
+                                                 Int64(groups), Int64(cg), Int64(spatial), epsilon, applyingSiLU ? 1 : 0)
+                        } else {
+                            dipp_group_norm(xs, gamma, beta, py.baseAddress, pm.baseAddress, pr.baseAddress, begin, end,
+                                            Int64(groups), Int64(cg), Int64(spatial), epsilon, applyingSiLU ? 1 : 0)
                         }
                     }
                 }
             }
             initialized = xs.count
         }
-        return Tensor.result(shape: shape, storage: y, inputs: [self, scale, shift]) { g, _ in
-            var gammaPart = [Float](repeating: 0, count: n * channels), betaPart = gammaPart
+        let (means, inverseStds) = (mean, rstd)
+        return Tensor.result(shape: shape, storage: y, inputs: [self, scale, shift] + (offset.map { [$0] } ?? [])) { g, _ in
+            var gammaPart = [Float](repeating: 0, count: n * channels), betaPart = gammaPart, offsetGradient = gammaPart
             let dx = [Float](unsafeUninitializedCapacity: xs.count) { pdx, initialized in
                 gammaPart.withUnsafeMutableBufferPointer { pgp in
                     betaPart.withUnsafeMutableBufferPointer { pbp in
-                        Parallel.forEachChunk(pairs, elementsPerItem: cg * spatial) { r in
-                            dipp_group_norm_backward(xs, gamma, beta, mean, rstd, g, pdx.baseAddress, pgp.baseAddress, pbp.baseAddress,
-                                                     Int64(r.lowerBound), Int64(r.upperBound), Int64(groups), Int64(cg), Int64(spatial),
-                                                     applyingSiLU ? 1 : 0)
+                        offsetGradient.withUnsafeMutableBufferPointer { pog in
+                            Parallel.forEachChunk(items, elementsPerItem: itemSize) { r in
+                                let (begin, end) = (Int64(r.lowerBound), Int64(r.upperBound))
+                                if channelsLast {
+                                    dipp_group_norm_last_backward(xs, offset == nil ? nil : offsets, gamma, beta, means, inverseStds, g, pdx.baseAddress,
+                                                                  pgp.baseAddress, pbp.baseAddress, offset == nil ? nil : pog.baseAddress, begin, end, Int64(groups),
+                                                                  Int64(cg), Int64(spatial), applyingSiLU ? 1 : 0)
+                                } else {
+                                    dipp_group_norm_backward(xs, gamma, beta, means, inverseStds, g, pdx.baseAddress, pgp.baseAddress,
+                                                             pbp.baseAddress, begin, end, Int64(groups), Int64(cg), Int64(spatial),
+                                                             applyingSiLU ? 1 : 0)
+                                }
+                            }
                         }
                     }
                 }
@@ -66,7 +90,7 @@ extension Tensor {
             func total(_ part: [Float]) -> [Float] {
                 (0..<channels).map { c in Float((0..<n).reduce(0.0) { $0 + Double(part[$1 * channels + c]) }) }
             }
-            return [dx, total(gammaPart), total(betaPart)]
+            return [dx, total(gammaPart), total(betaPart)] + (offset == nil ? [] : [offsetGradient])
         }
     }
 

@@ -10,6 +10,49 @@ extension Tensor {
         }
     }
 
+    /// Nearest-neighbour upsampling of channels-last `[N, H, W, C]` by an integer `factor`:
+    /// `y[n, i, j, :] = x[n, ⌊i/f⌋, ⌊j/f⌋, :]`. VJP: the sum over each `f × f` block.
+    public func upsampledNearestChannelsLast(factor f: Int) -> Tensor {
+        precondition(rank == 4 && f >= 1, "upsampledNearestChannelsLast needs [N,H,W,C] and factor ≥ 1")
+        let (n, h, w, c) = (shape[0], shape[1], shape[2], shape[3])
+        let x = storage
+        let y = [Float](unsafeUninitializedCapacity: x.count * f * f) { out, initialized in
+            x.withUnsafeBufferPointer { px in
+                // One output row (n, i) per work item: f·W copies of C values.
+                Parallel.forEachChunk(n * h * f, elementsPerItem: w * f * c) { rows in
+                    for row in rows {
+                        let source = px.baseAddress! + (row / (h * f) * h + row % (h * f) / f) * w * c
+                        let target = out.baseAddress! + row * w * f * c
+                        for j in 0..<(w * f) { (target + j * c).update(from: source + j / f * c, count: c) }
+                    }
+                }
+            }
+            initialized = x.count * f * f
+        }
+        return Tensor.result(shape: [n, h * f, w * f, c], storage: y, inputs: [self]) { g, _ in
+            let grad = [Float](unsafeUninitializedCapacity: x.count) { out, initialized in
+                g.withUnsafeBufferPointer { pg in
+                    // One input row (n, i) per work item; each sum in block order.
+                    Parallel.forEachChunk(n * h, elementsPerItem: w * f * f * c) { rows in
+                        for row in rows {
+                            let target = out.baseAddress! + row * w * c
+                            target.initialize(repeating: 0, count: w * c)
+                            for a in 0..<f {
+                                let source = pg.baseAddress! + (row * f + a) * w * f * c
+                                for j in 0..<(w * f) {
+                                    let t = target + j / f * c, s = source + j * c
+                                    for k in 0..<c { t[k] += s[k] }
+                                }
+                            }
+                        }
+                    }
+                }
+                initialized = x.count
+            }
+            return [grad]
+        }
+    }
+
     /// Bilinear upsampling to `height × width`, PyTorch's `align_corners=False` convention:
     /// source coordinate `(d + ½)·(in/out) − ½`, clamped at 0, interpolating the two neighbours
     /// on each axis. VJP: the same weights, transposed.
