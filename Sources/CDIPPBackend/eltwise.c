@@ -1,5 +1,6 @@
 #include "dipp_backend.h"
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* e^x for x in [-87.3, 88.7]: x = n·ln2 + r, |r| ≤ ln2/2, e^r by a degree-6 polynomial
@@ -186,8 +187,10 @@ DIPP_CLONES void dipp_group_norm_last(const float *x, const float *offset, const
                                       int64_t s, float epsilon, int silu) {
     const int64_t channels = groups * cg;
     const double count = (double)(cg * s);
-    double acc[channels];
-    float shift[channels], a[channels], b[channels];
+    /* Per-channel scratch on the heap (any channel count): acc, then shift, a, b. */
+    double *acc = malloc((size_t)channels * (sizeof(double) + 3 * sizeof(float)));
+    if (!acc) abort();
+    float *shift = (float *)(acc + channels), *a = shift + channels, *b = a + channels;
     for (int64_t n = begin; n < end; n++) {
         const float *xn = x + n * s * channels;
         float *yn = y + n * s * channels;
@@ -223,6 +226,7 @@ DIPP_CLONES void dipp_group_norm_last(const float *x, const float *offset, const
                 for (int64_t c = 0; c < channels; c++) yn[p * channels + c] = a[c] * xn[p * channels + c] + b[c];
         }
     }
+    free(acc);
 }
 
 /* Its VJP, as dipp_group_norm_backward's, per sample; with an offset, also its gradient
@@ -233,8 +237,12 @@ DIPP_CLONES void dipp_group_norm_last_backward(const float *x, const float *offs
                                                int64_t groups, int64_t cg, int64_t s, int silu) {
     const int64_t channels = groups * cg;
     const double count = (double)(cg * s);
-    double s1[channels], s2[channels];
-    float shift[channels], mu[channels], r[channels], a[channels], b[channels], m1[channels], m2[channels];
+    /* Per-channel scratch on the heap (any channel count): s1, s2, then seven float arrays. */
+    double *s1 = malloc((size_t)channels * (2 * sizeof(double) + 7 * sizeof(float)));
+    if (!s1) abort();
+    double *s2 = s1 + channels;
+    float *shift = (float *)(s2 + channels), *mu = shift + channels, *r = mu + channels, *a = r + channels, *b = a + channels,
+          *m1 = b + channels, *m2 = m1 + channels;
     for (int64_t n = begin; n < end; n++) {
         const float *xn = x + n * s * channels, *dyn = dy + n * s * channels;
         float *dxn = dx + n * s * channels;
@@ -279,6 +287,7 @@ DIPP_CLONES void dipp_group_norm_last_backward(const float *x, const float *offs
         if (doffset)
             for (int64_t c = 0; c < channels; c++) doffset[n * channels + c] = (float)s1[c];
     }
+    free(s1);
 }
 
 DIPP_CLONES void dipp_bias_silu(float *z, const float *bias, float *y, float *s, int64_t rows, int64_t n) {

@@ -39,9 +39,10 @@ import Testing
         let configuration = DenoiserConfiguration(architecture: "unet", sampleShape: sampleShape, classCount: 3, embeddingDimension: 8,
                                                   noiseFeatures: 8, channels: [16, 32, 24])
         let network = UNetDenoiserNetwork(configuration, rng: &rng)
-        let input = Tensor(shape: [2] + sampleShape, storage: rng.normal(2 * Shape.count(sampleShape)))
+        let input = Tensor(shape: [2] + sampleShape, storage: rng.normal(2 * Shape.count(sampleShape)), requiresGrad: true)
         let noise = Tensor(shape: [2], storage: [-0.5, 0.7]), conditions = Conditions(labels: [0, 2])
-        let parameters = network.namedParameters.map(\.tensor)
+        // The input's gradient too: DI++ sends generator samples through the teacher and TA.
+        let parameters = network.namedParameters.map(\.tensor) + [input]
         let y = network(input, noiseLevel: noise, conditions: conditions)
         let reference = Self.nchwReference(network, input, noiseLevel: noise, conditions: conditions)
         #expect(y.shape == [2] + sampleShape)
@@ -50,7 +51,7 @@ import Testing
         let seed = rng.normal(y.count)
         let (g, gr) = (Tensor.gradients(of: y, withRespectTo: parameters, seed: seed),
                        Tensor.gradients(of: reference, withRespectTo: parameters, seed: seed))
-        for (name, (a, b)) in zip(network.namedParameters.map(\.name), zip(g, gr)) {
+        for (name, (a, b)) in zip(network.namedParameters.map(\.name) + ["input"], zip(g, gr)) {
             let scale = 1 + (b.storage.map { Swift.abs($0) }.max() ?? 0)
             let worst = zip(a.storage, b.storage).map { Swift.abs($0 - $1) }.max() ?? 0
             #expect(worst <= 1e-4 * scale, "\(name): gradients differ by \(worst) (scale \(scale))")

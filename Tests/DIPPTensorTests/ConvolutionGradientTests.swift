@@ -152,11 +152,18 @@ import Testing
         #expect(report.passed, "\(report)")
     }
 
-    /// Channels-last nearest upsampling is the NCHW one on the permuted tensor, exactly.
-    @Test func nearestChannelsLastEqualsPermuted() {
-        let x = TestInputs.normal([2, 5, 4, 7], seed: 100)
-        let last = x.permuted([0, 2, 3, 1]).upsampledNearestChannelsLast(factor: 2).permuted([0, 3, 1, 2])
-        #expect(last.shape == [2, 5, 8, 14] && last.storage == x.upsampledNearest(factor: 2).storage)
+    /// Channels-last nearest upsampling is the NCHW one on the permuted tensor, exactly, in value
+    /// and gradient (the large case is split across threads).
+    @Test(arguments: [[2, 5, 4, 7], [4, 64, 16, 16]])
+    func nearestChannelsLastEqualsPermuted(_ shape: [Int]) {
+        let leaf = TestInputs.normal(shape, seed: 100)
+        let (a, b) = (Tensor(shape: shape, storage: leaf.storage, requiresGrad: true), Tensor(shape: shape, storage: leaf.storage, requiresGrad: true))
+        let last = a.permuted([0, 2, 3, 1]).upsampledNearestChannelsLast(factor: 2).permuted([0, 3, 1, 2])
+        let first = b.upsampledNearest(factor: 2)
+        #expect(last.shape == [shape[0], shape[1], 2 * shape[2], 2 * shape[3]] && last.storage == first.storage)
+        let g = TestInputs.normal(first.shape, seed: 110)
+        let (ga, gb) = (Tensor.gradients(of: last, withRespectTo: [a], seed: g.storage), Tensor.gradients(of: first, withRespectTo: [b], seed: g.storage))
+        #expect(zip(ga[0].storage, gb[0].storage).allSatisfy { Swift.abs($0 - $1) <= 1e-5 * (1 + Swift.abs($1)) })
     }
 
     @Test(arguments: [(5, 7), (2, 3), (1, 1), (8, 8)])

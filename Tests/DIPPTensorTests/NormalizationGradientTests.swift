@@ -28,7 +28,9 @@ import Testing
 
     /// The fused pass equals normalisation, broadcast scale and shift, and SiLU as separate ops,
     /// in value and in all three gradients (U-Net shapes included).
-    @Test(arguments: [([2, 4, 3, 3], 2), ([3, 64, 14, 14], 8), ([2, 33, 7, 7], 1)], [false, true])
+    /// (The `[4, 64, 32, 32]` case is large enough to be split across threads: chunks that do not
+    /// start at the first sample.)
+    @Test(arguments: [([2, 4, 3, 3], 2), ([3, 64, 14, 14], 8), ([2, 33, 7, 7], 1), ([4, 64, 32, 32], 8)], [false, true])
     func fusedGroupNormEqualsSeparateOps(_ c: ([Int], Int), _ silu: Bool) {
         let channels = c.0[1]
         let leaves = [TestInputs.normal(c.0, seed: 67), TestInputs.normal([channels], seed: 68), TestInputs.normal([channels], seed: 69)]
@@ -58,7 +60,7 @@ import Testing
 
     /// Channels last with an offset equals the NCHW fused pass on the permuted `x + offset`, in
     /// value and in every gradient (U-Net shapes included).
-    @Test(arguments: [([2, 3, 3, 4], 2), ([3, 14, 14, 64], 8), ([2, 7, 7, 33], 1)], [false, true])
+    @Test(arguments: [([2, 3, 3, 4], 2), ([3, 14, 14, 64], 8), ([2, 7, 7, 33], 1), ([4, 32, 32, 64], 8)], [false, true])
     func channelsLastEqualsPermuted(_ c: ([Int], Int), _ silu: Bool) {
         let (n, channels) = (c.0[0], c.0[3])
         let leaves = [TestInputs.normal(c.0, seed: 105), TestInputs.normal([channels], seed: 106), TestInputs.normal([channels], seed: 107),

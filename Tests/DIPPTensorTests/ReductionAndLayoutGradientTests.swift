@@ -56,4 +56,27 @@ import Testing
         #expect(y.shape == [4, 2, 3])
         #expect(Array(y.storage.prefix(6)) == [0, 4, 8, 12, 16, 20])
     }
+
+    /// Concatenation along the last axis of tensors large enough to be copied by several
+    /// threads (as the channels-last U-Net does), against an element-by-element gather, and its
+    /// gradient slices against the matching ranges of the output gradient.
+    @Test func largeConcatAlongTheLastAxis() {
+        let a = TestInputs.normal([2, 28, 28, 64], seed: 40), b = TestInputs.normal([2, 28, 28, 32], seed: 41)
+        let (va, vb) = (Tensor(shape: a.shape, storage: a.storage, requiresGrad: true), Tensor(shape: b.shape, storage: b.storage, requiresGrad: true))
+        let y = Tensor.concat([va, vb], axis: 3)
+        let rows = 2 * 28 * 28
+        /// Columns `[from, to)` of every row of a `[rows, width]` array.
+        func columns(_ values: [Float], width: Int, _ from: Int, _ to: Int) -> [Float] {
+            var out = [Float]()
+            for r in 0..<rows { out.append(contentsOf: values[(r * width + from)..<(r * width + to)]) }
+            return out
+        }
+        let output = y.storage
+        #expect(y.shape == [2, 28, 28, 96])
+        #expect(columns(output, width: 96, 0, 64) == a.storage && columns(output, width: 96, 64, 96) == b.storage)
+        let g = TestInputs.normal(y.shape, seed: 42)
+        let grads = Tensor.gradients(of: y, withRespectTo: [va, vb], seed: g.storage)
+        #expect(grads[0].storage == columns(g.storage, width: 96, 0, 64))
+        #expect(grads[1].storage == columns(g.storage, width: 96, 64, 96))
+    }
 }

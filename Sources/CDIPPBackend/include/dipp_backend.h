@@ -87,8 +87,9 @@ void dipp_normalize_rows_backward(const float *y, const float *g, const float *i
  * fused with a per-channel affine map and optionally SiLU, over the (sample, group) pairs
  * [begin, end): z = gamma_c·(x − μ)/√(v + ε) + beta_c, y = z·σ(z) (silu != 0) or z; mean and
  * rstd = 1/√(v + ε) per pair ([N·G]) are written for the backward call, which overwrites dx
- * (it may not alias dy unless silu == 0) and writes per-(n, c) partial sums of the scale and
- * shift gradients into dgamma_part and dbeta_part ([N, C]). */
+ * (dx must not alias x, which it reads after writing dx) and writes per-(n, c) partial sums of
+ * the scale and shift gradients into dgamma_part and dbeta_part ([N, C]). Scratch memory is
+ * allocated per call. */
 void dipp_group_norm(const float *x, const float *gamma, const float *beta, float *y, float *mean, float *rstd,
                      int64_t begin, int64_t end, int64_t groups, int64_t cg, int64_t s, float epsilon, int silu);
 void dipp_group_norm_backward(const float *x, const float *gamma, const float *beta, const float *mean, const float *rstd,

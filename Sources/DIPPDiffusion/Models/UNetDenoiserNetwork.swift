@@ -49,20 +49,22 @@ public struct UNetDenoiserNetwork: DenoiserNetwork {
     }
 
     /// Between the input and the output the activations are channels-last, `[N, H, W, C]`: the
-    /// layout oneDNN's convolution kernels run on, so no layer reorders them.
+    /// layout oneDNN's convolution kernels run on, so no convolution reorders them (in fp32; in
+    /// bf16 they are converted).
     public func callAsFunction(_ input: Tensor, noiseLevel: Tensor, conditions: Conditions) -> Tensor {
         let e = embeddingMLP(Tensor.concat([features(noiseLevel), conditionEncoder(conditions)], axis: 1)).silu()
         let x = input.permuted([0, 2, 3, 1])
-        let h0 = down[0](inputConv(x, channelsLast: true), embedding: e)            // full resolution
-        let h1 = down[1](downsample[0](h0, channelsLast: true), embedding: e)       // ½
-        let h2 = middle(downsample[1](h1, channelsLast: true), embedding: e)        // ¼
-        let u1 = up[0](Tensor.concat([h2.upsampledNearestChannelsLast(factor: 2), h1], axis: 3), embedding: e)
-        let u0 = up[1](Tensor.concat([u1.upsampledNearestChannelsLast(factor: 2), h0], axis: 3), embedding: e)
+        let h0 = down[0](channelsLast: inputConv(x, channelsLast: true), embedding: e)            // full resolution
+        let h1 = down[1](channelsLast: downsample[0](h0, channelsLast: true), embedding: e)       // ½
+        let h2 = middle(channelsLast: downsample[1](h1, channelsLast: true), embedding: e)        // ¼
+        let u1 = up[0](channelsLast: Tensor.concat([h2.upsampledNearestChannelsLast(factor: 2), h1], axis: 3), embedding: e)
+        let u0 = up[1](channelsLast: Tensor.concat([u1.upsampledNearestChannelsLast(factor: 2), h0], axis: 3), embedding: e)
         return outputConv(outputNorm(u0, applyingSiLU: true, channelsLast: true), channelsLast: true).permuted([0, 3, 1, 2])
     }
 }
 
-/// A residual block conditioned on an embedding vector (added per channel).
+/// A residual block conditioned on an embedding vector (added per channel), on channels-last
+/// activations `[N, H, W, C]` (the argument label says so at every call).
 public struct ResidualBlock: Layer {
     public let norm1: GroupNorm
     public let conv1: Conv2d
@@ -90,7 +92,7 @@ public struct ResidualBlock: Layer {
 
     /// The block on channels-last `x` (`[N, H, W, C]`). The embedding's projection is added to
     /// `conv1`'s output inside `norm2`'s pass (its `offset`).
-    public func callAsFunction(_ x: Tensor, embedding: Tensor) -> Tensor {
+    public func callAsFunction(channelsLast x: Tensor, embedding: Tensor) -> Tensor {
         let h = conv1(norm1(x, applyingSiLU: true, channelsLast: true), channelsLast: true)
         let out = conv2(norm2(h, applyingSiLU: true, channelsLast: true, offset: embeddingProjection(embedding)), channelsLast: true)
         return out + (skip.map { $0(x, channelsLast: true) } ?? x)

@@ -10,11 +10,13 @@ import Foundation
 /// transposed convolution of `G` with `W`, and the correlation of `x` with `G`), and
 /// `∂b[o] = Σ_{n,i,j} G[n,o,i,j]` by the backward-weights primitive in the same call.
 /// Measured against the im2col + GEMM path it replaced: Documentation/Performance.md. With
-/// ``Compute/precision`` bf16, the primitives read `x`, `W` and `G` rounded to bfloat16.
+/// ``Compute/precision`` bf16, the primitives read `x`, `W` and `G` rounded to bfloat16 (so `∂b`
+/// sums the rounded `G`); the bias stays fp32.
 ///
 /// With `channelsLast` the activations are `[N, H, W, C]` → `[N, H′, W′, O]` (the weight stays
-/// `[O, C, KH, KW]`): the layout oneDNN's kernels run on without reordering, so a network that
-/// keeps its activations channels-last (``UNetDenoiserNetwork``) skips the NCHW ↔ blocked reorders.
+/// `[O, C, KH, KW]`): the primitives then run on NHWC themselves, so a network that keeps its
+/// activations channels-last (``UNetDenoiserNetwork``) skips the NCHW ↔ blocked reorders of its
+/// activations (in bf16 they are still converted; the weights are reordered on every call).
 extension Tensor {
     /// Convolves `self` (`[N, C, H, W]`, or `[N, H, W, C]` with `channelsLast`) with `weight`
     /// (`[O, C, KH, KW]`) and adds `bias` (`[O]`) when given. `precision` overrides
@@ -35,9 +37,38 @@ extension Tensor {
                                                           bf16: (precision ?? Compute.precision) == .bf16))
         let (x, wt, b) = (storage, weight.storage, bias?.storage ?? [])
         let y = conv.output(count: Shape.count(outShape)) { dipp_conv_forward($0, x, wt, b, $1) }
+        ConvolutionCounter.add(passes: 1, flops: 2 * Double(Shape.count(outShape)) * Double(weight.count / weight.shape[0]))
         return Tensor.result(shape: outShape, storage: y, inputs: [self, weight] + (bias.map { [$0] } ?? [])) { g, needed in
-            conv.backward(src: x, diffDst: g, weights: wt, dataNeeded: needed[0], weightsNeeded: needed.dropFirst().contains(true))
+            let weightsNeeded = needed.dropFirst().contains(true)
+            ConvolutionCounter.add(passes: (needed[0] ? 1 : 0) + (weightsNeeded ? 1 : 0),
+                                   flops: 2 * Double(Shape.count(outShape)) * Double(weight.count / weight.shape[0]))
+            return conv.backward(src: x, diffDst: g, weights: wt, dataNeeded: needed[0], weightsNeeded: weightsNeeded)
         }
+    }
+}
+
+/// Counts the arithmetic of the convolutions (`2·N·O·H′·W′·C·KH·KW` per pass: forward, backward
+/// data, backward weights) and the wall time inside oneDNN's primitives, while `isCounting` —
+/// how `dipp bench unet-step` reports its fraction of the machine's peak and the share of a step
+/// spent in convolutions (time inside the primitives' lock). Off (and free) otherwise; not
+/// synchronised — for one thread driving the convolutions, as the benchmark does.
+public enum ConvolutionCounter {
+    nonisolated(unsafe) public static var isCounting = false
+    nonisolated(unsafe) public private(set) static var flops: Double = 0
+    nonisolated(unsafe) public private(set) static var seconds: Double = 0
+
+    public static func reset() { (flops, seconds) = (0, 0) }
+
+    static func add(passes: Int, flops perPass: Double) {
+        if isCounting { flops += Double(passes) * perPass }
+    }
+
+    /// Runs `body`, adding its wall time when counting.
+    static func timed<T>(_ body: () -> T) -> T {
+        guard isCounting else { return body() }
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { seconds += Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9 }
+        return body()
     }
 }
 
@@ -76,31 +107,27 @@ final class Convolution: @unchecked Sendable {
     func output(count: Int, _ body: (OpaquePointer, UnsafeMutablePointer<Float>) -> Int32) -> [Float] {
         guard count > 0 else { return [] }
         return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-            let status = lock.withLock { body(handle, buffer.baseAddress!) }
+            let status = lock.withLock { ConvolutionCounter.timed { body(handle, buffer.baseAddress!) } }
             precondition(status == 0, "oneDNN convolution failed (status \(status))")
             initialized = count
         }
     }
 
     /// The gradients `[∂src, ∂weights, ∂bias]` (the last only with a bias; nil where not
-    /// needed) in one call, which reorders `diffDst` once for both backward primitives.
+    /// needed) in one call, which reorders `diffDst` once for both backward primitives when
+    /// both want the same layout.
     func backward(src: [Float], diffDst: [Float], weights: [Float], dataNeeded: Bool, weightsNeeded: Bool) -> [[Float]?] {
-        let dx = dataNeeded ? [Float](unsafeUninitializedCapacity: src.count) { $1 = src.count } : nil
-        let dw = weightsNeeded ? [Float](unsafeUninitializedCapacity: weights.count) { $1 = weights.count } : nil
-        let db = weightsNeeded && shape.bias ? [Float](unsafeUninitializedCapacity: shape.kernel[0]) { $1 = shape.kernel[0] } : nil
-        var (gx, gw, gb) = (dx ?? [], dw ?? [], db ?? [])
+        func uninitialized(_ count: Int) -> [Float] { [Float](unsafeUninitializedCapacity: count) { $1 = count } }
+        var gx = uninitialized(dataNeeded ? src.count : 0), gw = uninitialized(weightsNeeded ? weights.count : 0)
+        var gb = uninitialized(weightsNeeded && shape.bias ? shape.kernel[0] : 0)
         if dataNeeded || weightsNeeded {
-            let status = src.withUnsafeBufferPointer { ps in
-                diffDst.withUnsafeBufferPointer { pg in
-                    weights.withUnsafeBufferPointer { pw in
-                        gx.withUnsafeMutableBufferPointer { px in
-                            gw.withUnsafeMutableBufferPointer { pdw in
-                                gb.withUnsafeMutableBufferPointer { pdb in
-                                    lock.withLock {
-                                        dipp_conv_backward(handle, ps.baseAddress, pg.baseAddress, pw.baseAddress,
-                                                           dataNeeded ? px.baseAddress : nil, weightsNeeded ? pdw.baseAddress : nil, pdb.baseAddress)
-                                    }
-                                }
+            let status = gx.withUnsafeMutableBufferPointer { px in
+                gw.withUnsafeMutableBufferPointer { pw in
+                    gb.withUnsafeMutableBufferPointer { pb in
+                        lock.withLock {
+                            ConvolutionCounter.timed {
+                                dipp_conv_backward(handle, src, diffDst, weights, dataNeeded ? px.baseAddress : nil,
+                                                   weightsNeeded ? pw.baseAddress : nil, weightsNeeded ? pb.baseAddress : nil)
                             }
                         }
                     }
@@ -108,7 +135,7 @@ final class Convolution: @unchecked Sendable {
             }
             precondition(status == 0, "oneDNN convolution backward failed (status \(status))")
         }
-        return [dx == nil ? nil : gx, dw == nil ? nil : gw] + (shape.bias ? [db == nil ? nil : gb] : [])
+        return [dataNeeded ? gx : nil, weightsNeeded ? gw : nil] + (shape.bias ? [weightsNeeded ? gb : nil] : [])
     }
 
     /// Primitives by shape (a training run uses a handful; the cache is cleared past 64 shapes).

@@ -33,7 +33,7 @@ extension Tensor {
     public func groupNormalized(groups: Int, scale: Tensor, shift: Tensor, epsilon: Float = 1e-5, applyingSiLU: Bool = false,
                                 channelsLast: Bool = false, offset: Tensor? = nil) -> Tensor {
         let channels = shape[safe: channelsLast ? rank - 1 : 1] ?? 0
-        precondition(rank >= 2 && groups > 0 && channels % groups == 0,
+        precondition(rank >= 2 && groups > 0 && channels > 0 && channels % groups == 0,
                      "groupNormalized: \(channels) channels do not split into \(groups) groups")
         precondition(scale.shape == [channels] && shift.shape == [channels],
                      "groupNormalized: scale \(scale.shape) and shift \(shift.shape) must be [\(channels)]")
@@ -48,14 +48,17 @@ extension Tensor {
         let y = [Float](unsafeUninitializedCapacity: xs.count) { py, initialized in
             mean.withUnsafeMutableBufferPointer { pm in
                 rstd.withUnsafeMutableBufferPointer { pr in
-                    Parallel.forEachChunk(items, elementsPerItem: itemSize) { r in
-                        let (begin, end) = (Int64(r.lowerBound), Int64(r.upperBound))
-                        if channelsLast {
-                            dipp_group_norm_last(xs, offset == nil ? nil : offsets, gamma, beta, py.baseAddress, pm.baseAddress, pr.baseAddress, begin, end,
-                                                 Int64(groups), Int64(cg), Int64(spatial), epsilon, applyingSiLU ? 1 : 0)
-                        } else {
-                            dipp_group_norm(xs, gamma, beta, py.baseAddress, pm.baseAddress, pr.baseAddress, begin, end,
-                                            Int64(groups), Int64(cg), Int64(spatial), epsilon, applyingSiLU ? 1 : 0)
+                    offsets.withUnsafeBufferPointer { po in
+                        let offsetPointer = offset == nil ? nil : po.baseAddress
+                        Parallel.forEachChunk(items, elementsPerItem: itemSize) { r in
+                            let (begin, end) = (Int64(r.lowerBound), Int64(r.upperBound))
+                            if channelsLast {
+                                dipp_group_norm_last(xs, offsetPointer, gamma, beta, py.baseAddress, pm.baseAddress, pr.baseAddress, begin, end,
+                                                     Int64(groups), Int64(cg), Int64(spatial), epsilon, applyingSiLU ? 1 : 0)
+                            } else {
+                                dipp_group_norm(xs, gamma, beta, py.baseAddress, pm.baseAddress, pr.baseAddress, begin, end,
+                                                Int64(groups), Int64(cg), Int64(spatial), epsilon, applyingSiLU ? 1 : 0)
+                            }
                         }
                     }
                 }
@@ -64,21 +67,25 @@ extension Tensor {
         }
         let (means, inverseStds) = (mean, rstd)
         return Tensor.result(shape: shape, storage: y, inputs: [self, scale, shift] + (offset.map { [$0] } ?? [])) { g, _ in
-            var gammaPart = [Float](repeating: 0, count: n * channels), betaPart = gammaPart, offsetGradient = gammaPart
+            var gammaPart = [Float](repeating: 0, count: n * channels), betaPart = gammaPart
+            var offsetGradient = [Float](repeating: 0, count: offset == nil ? 0 : n * channels)
             let dx = [Float](unsafeUninitializedCapacity: xs.count) { pdx, initialized in
                 gammaPart.withUnsafeMutableBufferPointer { pgp in
                     betaPart.withUnsafeMutableBufferPointer { pbp in
                         offsetGradient.withUnsafeMutableBufferPointer { pog in
-                            Parallel.forEachChunk(items, elementsPerItem: itemSize) { r in
-                                let (begin, end) = (Int64(r.lowerBound), Int64(r.upperBound))
-                                if channelsLast {
-                                    dipp_group_norm_last_backward(xs, offset == nil ? nil : offsets, gamma, beta, means, inverseStds, g, pdx.baseAddress,
-                                                                  pgp.baseAddress, pbp.baseAddress, offset == nil ? nil : pog.baseAddress, begin, end, Int64(groups),
-                                                                  Int64(cg), Int64(spatial), applyingSiLU ? 1 : 0)
-                                } else {
-                                    dipp_group_norm_backward(xs, gamma, beta, means, inverseStds, g, pdx.baseAddress, pgp.baseAddress,
-                                                             pbp.baseAddress, begin, end, Int64(groups), Int64(cg), Int64(spatial),
-                                                             applyingSiLU ? 1 : 0)
+                            offsets.withUnsafeBufferPointer { po in
+                                let (offsetPointer, offsetGradientPointer) = offset == nil ? (nil, nil) : (po.baseAddress, pog.baseAddress)
+                                Parallel.forEachChunk(items, elementsPerItem: itemSize) { r in
+                                    let (begin, end) = (Int64(r.lowerBound), Int64(r.upperBound))
+                                    if channelsLast {
+                                        dipp_group_norm_last_backward(xs, offsetPointer, gamma, beta, means, inverseStds, g, pdx.baseAddress,
+                                                                      pgp.baseAddress, pbp.baseAddress, offsetGradientPointer, begin, end,
+                                                                      Int64(groups), Int64(cg), Int64(spatial), applyingSiLU ? 1 : 0)
+                                    } else {
+                                        dipp_group_norm_backward(xs, gamma, beta, means, inverseStds, g, pdx.baseAddress, pgp.baseAddress,
+                                                                 pbp.baseAddress, begin, end, Int64(groups), Int64(cg), Int64(spatial),
+                                                                 applyingSiLU ? 1 : 0)
+                                    }
                                 }
                             }
                         }

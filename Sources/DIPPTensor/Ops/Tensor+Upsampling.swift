@@ -23,7 +23,7 @@ extension Tensor {
                     for row in rows {
                         let source = px.baseAddress! + (row / (h * f) * h + row % (h * f) / f) * w * c
                         let target = out.baseAddress! + row * w * f * c
-                        for j in 0..<(w * f) { (target + j * c).update(from: source + j / f * c, count: c) }
+                        for j in 0..<(w * f) { (target + j * c).initialize(from: source + j / f * c, count: c) }
                     }
                 }
             }

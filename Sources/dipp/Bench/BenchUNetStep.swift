@@ -38,6 +38,7 @@ struct BenchUNetStep: ParsableCommand {
         print("Fashion-MNIST U-Net (\(network.parameterCount) parameters), batch \(n): EDM loss, backward, Adam")
         let precisions = try precisionList(precision)
         for t in counts {
+            let peak = Compute.measureFMAPeak(threads: t)
             for p in precisions {
                 Compute.threads = t
                 Compute.precision = p
@@ -51,8 +52,19 @@ struct BenchUNetStep: ParsableCommand {
                 let start = DispatchTime.now().uptimeNanoseconds
                 for _ in 0..<steps { try step() }
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9 / Double(steps)
-                print(String(format: "threads %d %@: %.3f s/step (%.1f images/s)", t, p.rawValue, seconds, Double(n) / seconds))
+                // One more step, counted: convolution and GEMM arithmetic, time inside the convolutions.
+                ConvolutionCounter.reset()
+                ConvolutionCounter.isCounting = true
+                let counted = DispatchTime.now().uptimeNanoseconds
+                let gemmFLOPs = try GEMMFLOPCounter.measure(step, repeats: 0).flops
+                let countedSeconds = Double(DispatchTime.now().uptimeNanoseconds - counted) * 1e-9
+                ConvolutionCounter.isCounting = false
+                let flops = ConvolutionCounter.flops + gemmFLOPs
+                print(String(format: "threads %d %@: %.3f s/step (%.1f images/s), %.1f GFLOP/step (%.1f%% in convolutions), %.0f%% of the fp32 peak, %.0f%% of the step inside convolutions",
+                             t, p.rawValue, seconds, Double(n) / seconds, flops / 1e9, 100 * ConvolutionCounter.flops / flops,
+                             100 * flops / 1e9 / seconds / peak, 100 * ConvolutionCounter.seconds / countedSeconds))
             }
+            print(String(format: "  (peak: the measured fp32 FMA peak of %d thread(s), %.0f GFLOP/s; %% of peak = FLOPs per step ÷ seconds per step ÷ peak)", t, peak))
         }
         Compute.precision = .fp32
     }
