@@ -3,8 +3,9 @@
  * backward-weights one. The caller's buffers are plain NCHW (or NHWC, channels last) / OIHW.
  * With NCHW each primitive is created with the layouts oneDNN prefers (`any`: blocked layouts
  * for its direct JIT kernels); with NHWC the primitives use NHWC themselves. Operands are
- * reordered at the boundary when the two layouts (or, in bf16, the types) differ. The backward pass reorders the
- * output gradient once for both of its primitives when they want the same layout. One
+ * reordered at the boundary when the two layouts (or, in bf16, the types) differ. The backward
+ * pass reorders the output gradient once for both of its primitives when they want the same
+ * layout. One
  * `dipp_conv` per shape, created once. In bf16 mode the primitives' inputs are bf16 (the
  * reorders at the boundary round the caller's fp32 values to nearest even) and their outputs fp32. */
 #include "dipp_backend.h"
@@ -33,6 +34,9 @@ typedef struct {
 struct dipp_conv {
     step forward, backward_data, backward_weights;
     dnnl_stream_t stream;
+    /* Both backward primitives reorder diff_dst into the same layout: backward-weights reuses
+     * backward-data's copy. Decided once, at creation. */
+    int share_diff_dst;
 };
 
 static dnnl_engine_t dipp_engine;
@@ -159,6 +163,13 @@ dipp_conv *dipp_conv_create(int64_t n, int64_t c, int64_t h, int64_t w, int64_t 
         const int args[3] = {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS};
         s = step_init(&conv->backward_weights, &bwd_weights, hint, plain, q, args, bias_or_null, DNNL_ARG_DIFF_BIAS);
     }
+    if (s == dnnl_success) {
+        const operand *data_in = &conv->backward_data.in[0], *weights_in = &conv->backward_weights.in[1];
+        const dnnl_memory_desc_t *a, *b;
+        conv->share_diff_dst = data_in->reorder && weights_in->reorder
+            && dnnl_memory_get_memory_desc(data_in->inner, &a) == dnnl_success
+            && dnnl_memory_get_memory_desc(weights_in->inner, &b) == dnnl_success && dnnl_memory_desc_equal(a, b);
+    }
     if (hint) dnnl_primitive_desc_destroy(hint);
     if (s == dnnl_success) s = dnnl_stream_create(&conv->stream, dipp_engine, dnnl_stream_default_flags);
     *status = (int)s;
@@ -200,14 +211,7 @@ int dipp_conv_backward(dipp_conv *conv, const float *src, const float *diff_dst,
     int s = 0;
     if (diff_src) s = run(conv, &conv->backward_data, diff_dst, weights, diff_src, NULL, NULL);
     if (s || !diff_weights) return s;
-    /* The backward-data call left diff_dst reordered in its buffer; reuse it when the layouts agree. */
-    const operand *data_in = &conv->backward_data.in[0], *weights_in = &conv->backward_weights.in[1];
-    dnnl_memory_t shared = NULL;
-    if (diff_src && data_in->reorder && weights_in->reorder) {
-        const dnnl_memory_desc_t *a, *b;
-        if (dnnl_memory_get_memory_desc(data_in->inner, &a) == dnnl_success && dnnl_memory_get_memory_desc(weights_in->inner, &b) == dnnl_success
-            && dnnl_memory_desc_equal(a, b))
-            shared = data_in->inner;
-    }
+    /* The backward-data call just left diff_dst reordered in its buffer. */
+    dnnl_memory_t shared = diff_src && conv->share_diff_dst ? conv->backward_data.in[0].inner : NULL;
     return run(conv, &conv->backward_weights, src, diff_dst, diff_weights, diff_bias, shared);
 }

@@ -37,11 +37,11 @@ extension Tensor {
                                                           bf16: (precision ?? Compute.precision) == .bf16))
         let (x, wt, b) = (storage, weight.storage, bias?.storage ?? [])
         let y = conv.output(count: Shape.count(outShape)) { dipp_conv_forward($0, x, wt, b, $1) }
-        ConvolutionCounter.add(passes: 1, flops: 2 * Double(Shape.count(outShape)) * Double(weight.count / weight.shape[0]))
+        let flopsPerPass = 2 * Double(Shape.count(outShape)) * Double(weight.count / weight.shape[0])
+        ConvolutionCounter.add(passes: 1, flops: flopsPerPass)
         return Tensor.result(shape: outShape, storage: y, inputs: [self, weight] + (bias.map { [$0] } ?? [])) { g, needed in
             let weightsNeeded = needed.dropFirst().contains(true)
-            ConvolutionCounter.add(passes: (needed[0] ? 1 : 0) + (weightsNeeded ? 1 : 0),
-                                   flops: 2 * Double(Shape.count(outShape)) * Double(weight.count / weight.shape[0]))
+            ConvolutionCounter.add(passes: (needed[0] ? 1 : 0) + (weightsNeeded ? 1 : 0), flops: flopsPerPass)
             return conv.backward(src: x, diffDst: g, weights: wt, dataNeeded: needed[0], weightsNeeded: weightsNeeded)
         }
     }
