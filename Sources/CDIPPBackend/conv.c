@@ -7,7 +7,15 @@
  * pass reorders the output gradient once for both of its primitives when they want the same
  * layout. One
  * `dipp_conv` per shape, created once. In bf16 mode the primitives' inputs are bf16 (the
- * reorders at the boundary round the caller's fp32 values to nearest even) and their outputs fp32. */
+ * reorders at the boundary round the caller's fp32 values to nearest even) and their outputs fp32.
+ *
+ * Every primitive (reorders included) is created in oneDNN's user-scratchpad mode, and each
+ * `dipp_conv` owns one scratchpad as large as its largest primitive needs. With the library's
+ * default, oneDNN's GEMM-based convolutions (e.g. the bf16 backward-weights pass of small shapes)
+ * use a scratchpad belonging to the *thread that created the primitive*; run from another thread
+ * — as Swift's concurrency does — they wrote through that thread's buffer (absent or too small)
+ * and corrupted the heap. One `dipp_conv`'s calls are serialised by its caller, so its primitives
+ * can share the one buffer. */
 #include "dipp_backend.h"
 #include <dnnl.h>
 #include <pthread.h>
@@ -34,14 +42,34 @@ typedef struct {
 struct dipp_conv {
     step forward, backward_data, backward_weights;
     dnnl_stream_t stream;
+    /* The largest scratchpad any of the primitives asks for, and the memory bound to it. */
+    size_t scratchpad_bytes;
+    void *scratchpad_buffer;
+    dnnl_memory_t scratchpad;
     /* Both backward primitives reorder diff_dst into the same layout: backward-weights reuses
      * backward-data's copy. Decided once, at creation. */
     int share_diff_dst;
 };
 
 static dnnl_engine_t dipp_engine;
+/* Attributes of every primitive: the scratchpad is the caller's (DNNL_ARG_SCRATCHPAD). */
+static dnnl_primitive_attr_t dipp_attr;
 static pthread_once_t dipp_engine_once = PTHREAD_ONCE_INIT;
-static void dipp_make_engine(void) { dnnl_engine_create(&dipp_engine, dnnl_cpu, 0); }
+static void dipp_make_engine(void) {
+    if (dnnl_engine_create(&dipp_engine, dnnl_cpu, 0) != dnnl_success) return;
+    if (dnnl_primitive_attr_create(&dipp_attr) != dnnl_success
+        || dnnl_primitive_attr_set_scratchpad_mode(dipp_attr, dnnl_scratchpad_mode_user) != dnnl_success) {
+        dnnl_engine_destroy(dipp_engine);
+        dipp_engine = NULL;
+    }
+}
+
+/* Raises `*bytes` to the scratchpad size `pd` needs. */
+static void need_scratchpad(const_dnnl_primitive_desc_t pd, size_t *bytes) {
+    const dnnl_memory_desc_t *md = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+    size_t size = md ? dnnl_memory_desc_get_size(md) : 0;
+    if (size > *bytes) *bytes = size;
+}
 
 static void operand_destroy(operand *o) {
     if (o->reorder) dnnl_primitive_destroy(o->reorder);
@@ -50,7 +78,8 @@ static void operand_destroy(operand *o) {
     free(o->buffer);
 }
 
-static dnnl_status_t operand_init(operand *o, const dnnl_memory_desc_t *plain, const dnnl_memory_desc_t *wanted, int output) {
+static dnnl_status_t operand_init(operand *o, const dnnl_memory_desc_t *plain, const dnnl_memory_desc_t *wanted, int output,
+                                   size_t *scratchpad_bytes) {
     dnnl_status_t s = dnnl_memory_create(&o->user, plain, dipp_engine, DNNL_MEMORY_NONE);
     if (s != dnnl_success) return s;
     if (dnnl_memory_desc_equal(plain, wanted)) { o->inner = o->user; return dnnl_success; }
@@ -58,9 +87,10 @@ static dnnl_status_t operand_init(operand *o, const dnnl_memory_desc_t *plain, c
     if (!(o->buffer = aligned_alloc(64, bytes))) return dnnl_out_of_memory;
     if ((s = dnnl_memory_create(&o->inner, wanted, dipp_engine, o->buffer)) != dnnl_success) return s;
     dnnl_primitive_desc_t pd;
-    s = output ? dnnl_reorder_primitive_desc_create(&pd, wanted, dipp_engine, plain, dipp_engine, NULL)
-               : dnnl_reorder_primitive_desc_create(&pd, plain, dipp_engine, wanted, dipp_engine, NULL);
+    s = output ? dnnl_reorder_primitive_desc_create(&pd, wanted, dipp_engine, plain, dipp_engine, dipp_attr)
+               : dnnl_reorder_primitive_desc_create(&pd, plain, dipp_engine, wanted, dipp_engine, dipp_attr);
     if (s != dnnl_success) return s;
+    need_scratchpad(pd, scratchpad_bytes);
     s = dnnl_primitive_create(&o->reorder, pd);
     dnnl_primitive_desc_destroy(pd);
     return s;
@@ -76,16 +106,18 @@ static void step_destroy(step *st) {
 
 /* Creates the primitive of `desc` and its operands: plain layouts `plain[0..2]` for (in0, in1,
  * out), the layouts the primitive chose queried with `queries[0..2]`; `bias` (plain, or NULL)
- * bound to `bias_arg`. */
+ * bound to `bias_arg`. Raises `*scratchpad_bytes` to what the primitive and its reorders need. */
 static dnnl_status_t step_init(step *st, const void *desc, const_dnnl_primitive_desc_t hint, const dnnl_memory_desc_t *plain[3],
-                               const dnnl_query_t queries[3], const int args[3], const dnnl_memory_desc_t *bias, int bias_arg) {
+                               const dnnl_query_t queries[3], const int args[3], const dnnl_memory_desc_t *bias, int bias_arg,
+                               size_t *scratchpad_bytes) {
     dnnl_primitive_desc_t pd;
-    dnnl_status_t s = dnnl_primitive_desc_create(&pd, desc, NULL, dipp_engine, hint);
+    dnnl_status_t s = dnnl_primitive_desc_create(&pd, desc, dipp_attr, dipp_engine, hint);
     if (s != dnnl_success) return s;
+    need_scratchpad(pd, scratchpad_bytes);
     s = dnnl_primitive_create(&st->primitive, pd);
     for (int i = 0; i < 3 && s == dnnl_success; i++) {
         const dnnl_memory_desc_t *wanted = dnnl_primitive_desc_query_md(pd, queries[i], 0);
-        s = operand_init(i < 2 ? &st->in[i] : &st->out, plain[i], wanted, i == 2);
+        s = operand_init(i < 2 ? &st->in[i] : &st->out, plain[i], wanted, i == 2, scratchpad_bytes);
     }
     st->in_arg[0] = args[0];
     st->in_arg[1] = args[1];
@@ -102,6 +134,8 @@ void dipp_conv_destroy(dipp_conv *conv) {
     step_destroy(&conv->backward_data);
     step_destroy(&conv->backward_weights);
     if (conv->stream) dnnl_stream_destroy(conv->stream);
+    if (conv->scratchpad) dnnl_memory_destroy(conv->scratchpad);
+    free(conv->scratchpad_buffer);
     free(conv);
 }
 
@@ -141,7 +175,7 @@ dipp_conv *dipp_conv_create(int64_t n, int64_t c, int64_t h, int64_t w, int64_t 
         const dnnl_memory_desc_t *plain[3] = {&src, &weights, &dst};
         const dnnl_query_t q[3] = {dnnl_query_src_md, dnnl_query_weights_md, dnnl_query_dst_md};
         const int args[3] = {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST};
-        s = step_init(&conv->forward, &fwd, NULL, plain, q, args, bias_or_null, DNNL_ARG_BIAS);
+        s = step_init(&conv->forward, &fwd, NULL, plain, q, args, bias_or_null, DNNL_ARG_BIAS, &conv->scratchpad_bytes);
     }
     if (s == dnnl_success) {
         s = dnnl_convolution_backward_data_desc_init(&bwd_data, dnnl_convolution_direct, &src_result, &weights_any, &dst_operand,
@@ -151,7 +185,7 @@ dipp_conv *dipp_conv_create(int64_t n, int64_t c, int64_t h, int64_t w, int64_t 
         const dnnl_memory_desc_t *plain[3] = {&dst, &weights, &src};
         const dnnl_query_t q[3] = {dnnl_query_diff_dst_md, dnnl_query_weights_md, dnnl_query_diff_src_md};
         const int args[3] = {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC};
-        s = step_init(&conv->backward_data, &bwd_data, hint, plain, q, args, NULL, 0);
+        s = step_init(&conv->backward_data, &bwd_data, hint, plain, q, args, NULL, 0, &conv->scratchpad_bytes);
     }
     if (s == dnnl_success) {
         s = dnnl_convolution_backward_weights_desc_init(&bwd_weights, dnnl_convolution_direct, &src_any, &weights_result, bias_or_null,
@@ -161,7 +195,7 @@ dipp_conv *dipp_conv_create(int64_t n, int64_t c, int64_t h, int64_t w, int64_t 
         const dnnl_memory_desc_t *plain[3] = {&src, &dst, &weights};
         const dnnl_query_t q[3] = {dnnl_query_src_md, dnnl_query_diff_dst_md, dnnl_query_diff_weights_md};
         const int args[3] = {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS};
-        s = step_init(&conv->backward_weights, &bwd_weights, hint, plain, q, args, bias_or_null, DNNL_ARG_DIFF_BIAS);
+        s = step_init(&conv->backward_weights, &bwd_weights, hint, plain, q, args, bias_or_null, DNNL_ARG_DIFF_BIAS, &conv->scratchpad_bytes);
     }
     if (s == dnnl_success) {
         const operand *data_in = &conv->backward_data.in[0], *weights_in = &conv->backward_weights.in[1];
@@ -171,6 +205,13 @@ dipp_conv *dipp_conv_create(int64_t n, int64_t c, int64_t h, int64_t w, int64_t 
             && dnnl_memory_get_memory_desc(weights_in->inner, &b) == dnnl_success && dnnl_memory_desc_equal(a, b);
     }
     if (hint) dnnl_primitive_desc_destroy(hint);
+    if (s == dnnl_success && conv->scratchpad_bytes > 0) {
+        dnnl_memory_desc_t md;
+        dnnl_dims_t bytes = {(dnnl_dim_t)conv->scratchpad_bytes};
+        conv->scratchpad_buffer = aligned_alloc(64, (conv->scratchpad_bytes + 63) / 64 * 64);
+        s = conv->scratchpad_buffer ? dnnl_memory_desc_init_by_tag(&md, 1, bytes, dnnl_u8, dnnl_x) : dnnl_out_of_memory;
+        if (s == dnnl_success) s = dnnl_memory_create(&conv->scratchpad, &md, dipp_engine, conv->scratchpad_buffer);
+    }
     if (s == dnnl_success) s = dnnl_stream_create(&conv->stream, dipp_engine, dnnl_stream_default_flags);
     *status = (int)s;
     if (s != dnnl_success) { dipp_conv_destroy(conv); return NULL; }
@@ -179,8 +220,9 @@ dipp_conv *dipp_conv_create(int64_t n, int64_t c, int64_t h, int64_t w, int64_t 
 
 static dnnl_status_t reorder(dipp_conv *conv, const operand *o, int to_inner) {
     if (!o->reorder) return dnnl_success;
-    dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, to_inner ? o->user : o->inner}, {DNNL_ARG_TO, to_inner ? o->inner : o->user}};
-    return dnnl_primitive_execute(o->reorder, conv->stream, 2, args);
+    dnnl_exec_arg_t args[3] = {{DNNL_ARG_FROM, to_inner ? o->user : o->inner}, {DNNL_ARG_TO, to_inner ? o->inner : o->user},
+                               {DNNL_ARG_SCRATCHPAD, conv->scratchpad}};
+    return dnnl_primitive_execute(o->reorder, conv->stream, conv->scratchpad ? 3 : 2, args);
 }
 
 /* Binds the caller's buffers, reorders the inputs in (in1 already in place when `in1_inner` is
@@ -193,9 +235,12 @@ static int run(dipp_conv *conv, step *st, const float *in0, const float *in1, fl
     if (s == dnnl_success) s = reorder(conv, &st->in[0], 1);
     if (s == dnnl_success && !in1_inner) s = reorder(conv, &st->in[1], 1);
     if (s == dnnl_success) {
-        dnnl_exec_arg_t args[4] = {{st->in_arg[0], st->in[0].inner}, {st->in_arg[1], in1_inner ? in1_inner : st->in[1].inner},
-                                   {st->out_arg, st->out.inner}, {st->bias_arg, st->bias}};
-        s = dnnl_primitive_execute(st->primitive, conv->stream, st->bias ? 4 : 3, args);
+        dnnl_exec_arg_t args[5] = {{st->in_arg[0], st->in[0].inner}, {st->in_arg[1], in1_inner ? in1_inner : st->in[1].inner},
+                                   {st->out_arg, st->out.inner}};
+        int count = 3;
+        if (conv->scratchpad) args[count++] = (dnnl_exec_arg_t){DNNL_ARG_SCRATCHPAD, conv->scratchpad};
+        if (st->bias) args[count++] = (dnnl_exec_arg_t){st->bias_arg, st->bias};
+        s = dnnl_primitive_execute(st->primitive, conv->stream, count, args);
     }
     if (s == dnnl_success) s = reorder(conv, &st->out, 0);
     if (s == dnnl_success) s = dnnl_stream_wait(conv->stream);

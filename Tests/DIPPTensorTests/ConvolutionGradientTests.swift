@@ -1,4 +1,5 @@
 import DIPPTensor
+import Foundation
 import Testing
 
 /// Finite-difference checks of conv2d and upsampling; forward values against direct loops and
@@ -121,6 +122,37 @@ import Testing
         #expect(worst(grads[1].storage, referenceGrads[1].storage) < 1e-4, "\(c) backward weights")
         // And it is not the fp32 result: rounding changed the values.
         #expect(worst(y.storage, x.conv2d(w, stride: c.2, padding: c.3, precision: .fp32).storage) > 1e-5)
+    }
+
+    /// A primitive created on one thread runs on another with the same results. oneDNN's default
+    /// scratchpad for its GEMM-based convolutions (chosen for the bf16 backward-weights pass of
+    /// small shapes like this one) belongs to the *thread that created the primitive*: run from
+    /// another thread, the primitive wrote through that thread's buffer (absent or too small) and
+    /// corrupted the heap. The primitives now take their scratchpad from the caller (user mode).
+    /// Each call runs on a fresh thread; the shape is this test's alone, so the first call
+    /// creates the primitives.
+    @Test(arguments: [Compute.Precision.fp32, .bf16])
+    func primitiveRunsOnAnotherThreadThanItsCreator(_ precision: Compute.Precision) {
+        let (x, w, b) = (TestInputs.normal([2, 3, 6, 5], seed: 96), TestInputs.normal([4, 3, 3, 3], seed: 97), TestInputs.normal([4], seed: 98))
+        let g = TestInputs.normal([2, 4, 6, 5], seed: 99)
+        func forwardAndBackward() -> [[Float]] {
+            let leaves = [x, w, b].map { Tensor(shape: $0.shape, storage: $0.storage, requiresGrad: true) }
+            let y = leaves[0].conv2d(leaves[1], bias: leaves[2], padding: 1, precision: precision)
+            return [y.storage] + Tensor.gradients(of: y, withRespectTo: leaves, seed: g.storage).map(\.storage)
+        }
+        func onFreshThread() -> [[Float]] {
+            let done = DispatchSemaphore(value: 0)
+            nonisolated(unsafe) var result: [[Float]] = []
+            nonisolated(unsafe) let body = forwardAndBackward
+            Thread { result = body(); done.signal() }.start()
+            done.wait()
+            return result
+        }
+        let (creator, other) = (onFreshThread(), onFreshThread())
+        #expect(creator.count == 4 && other.count == 4)
+        for (i, (a, c)) in zip(creator, other).enumerated() {
+            #expect(a.count == c.count && zip(a, c).allSatisfy { Swift.abs($0 - $1) <= 1e-5 * (1 + Swift.abs($0)) }, "output \(i)")
+        }
     }
 
     /// The convolution is bilinear, so its VJPs must pass the dot-product test on shapes too large
