@@ -166,6 +166,20 @@ static void dipp_bf16_rows_body(void *context, int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; r++) dipp_float_to_bf16(job->src + r * job->ld, job->dst + r * job->cols, job->cols);
 }
 
+void dipp_to_bf16(const float *x, uint16_t *y, int64_t rows, int64_t cols, int64_t ld) {
+    /* Dense: one long row, split into rows of 4096 so that the threads share it. */
+    if (ld == cols && rows * cols > 4096) {
+        int64_t count = rows * cols, tail = count % 4096;
+        if (tail) dipp_float_to_bf16(x + count - tail, y + count - tail, tail);
+        rows = count / 4096;
+        cols = ld = 4096;
+    }
+    struct dipp_bf16_rows job = {x, y, cols, ld};
+    int threads = omp_get_max_threads();
+    int64_t worthwhile = rows * cols / (1 << 15);
+    dipp_parallel_chunks(rows, (int)(worthwhile < threads ? (worthwhile < 1 ? 1 : worthwhile) : threads), dipp_bf16_rows_body, &job);
+}
+
 /* rows × cols of `src` (leading dimension ld) into a dense bf16 buffer of this thread's, grown as needed. */
 static uint16_t *dipp_bf16_copy(const float *src, int64_t rows, int64_t cols, int64_t ld, int slot) {
     static __thread uint16_t *buffers[2];
@@ -177,21 +191,22 @@ static uint16_t *dipp_bf16_copy(const float *src, int64_t rows, int64_t cols, in
         capacity[slot] = buffers[slot] ? need : 0;
         if (!buffers[slot]) return NULL;
     }
-    struct dipp_bf16_rows job = {src, buffers[slot], cols, ld};
-    int threads = omp_get_max_threads();
-    int64_t worthwhile = (int64_t)need / (1 << 15);
-    dipp_parallel_chunks(rows, (int)(worthwhile < threads ? (worthwhile < 1 ? 1 : worthwhile) : threads), dipp_bf16_rows_body, &job);
+    dipp_to_bf16(src, buffers[slot], rows, cols, ld);
     return buffers[slot];
+}
+
+int dipp_gemm_bf16_rounded(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                           const uint16_t *a, const uint16_t *b, float beta, float *c, int64_t ldc) {
+    int64_t a_cols = trans_a ? m : k, b_cols = trans_b ? k : n;
+    return (int)dnnl_gemm_bf16bf16f32(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', m, n, k, alpha,
+                                      a, a_cols > 0 ? a_cols : 1, b, b_cols > 0 ? b_cols : 1, beta, c, ldc);
 }
 
 int dipp_gemm_bf16(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                    const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
                    float *c, int64_t ldc) {
-    int64_t a_rows = trans_a ? k : m, a_cols = trans_a ? m : k;
-    int64_t b_rows = trans_b ? n : k, b_cols = trans_b ? k : n;
-    uint16_t *a16 = dipp_bf16_copy(a, a_rows, a_cols, lda, 0);
-    uint16_t *b16 = dipp_bf16_copy(b, b_rows, b_cols, ldb, 1);
+    uint16_t *a16 = dipp_bf16_copy(a, trans_a ? k : m, trans_a ? m : k, lda, 0);
+    uint16_t *b16 = dipp_bf16_copy(b, trans_b ? n : k, trans_b ? k : n, ldb, 1);
     if (!a16 || !b16) return -1001;
-    return (int)dnnl_gemm_bf16bf16f32(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', m, n, k, alpha,
-                                      a16, a_cols > 0 ? a_cols : 1, b16, b_cols > 0 ? b_cols : 1, beta, c, ldc);
+    return dipp_gemm_bf16_rounded(trans_a, trans_b, m, n, k, alpha, a16, b16, beta, c, ldc);
 }

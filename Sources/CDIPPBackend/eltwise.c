@@ -343,3 +343,29 @@ DIPP_CLONES void dipp_float_to_bf16(const float *x, uint16_t *y, int64_t n) {
         y[i] = (uint16_t)((u & 0x7fffffffu) > 0x7f800000u ? (u >> 16) | 0x40u : rounded);
     }
 }
+
+/* sin x and cos x for |x| up to about 10⁵: x = q·π/2 + r, |r| ≤ π/4, with π/2 in three parts
+ * (Cody–Waite; q·part exact for |q| < 2¹⁶), sin r and cos r by Cephes' sinf/cosf polynomials,
+ * and the quadrant q mod 4 swapping and negating them. Absolute error ≈ 1e-7 on |x| ≤ 10³.
+ * Branch-free, so the loop below vectorises. */
+static inline void dipp_sincosf(float x, float *s, float *c) {
+    const float magic = 12582912.0f; /* 1.5·2^23: adding it rounds to an integer */
+    float q = (x * 0.636619772367581343f + magic) - magic;
+    float r = x - q * 1.5703125f;
+    r = r - q * 4.837512969970703125e-4f;
+    r = r - q * 7.549789948768648e-8f;
+    float z = r * r;
+    float sr = ((-1.9515295891e-4f * z + 8.3321608736e-3f) * z - 1.6666654611e-1f) * z * r + r;
+    float cr = ((2.443315711809948e-5f * z - 1.388731625493765e-3f) * z + 4.166664568298827e-2f) * z * z - 0.5f * z + 1.0f;
+    int32_t quadrant = (int32_t)q;
+    float sv = (quadrant & 1) ? cr : sr, cv = (quadrant & 1) ? sr : cr;
+    *s = (quadrant & 2) ? -sv : sv;
+    *c = ((quadrant + 1) & 2) ? -cv : cv;
+}
+
+DIPP_CLONES void dipp_fourier_features(const float *x, const float *frequencies, float *out, int64_t rows, int64_t half) {
+    for (int64_t i = 0; i < rows; i++) {
+        float *row = out + i * 2 * half;
+        for (int64_t j = 0; j < half; j++) dipp_sincosf(x[i] * frequencies[j], &row[half + j], &row[j]);
+    }
+}

@@ -32,7 +32,6 @@ public struct FourierFeatures: Layer {
 
     /// `[N]` values → `[N, dimension]` features; differentiable with respect to `x`.
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        let angles = x.reshaped([x.count, 1]) * frequencies
-        return Tensor.concat([angles.cos(), angles.sin()], axis: 1)
+        Tensor.fourierFeatures(x, frequencies: frequencies)
     }
 }

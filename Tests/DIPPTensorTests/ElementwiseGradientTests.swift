@@ -54,6 +54,35 @@ import Testing
         #expect(worst < 1e-6, "worst relative error \(worst)")
     }
 
+    /// Fourier features: finite differences in both inputs (values and frequencies).
+    @Test func fourierFeaturesGradient() {
+        let inputs = [TestInputs.normal([5], seed: 13), TestInputs.normal([3], seed: 14)]
+        let report = GradientCheck.check(inputs) { Tensor.fourierFeatures($0[0], frequencies: $0[1]) }
+        #expect(report.passed, "\(report)")
+    }
+
+    /// The vectorised sin/cos against Double-precision libm: angles across ±1000 (every quadrant,
+    /// multiples of π/2 and their neighbours), rows enough to split across threads, and the
+    /// layout `[cos | sin]`.
+    @Test func fourierFeaturesAccuracy() {
+        let quarter = Float.pi / 2
+        var xs = (0..<4001).map { Float($0 - 2000) * 0.25 }                                      // −500 … 500
+        xs += (-40...40).flatMap { k in [Float(k) * quarter, (Float(k) * quarter).nextUp, (Float(k) * quarter).nextDown] }
+        xs += (0..<20_000).map { Float($0) * 1e-3 }                                              // 20 000 small rows
+        let frequencies: [Float] = [1, 2, 0.5, -1.5]
+        let features = Tensor.fourierFeatures(Tensor(shape: [xs.count], storage: xs), frequencies: Tensor(shape: [4], storage: frequencies))
+        #expect(features.shape == [xs.count, 8])
+        var worst = 0.0
+        for (i, x) in xs.enumerated() {
+            for (j, f) in frequencies.enumerated() {
+                let angle = Double(x * f)                                                          // the kernel's fp32 product
+                worst = max(worst, Swift.abs(Double(features.storage[i * 8 + j]) - Foundation.cos(angle)),
+                            Swift.abs(Double(features.storage[i * 8 + 4 + j]) - Foundation.sin(angle)))
+            }
+        }
+        #expect(worst < 2e-7, "worst absolute error \(worst)")
+    }
+
     @Test func forwardValues() {
         let x = Tensor(shape: [4], storage: [-2, -0.5, 0.5, 2])
         let close = { (a: [Float], b: [Double]) in zip(a, b).allSatisfy { Swift.abs(Double($0) - $1) < 1e-5 } }

@@ -84,6 +84,21 @@ import Testing
         #expect(gemm.multiply([3], [-2], m: 1, n: 1, k: 1) == [-6])
     }
 
+    /// Operands rounded once (``OneDNNBF16GEMM/rounded(_:)``) multiply to exactly the values of
+    /// the product that rounds them on every call, in each transposition; the rounding is the
+    /// independent ``bfloat16(_:)``.
+    @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
+    func preroundedOperandsGiveTheSameProduct(_ transposes: (Bool, Bool)) {
+        let gemm = OneDNNBF16GEMM()
+        let (m, n, k) = (37, 29, 53)
+        let a = TestInputs.normal([m * k], seed: 12).storage, b = TestInputs.normal([k * n], seed: 13).storage
+        #expect(gemm.rounded(a) == a.map { UInt16(Self.bfloat16($0).bitPattern >> 16) })
+        let once = gemm.multiplyRounded(gemm.rounded(a), gemm.rounded(b), m: m, n: n, k: k, transposeA: transposes.0, transposeB: transposes.1)
+        let everyCall = gemm.multiply(a, b, m: m, n: n, k: k, transposeA: transposes.0, transposeB: transposes.1)
+        #expect(once == everyCall)
+        #expect(gemm.multiplyRounded([], [], m: 2, n: 3, k: 0) == [Float](repeating: 0, count: 6))
+    }
+
     @Test func multiplyHelperHandlesEmptyAndZeroInner() {
         let gemm = OneDNNGEMM()
         #expect(gemm.multiply([], [], m: 2, n: 3, k: 0) == [Float](repeating: 0, count: 6))

@@ -56,6 +56,26 @@ import Testing
         for (f, p) in zip(gf, gp) { #expect(maxDifference(f.storage, p.storage) < 1e-4 * (1 + p.storage.map(abs).max()!)) }
     }
 
+    /// With the bf16 kernel (for this test's task alone) the layer rounds `x`, `W` and `∂z` once
+    /// for all three products; the unfused ops round on every product. Same values up to the
+    /// rounding of `∂z`, which the two paths form in different passes; and not the fp32 values.
+    @Test func bf16EqualsTheUnfusedOps() {
+        let x = TestInputs.normal([300, 40], seed: 68), w = TestInputs.normal([40, 24], seed: 69), b = TestInputs.normal([24], seed: 70)
+        let seed = TestInputs.normal([300, 24], seed: 71).storage
+        func run(_ fused: Bool) -> [[Float]] {
+            let leaves = [x, w, b].map { Tensor(shape: $0.shape, storage: $0.storage, requiresGrad: true) }
+            let y = fused ? leaves[0].linear(leaves[1], bias: leaves[2], applyingSiLU: true) : (leaves[0].matmul(leaves[1]) + leaves[2]).silu()
+            return [y.storage] + Tensor.gradients(of: y, withRespectTo: leaves, seed: seed).map(\.storage)
+        }
+        let (fused, plain) = Compute.using(OneDNNBF16GEMM()) { (run(true), run(false)) }
+        let fp32 = Compute.using(OneDNNGEMM()) { run(true) }
+        for (i, (f, p)) in zip(fused, plain).enumerated() {
+            let scale = 1 + p.map(abs).max()!
+            #expect(maxDifference(f, p) <= (i == 0 ? 1e-6 : 1e-2) * scale, "output \(i)")
+        }
+        #expect(maxDifference(fused[0], fp32[0]) > 1e-4, "bf16 rounding changed the forward values")
+    }
+
     @Test func emptyBatch() {
         let x = Tensor(shape: [0, 3], storage: [], requiresGrad: true)
         let w = Tensor(shape: [3, 2], storage: [1, 2, 3, 4, 5, 6], requiresGrad: true), b = Tensor(shape: [2], storage: [1, 1], requiresGrad: true)

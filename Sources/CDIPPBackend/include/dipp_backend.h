@@ -20,8 +20,17 @@ int dipp_gemm_bf16(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, fl
                    const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
                    float *c, int64_t ldc);
 
+/* The same product on operands already rounded to bfloat16 (dipp_to_bf16), dense row-major:
+ * op(A) m×k, op(B) k×n as above, stored with their natural leading dimensions. */
+int dipp_gemm_bf16_rounded(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                           const uint16_t *a, const uint16_t *b, float beta, float *c, int64_t ldc);
+
 /* x rounded to bfloat16 (nearest even; NaN stays NaN). */
 void dipp_float_to_bf16(const float *x, uint16_t *y, int64_t n);
+
+/* rows × cols of x (leading dimension ld) rounded to bfloat16 into dense y, on the GEMM threads
+ * when large enough to gain. */
+void dipp_to_bf16(const float *x, uint16_t *y, int64_t rows, int64_t cols, int64_t ld);
 
 /* Number of OpenMP threads oneDNN uses (omp_set_num_threads / omp_get_max_threads). */
 void dipp_set_threads(int threads);
@@ -77,6 +86,12 @@ void dipp_adam_ema(float *p, const float *g, float *m, float *v, float *ema, int
  *   dipp_gelu: y = x·Φ(x);  dipp_gelu_backward: out = g·(Φ(x) + x·φ(x)). */
 void dipp_gelu(const float *x, float *y, int64_t n);
 void dipp_gelu_backward(const float *x, const float *g, float *out, int64_t n);
+
+/* Fourier features of rows values x with `half` frequencies f, into rows × 2·half:
+ *   out[i, j] = cos(x_i·f_j), out[i, half + j] = sin(x_i·f_j);
+ * a vectorised sin/cos (Cody–Waite reduction by π/2, Cephes polynomials): absolute error about
+ * 1e-7 for |x_i·f_j| ≤ 10³, meant for |x_i·f_j| ≤ 10⁵. */
+void dipp_fourier_features(const float *x, const float *frequencies, float *out, int64_t rows, int64_t half);
 
 /* `rows` rows of length n: y = (x − μ)/√(v + ε) (μ, v accumulated in double), inv_std[r] kept;
  * backward: out = (g − mean(g) − y·mean(g ⊙ y))·inv_std. */

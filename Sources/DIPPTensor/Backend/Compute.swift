@@ -10,15 +10,26 @@ public enum Compute {
     nonisolated(unsafe) private static var configured = false
 
     /// The GEMM kernel used by every matrix multiply. Default: ``OneDNNGEMM``, or
-    /// ``OneDNNBF16GEMM`` when `DIPP_PRECISION=bf16` (see ``precision``).
+    /// ``OneDNNBF16GEMM`` when `DIPP_PRECISION=bf16` (see ``precision``); inside
+    /// ``using(_:_:)``, that call's kernel.
     public static var gemm: any GEMMBackend {
         get {
-            if let backend = currentBackend { return backend }
+            if let backend = scopedBackend ?? currentBackend { return backend }
             let backend = Precision.fromEnvironment().backend
             currentBackend = backend
             return backend
         }
         set { currentBackend = newValue }
+    }
+
+    /// The kernel of the current task inside ``using(_:_:)``.
+    @TaskLocal private static var scopedBackend: (any GEMMBackend)?
+
+    /// Runs `body` with `backend` as ``gemm`` for this task (and the tasks it creates) alone:
+    /// other threads keep the process-wide kernel. For tests and comparisons that must not
+    /// change the setting under work running alongside.
+    public static func using<T>(_ backend: any GEMMBackend, _ body: () throws -> T) rethrows -> T {
+        try $scopedBackend.withValue(backend, operation: body)
     }
 
     /// The precision of the matrix products.

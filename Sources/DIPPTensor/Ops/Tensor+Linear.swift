@@ -6,7 +6,8 @@ import CDIPPBackend
 /// pass adds the bias and applies SiLU (keeping `z` and `σ(z)`), and in the backward one pass
 /// forms `∂z = g·σ(1 + z(1 − σ))` and the bias gradient `Σ_rows ∂z` together, before the two
 /// GEMMs `∂x = ∂z·Wᵀ`, `∂W = xᵀ·∂z`. The bias gradient sums fixed blocks of rows, each in row
-/// order, then the blocks in order, so it does not depend on the thread count.
+/// order, then the blocks in order, so it does not depend on the thread count. With the bf16
+/// backend, `x`, `W` and `∂z` are each rounded to bfloat16 once for the products they enter.
 extension Tensor {
     /// Rows per block of the bias gradient's partial sums.
     static let biasGradientBlockRows = 128
@@ -20,7 +21,9 @@ extension Tensor {
         let (k, n) = (weight.shape[0], weight.shape[1])
         let m = count / Swift.max(k, 1)
         let (x, w, b) = (storage, weight.storage, bias?.storage)
-        var z = Compute.gemm.multiply(x, w, m: m, n: n, k: k)
+        let gemm = Compute.gemm
+        let (xo, wo) = (GEMMOperand(x, gemm), GEMMOperand(w, gemm))
+        var z = GEMMOperand.multiply(xo, wo, gemm, m: m, n: n, k: k)
         var y = silu ? Tensor.uninitialized(m * n) : []
         var sigma = silu ? Tensor.uninitialized(m * n) : []
         z.withUnsafeMutableBufferPointer { pz in
@@ -75,9 +78,9 @@ extension Tensor {
                 }
             }
             if !silu { gz = g }
-            let gemm = Compute.gemm
-            return [needed[0] ? gemm.multiply(gz, w, m: m, n: k, k: n, transposeB: true) : nil,
-                    needed[1] ? gemm.multiply(x, gz, m: k, n: n, k: m, transposeA: true) : nil] +
+            let gzo = GEMMOperand(gz, gemm)
+            return [needed[0] ? GEMMOperand.multiply(gzo, wo, gemm, m: m, n: k, k: n, transposeB: true) : nil,
+                    needed[1] ? GEMMOperand.multiply(xo, gzo, gemm, m: k, n: n, k: m, transposeA: true) : nil] +
                 (bias == nil ? [] : [biasGradient])
         }
     }
@@ -85,6 +88,28 @@ extension Tensor {
     /// A buffer of `count` values every one of which the caller writes before reading.
     static func uninitialized(_ count: Int) -> [Float] {
         [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    }
+}
+
+/// A matrix as `gemm` reads it: its fp32 values and, with the bf16 backend, those values
+/// rounded to bfloat16 once for every product the matrix enters (the same results as rounding
+/// on each call).
+private struct GEMMOperand {
+    let fp32: [Float]
+    let bf16: [UInt16]?
+
+    init(_ values: [Float], _ gemm: any GEMMBackend) {
+        fp32 = values
+        bf16 = (gemm as? OneDNNBF16GEMM)?.rounded(values)
+    }
+
+    /// `op(a)·op(b)` (`m×k` · `k×n`) on `gemm`.
+    static func multiply(_ a: GEMMOperand, _ b: GEMMOperand, _ gemm: any GEMMBackend, m: Int, n: Int, k: Int,
+                         transposeA: Bool = false, transposeB: Bool = false) -> [Float] {
+        if let bf16 = gemm as? OneDNNBF16GEMM, let a16 = a.bf16, let b16 = b.bf16 {
+            return bf16.multiplyRounded(a16, b16, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
+        }
+        return gemm.multiply(a.fp32, b.fp32, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
     }
 }
 
