@@ -99,6 +99,18 @@ import Testing
         #expect(gemm.multiplyRounded([], [], m: 2, n: 3, k: 0) == [Float](repeating: 0, count: 6))
     }
 
+    /// The vectorised rounding (32 values a step, then a scalar tail) on the edge cases: ties to
+    /// even, overflow to infinity, infinities, signed zeros, subnormals, NaN kept quiet.
+    @Test func roundingEdgeCases() {
+        let edges: [Float] = [0, -0.0, 1 + 0x1p-8, 1 + 3 * 0x1p-8, -(1 + 0x1p-8), .greatestFiniteMagnitude, -.greatestFiniteMagnitude,
+                              .infinity, -.infinity, .leastNonzeroMagnitude, 0x1p-130, -0x1.fffp-127, 65504, 1e-3, -7.25]
+        let values = (0..<5).flatMap { _ in edges } + [.nan, -.nan, 1]                            // 78 values
+        let bits = OneDNNBF16GEMM().rounded(values)
+        for (v, b) in zip(values, bits) where !v.isNaN { #expect(b == UInt16(Self.bfloat16(v).bitPattern >> 16), "\(v)") }
+        #expect(Float(bitPattern: UInt32(bits[75]) << 16).isNaN && bits[75] & 0x40 != 0 && Float(bitPattern: UInt32(bits[76]) << 16).isNaN)
+        #expect(Self.bfloat16(.greatestFiniteMagnitude) == .infinity && Self.bfloat16(1 + 0x1p-8) == 1)
+    }
+
     @Test func multiplyHelperHandlesEmptyAndZeroInner() {
         let gemm = OneDNNGEMM()
         #expect(gemm.multiply([], [], m: 2, n: 3, k: 0) == [Float](repeating: 0, count: 6))

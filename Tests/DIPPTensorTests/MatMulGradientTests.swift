@@ -76,6 +76,23 @@ import Testing
         #expect(maxDifference(fused[0], fp32[0]) > 1e-4, "bf16 rounding changed the forward values")
     }
 
+    /// Without gradients the layer applies SiLU in place and keeps nothing: the same values as the
+    /// tracked layer, bit for bit, in both precisions (rows enough to split across threads).
+    @Test func untrackedEqualsTracked() {
+        let x = TestInputs.normal([700, 64], seed: 72), w = TestInputs.normal([64, 48], seed: 73), b = TestInputs.normal([48], seed: 74)
+        for backend in [OneDNNGEMM(), OneDNNBF16GEMM()] as [any GEMMBackend] {
+            for (silu, bias) in [(true, true), (true, false), (false, true)] {
+                let (tracked, untracked) = Compute.using(backend) { () -> (Tensor, Tensor) in
+                    let leaves = [x, w, b].map { Tensor(shape: $0.shape, storage: $0.storage, requiresGrad: true) }
+                    return (leaves[0].linear(leaves[1], bias: bias ? leaves[2] : nil, applyingSiLU: silu),
+                            withoutGradients { leaves[0].linear(leaves[1], bias: bias ? leaves[2] : nil, applyingSiLU: silu) })
+                }
+                #expect(tracked.isTracked && !untracked.isTracked)
+                #expect(untracked.shape == [700, 48] && untracked.storage == tracked.storage, "\(backend.name) silu \(silu) bias \(bias)")
+            }
+        }
+    }
+
     @Test func emptyBatch() {
         let x = Tensor(shape: [0, 3], storage: [], requiresGrad: true)
         let w = Tensor(shape: [3, 2], storage: [1, 2, 3, 4, 5, 6], requiresGrad: true), b = Tensor(shape: [2], storage: [1, 1], requiresGrad: true)

@@ -68,9 +68,12 @@ void dipp_silu_backward(const float *x, const float *s, const float *g, float *o
 /* A dense layer's element-wise work, fused (rows × n, row-major; the GEMM x·W is done before):
  *   dipp_bias_silu:  z += b (per column); with s != NULL also y = z·σ(z), s = σ(z) kept
  *                    (s == NULL: bias only, y unused).
+ *   dipp_bias_silu_in_place: z ← (z + b)·σ(z + b) (b may be NULL), for a forward pass that no
+ *                    gradient goes through: one buffer written instead of three.
  *   dipp_bias_silu_backward: gz = g·σ(1 + z(1 − σ)) (or gz = g when s == NULL), and the
  *                    column sums of gz added into bias_grad (n values; rows summed in order). */
 void dipp_bias_silu(float *z, const float *bias, float *y, float *s, int64_t rows, int64_t n);
+void dipp_bias_silu_in_place(float *z, const float *bias, int64_t rows, int64_t n);
 void dipp_bias_silu_backward(const float *z, const float *s, const float *g, float *gz, float *bias_grad,
                              int64_t rows, int64_t n);
 

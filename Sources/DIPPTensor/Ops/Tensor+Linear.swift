@@ -21,9 +21,25 @@ extension Tensor {
         let (k, n) = (weight.shape[0], weight.shape[1])
         let m = count / Swift.max(k, 1)
         let (x, w, b) = (storage, weight.storage, bias?.storage)
+        let inputs = [self, weight] + (bias.map { [$0] } ?? [])
+        let outShape = Array(shape.dropLast()) + [n]
+        let tracked = GradMode.isEnabled && inputs.contains { $0.isTracked }
         let gemm = Compute.gemm
-        let (xo, wo) = (GEMMOperand(x, gemm), GEMMOperand(w, gemm))
+        let (xo, wo) = (GEMMOperand(x, gemm, reused: tracked), GEMMOperand(w, gemm, reused: tracked))
         var z = GEMMOperand.multiply(xo, wo, gemm, m: m, n: n, k: k)
+        if !tracked {
+            // No gradient goes through: SiLU in place, nothing kept for a backward pass.
+            z.withUnsafeMutableBufferPointer { pz in
+                Parallel.forEachChunk(m, elementsPerItem: n) { rows in
+                    guard !rows.isEmpty, n > 0 else { return }
+                    withOptionalPointer(b) { pb in
+                        let (rowsZ, count) = (pz.baseAddress! + rows.lowerBound * n, Int64(rows.count))
+                        if silu { dipp_bias_silu_in_place(rowsZ, pb, count, Int64(n)) } else { dipp_bias_silu(rowsZ, pb, nil, nil, count, Int64(n)) }
+                    }
+                }
+            }
+            return Tensor(shape: outShape, storage: z)
+        }
         var y = silu ? Tensor.uninitialized(m * n) : []
         var sigma = silu ? Tensor.uninitialized(m * n) : []
         z.withUnsafeMutableBufferPointer { pz in
@@ -40,9 +56,8 @@ extension Tensor {
                 }
             }
         }
-        let inputs = [self, weight] + (bias.map { [$0] } ?? [])
         let (pre, sig) = (z, sigma)
-        return Tensor.result(shape: Array(shape.dropLast()) + [n], storage: silu ? y : z, inputs: inputs) { g, needed in
+        return Tensor.result(shape: outShape, storage: silu ? y : z, inputs: inputs) { g, needed in
             let needsBias = needed.count > 2 && needed[2]
             // Without SiLU, ∂z is g itself: the pass only sums the bias gradient.
             var gz = silu ? Tensor.uninitialized(g.count) : []
@@ -78,7 +93,7 @@ extension Tensor {
                 }
             }
             if !silu { gz = g }
-            let gzo = GEMMOperand(gz, gemm)
+            let gzo = GEMMOperand(gz, gemm, reused: needed[0] && needed[1])
             return [needed[0] ? GEMMOperand.multiply(gzo, wo, gemm, m: m, n: k, k: n, transposeB: true) : nil,
                     needed[1] ? GEMMOperand.multiply(xo, gzo, gemm, m: k, n: n, k: m, transposeA: true) : nil] +
                 (bias == nil ? [] : [biasGradient])
@@ -91,16 +106,16 @@ extension Tensor {
     }
 }
 
-/// A matrix as `gemm` reads it: its fp32 values and, with the bf16 backend, those values
-/// rounded to bfloat16 once for every product the matrix enters (the same results as rounding
-/// on each call).
+/// A matrix as `gemm` reads it: its fp32 values and, with the bf16 backend when the matrix
+/// enters more than one product (`reused`), those values rounded to bfloat16 once for all of
+/// them (the same results as rounding on each call, which the kernel does otherwise).
 private struct GEMMOperand {
     let fp32: [Float]
     let bf16: [UInt16]?
 
-    init(_ values: [Float], _ gemm: any GEMMBackend) {
+    init(_ values: [Float], _ gemm: any GEMMBackend, reused: Bool) {
         fp32 = values
-        bf16 = (gemm as? OneDNNBF16GEMM)?.rounded(values)
+        bf16 = reused ? (gemm as? OneDNNBF16GEMM)?.rounded(values) : nil
     }
 
     /// `op(a)·op(b)` (`m×k` · `k×n`) on `gemm`.
