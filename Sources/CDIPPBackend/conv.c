@@ -140,7 +140,7 @@ void dipp_conv_destroy(dipp_conv *conv) {
 }
 
 dipp_conv *dipp_conv_create(int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t kh, int64_t kw,
-                            int64_t stride, int64_t padding, int bias, int channels_last, int bf16, int *status) {
+                            int64_t stride, int64_t padding, int bias, int channels_last, int bf16, int winograd, int *status) {
     pthread_once(&dipp_engine_once, dipp_make_engine);
     dipp_conv *conv = calloc(1, sizeof(dipp_conv));
     if (!conv || !dipp_engine) { *status = -1; free(conv); return NULL; }
@@ -153,9 +153,11 @@ dipp_conv *dipp_conv_create(int64_t n, int64_t c, int64_t h, int64_t w, int64_t 
     dnnl_convolution_desc_t fwd, bwd_data, bwd_weights;
     dnnl_primitive_desc_t hint = NULL;
     const dnnl_memory_desc_t *bias_or_null = bias ? &bias_md : NULL;
+    dnnl_alg_kind_t alg = winograd ? dnnl_convolution_winograd : dnnl_convolution_direct;
     /* Channels last: the caller's NHWC activations are the primitives' layout too (no reorder in
-     * fp32, a conversion in bf16); otherwise the primitives choose (blocked) and NCHW is reordered. */
-    const dnnl_format_tag_t plain_tag = channels_last ? dnnl_nhwc : dnnl_nchw, inner_tag = channels_last ? dnnl_nhwc : dnnl_format_tag_any;
+     * fp32, a conversion in bf16); otherwise — and for Winograd, whose kernels read blocked
+     * layouts only — the primitives choose (blocked) and the activations are reordered. */
+    const dnnl_format_tag_t plain_tag = channels_last ? dnnl_nhwc : dnnl_nchw, inner_tag = channels_last && !winograd ? dnnl_nhwc : dnnl_format_tag_any;
     dnnl_status_t s = dnnl_memory_desc_init_by_tag(&bias_md, 1, bias_dims, dnnl_f32, dnnl_x);
     if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&src, 4, src_dims, dnnl_f32, plain_tag);
     if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&weights, 4, weight_dims, dnnl_f32, dnnl_oihw);
@@ -167,7 +169,7 @@ dipp_conv *dipp_conv_create(int64_t n, int64_t c, int64_t h, int64_t w, int64_t 
     if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&src_result, 4, src_dims, dnnl_f32, inner_tag);
     if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&weights_result, 4, weight_dims, dnnl_f32, dnnl_format_tag_any);
     if (s == dnnl_success) {
-        s = dnnl_convolution_forward_desc_init(&fwd, dnnl_forward_training, dnnl_convolution_direct, &src_any, &weights_any, bias_or_null,
+        s = dnnl_convolution_forward_desc_init(&fwd, dnnl_forward_training, alg, &src_any, &weights_any, bias_or_null,
                                                &dst_any, strides, pad, pad);
     }
     if (s == dnnl_success) s = dnnl_primitive_desc_create(&hint, &fwd, NULL, dipp_engine, NULL);
@@ -178,7 +180,7 @@ dipp_conv *dipp_conv_create(int64_t n, int64_t c, int64_t h, int64_t w, int64_t 
         s = step_init(&conv->forward, &fwd, NULL, plain, q, args, bias_or_null, DNNL_ARG_BIAS, &conv->scratchpad_bytes);
     }
     if (s == dnnl_success) {
-        s = dnnl_convolution_backward_data_desc_init(&bwd_data, dnnl_convolution_direct, &src_result, &weights_any, &dst_operand,
+        s = dnnl_convolution_backward_data_desc_init(&bwd_data, alg, &src_result, &weights_any, &dst_operand,
                                                      strides, pad, pad);
     }
     if (s == dnnl_success) {
@@ -188,7 +190,7 @@ dipp_conv *dipp_conv_create(int64_t n, int64_t c, int64_t h, int64_t w, int64_t 
         s = step_init(&conv->backward_data, &bwd_data, hint, plain, q, args, NULL, 0, &conv->scratchpad_bytes);
     }
     if (s == dnnl_success) {
-        s = dnnl_convolution_backward_weights_desc_init(&bwd_weights, dnnl_convolution_direct, &src_any, &weights_result, bias_or_null,
+        s = dnnl_convolution_backward_weights_desc_init(&bwd_weights, alg, &src_any, &weights_result, bias_or_null,
                                                         &dst_operand, strides, pad, pad);
     }
     if (s == dnnl_success) {

@@ -155,6 +155,49 @@ import Testing
         }
     }
 
+    /// Winograd F(4×4, 3×3) on shapes it takes (fp32, 3×3, stride 1, channels multiples of 16),
+    /// both layouts: the output and all three gradients against a Double-precision direct sum,
+    /// beside the direct kernels' own error on the same sums. Scale: each tensor's largest
+    /// magnitude. (On a CPU without oneDNN's Winograd kernels both are direct.)
+    @Test(arguments: [false, true])
+    func winogradMatchesTheExactConvolution(_ channelsLast: Bool) {
+        let (n, c, h, o) = (2, 32, 12, 16)
+        let x = TestInputs.normal([n, c, h, h], seed: 100), w = TestInputs.normal([o, c, 3, 3], seed: 101)
+        let b = TestInputs.normal([o], seed: 102), g = TestInputs.normal([n, o, h, h], seed: 103)
+        // Exact (Double) y = conv(x, w) + b, ∂x = convᵀ(g, w), ∂w = corr(x, g), ∂b = Σ g; NCHW.
+        var y = [Double](repeating: 0, count: n * o * h * h), gx = [Double](repeating: 0, count: x.count)
+        var gw = [Double](repeating: 0, count: w.count), gb = [Double](repeating: 0, count: o)
+        for s in 0..<n { for oc in 0..<o { for oy in 0..<h { for ox in 0..<h {
+            let out = ((s * o + oc) * h + oy) * h + ox, gv = Double(g.storage[out])
+            var acc = Double(b.storage[oc])
+            gb[oc] += gv
+            for ic in 0..<c { for ky in 0..<3 { for kx in 0..<3 {
+                let (iy, ix) = (oy - 1 + ky, ox - 1 + kx)
+                guard iy >= 0, iy < h, ix >= 0, ix < h else { continue }
+                let (xi, wi) = (((s * c + ic) * h + iy) * h + ix, ((oc * c + ic) * 3 + ky) * 3 + kx)
+                acc += Double(x.storage[xi]) * Double(w.storage[wi])
+                gx[xi] += gv * Double(w.storage[wi])
+                gw[wi] += gv * Double(x.storage[xi])
+            } } }
+            y[out] = acc
+        } } } }
+        let toLast = { (t: Tensor) in channelsLast ? t.permuted([0, 2, 3, 1]) : t }
+        let fromLast = { (t: Tensor) in channelsLast ? t.permuted([0, 3, 1, 2]) : t }
+        func run(_ algorithm: Compute.ConvolutionAlgorithm) -> [[Float]] {
+            let leaves = [toLast(x), w, b].map { Tensor(shape: $0.shape, storage: $0.storage, requiresGrad: true) }
+            let out = leaves[0].conv2d(leaves[1], bias: leaves[2], padding: 1, channelsLast: channelsLast, precision: .fp32, algorithm: algorithm)
+            let grads = Tensor.gradients(of: out, withRespectTo: leaves, seed: toLast(g).storage)
+            return [fromLast(out).storage, fromLast(grads[0]).storage, grads[1].storage, grads[2].storage]
+        }
+        func relativeErrors(_ got: [[Float]]) -> [Double] {
+            zip(got, [y, gx, gw, gb]).map { a, e in
+                zip(a, e).map { Swift.abs(Double($0) - $1) }.max()! / e.map(Swift.abs).max()!
+            }
+        }
+        let (winograd, direct) = (relativeErrors(run(.winograd)), relativeErrors(run(.direct)))
+        for i in 0..<4 { #expect(winograd[i] < 1e-5 && direct[i] < 1e-5, "output \(i): Winograd \(winograd[i]), direct \(direct[i])") }
+    }
+
     /// The convolution is bilinear, so its VJPs must pass the dot-product test on shapes too large
     /// for central differences: `⟨g, conv(δx, W)⟩ = ⟨∂x, δx⟩` and `⟨g, conv(x, δW)⟩ = ⟨∂W, δW⟩`.
     @Test(arguments: largeCases)

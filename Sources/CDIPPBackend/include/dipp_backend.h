@@ -134,10 +134,13 @@ void dipp_group_norm_last_backward(const float *x, const float *offset, const fl
  * call overwrites the gradients it is given: diff_src when non-NULL, diff_weights (and
  * diff_bias) when diff_weights is non-NULL. One thread at a time per object. With bf16 != 0
  * every call reads src, weights and diff_dst rounded to bfloat16 (nearest even) and
- * accumulates and writes in fp32 (Compute.precision = bf16); the bias stays fp32. */
+ * accumulates and writes in fp32 (Compute.precision = bf16); the bias stays fp32. With
+ * winograd != 0 all three primitives use oneDNN's Winograd F(4×4, 3×3) kernels in its blocked
+ * layouts (fp32, 3×3, stride 1, channel counts multiples of 16 on AVX-512; creation fails
+ * otherwise, and the caller falls back to direct). */
 typedef struct dipp_conv dipp_conv;
 dipp_conv *dipp_conv_create(int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t kh, int64_t kw,
-                            int64_t stride, int64_t padding, int bias, int channels_last, int bf16, int *status);
+                            int64_t stride, int64_t padding, int bias, int channels_last, int bf16, int winograd, int *status);
 int dipp_conv_forward(dipp_conv *conv, const float *src, const float *weights, const float *bias, float *dst);
 int dipp_conv_backward(dipp_conv *conv, const float *src, const float *diff_dst, const float *weights,
                        float *diff_src, float *diff_weights, float *diff_bias);

@@ -58,6 +58,30 @@ public enum Compute {
         set { gemm = newValue.backend }
     }
 
+    /// How convolutions are computed where there is a choice.
+    public enum ConvolutionAlgorithm: String, Sendable, CaseIterable {
+        /// Every product of the convolution sum (oneDNN's direct kernels).
+        case direct
+        /// Winograd F(4×4, 3×3) where oneDNN has it — fp32, 3×3 kernels, stride 1, channel counts
+        /// that are multiples of 16, an AVX-512 CPU — with 2.25× fewer multiplications and a larger
+        /// rounding error (Documentation/Performance.md); direct everywhere else.
+        case winograd
+
+        /// `DIPP_CONVOLUTION` (`direct` or `winograd`; unset means the default).
+        static func fromEnvironment(default fallback: ConvolutionAlgorithm) -> ConvolutionAlgorithm {
+            guard let value = ProcessInfo.processInfo.environment["DIPP_CONVOLUTION"], !value.isEmpty else { return fallback }
+            guard let algorithm = ConvolutionAlgorithm(rawValue: value.lowercased()) else {
+                fatalError("DIPP_CONVOLUTION is '\(value)'; expected direct or winograd")
+            }
+            return algorithm
+        }
+    }
+
+    /// The convolution algorithm (``ConvolutionAlgorithm``): `DIPP_CONVOLUTION`, else Winograd
+    /// where it applies — 1.3× faster on the fp32 U-Net step, with a relative error of about
+    /// 2e-6 against 4e-7 for direct (tested; Documentation/Performance.md).
+    nonisolated(unsafe) public static var convolutionAlgorithm = ConvolutionAlgorithm.fromEnvironment(default: .winograd)
+
     /// Threads used inside GEMM. Default: `DIPP_THREADS` if set, else all cores.
     public static var threads: Int {
         get { configureOnce(); return Int(dipp_get_threads()) }

@@ -20,9 +20,9 @@ import Foundation
 extension Tensor {
     /// Convolves `self` (`[N, C, H, W]`, or `[N, H, W, C]` with `channelsLast`) with `weight`
     /// (`[O, C, KH, KW]`) and adds `bias` (`[O]`) when given. `precision` overrides
-    /// ``Compute/precision`` for this call.
+    /// ``Compute/precision`` and `algorithm` ``Compute/convolutionAlgorithm`` for this call.
     public func conv2d(_ weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0, channelsLast: Bool = false,
-                       precision: Compute.Precision? = nil) -> Tensor {
+                       precision: Compute.Precision? = nil, algorithm: Compute.ConvolutionAlgorithm? = nil) -> Tensor {
         let (channelAxis, heightAxis) = channelsLast ? (3, 1) : (1, 2)
         precondition(rank == 4 && weight.rank == 4 && weight.shape[1] == shape[channelAxis],
                      "conv2d: input \(shape) and weight \(weight.shape) must be \(channelsLast ? "[N,H,W,C]" : "[N,C,H,W]") and [O,C,KH,KW]")
@@ -32,9 +32,12 @@ extension Tensor {
         let (oh, ow) = ((h + 2 * padding - weight.shape[2]) / stride + 1, (w + 2 * padding - weight.shape[3]) / stride + 1)
         precondition(oh > 0 && ow > 0, "conv2d: kernel \(weight.shape[2])x\(weight.shape[3]) does not fit \(h)x\(w) with padding \(padding)")
         let outShape = channelsLast ? [shape[0], oh, ow, weight.shape[0]] : [shape[0], weight.shape[0], oh, ow]
+        let bf16 = (precision ?? Compute.precision) == .bf16
+        let winograd = (algorithm ?? Compute.convolutionAlgorithm) == .winograd && !bf16 && weight.shape[2] == 3 && weight.shape[3] == 3
+            && stride == 1 && shape[channelAxis] % 16 == 0 && weight.shape[0] % 16 == 0
         let conv = Convolution.primitive(ConvolutionShape(input: [shape[0], shape[channelAxis], h, w], kernel: weight.shape, stride: stride,
                                                           padding: padding, bias: bias != nil, channelsLast: channelsLast,
-                                                          bf16: (precision ?? Compute.precision) == .bf16))
+                                                          bf16: bf16, winograd: winograd))
         let (x, wt, b) = (storage, weight.storage, bias?.storage ?? [])
         let y = conv.output(count: Shape.count(outShape)) { dipp_conv_forward($0, x, wt, b, $1) }
         let flopsPerPass = 2 * Double(Shape.count(outShape)) * Double(weight.count / weight.shape[0])
@@ -82,6 +85,8 @@ struct ConvolutionShape: Hashable {
     let channelsLast: Bool
     /// Inputs rounded to bfloat16, fp32 accumulation and results.
     let bf16: Bool
+    /// Winograd kernels asked for (a shape that qualifies; direct when oneDNN has none here).
+    let winograd: Bool
 }
 
 /// A oneDNN convolution of one shape; one caller at a time (its lock), destroyed with the object.
@@ -93,9 +98,13 @@ final class Convolution: @unchecked Sendable {
     private init(_ s: ConvolutionShape) {
         shape = s
         var status: Int32 = 0
-        guard let handle = dipp_conv_create(Int64(s.input[0]), Int64(s.input[1]), Int64(s.input[2]), Int64(s.input[3]), Int64(s.kernel[0]),
-                                            Int64(s.kernel[2]), Int64(s.kernel[3]), Int64(s.stride), Int64(s.padding), s.bias ? 1 : 0, s.channelsLast ? 1 : 0,
-                                            s.bf16 ? 1 : 0, &status) else {
+        func create(winograd: Bool) -> OpaquePointer? {
+            dipp_conv_create(Int64(s.input[0]), Int64(s.input[1]), Int64(s.input[2]), Int64(s.input[3]), Int64(s.kernel[0]),
+                             Int64(s.kernel[2]), Int64(s.kernel[3]), Int64(s.stride), Int64(s.padding), s.bias ? 1 : 0, s.channelsLast ? 1 : 0,
+                             s.bf16 ? 1 : 0, winograd ? 1 : 0, &status)
+        }
+        // Winograd where oneDNN has kernels for it on this CPU, direct otherwise.
+        guard let handle = (s.winograd ? create(winograd: true) : nil) ?? create(winograd: false) else {
             preconditionFailure("oneDNN could not create the convolution \(s) (status \(status))")
         }
         self.handle = handle

@@ -17,6 +17,7 @@ struct BenchUNetStep: ParsableCommand {
     @Option(help: "Batch size.") var batchSize: Int = 256
     @Option(help: "Timed steps (after 2 warm-up steps).") var steps: Int = 5
     @Option(help: "Precisions of the convolutions and matrix products, comma-separated: fp32, bf16.") var precision: String = "fp32"
+    @Option(help: "fp32 convolution algorithms, comma-separated: winograd, direct (bf16 is always direct).") var convolution: String = "winograd"
 
     func run() throws {
         let counts = threads.split(separator: ",").compactMap { Int($0) }
@@ -36,12 +37,18 @@ struct BenchUNetStep: ParsableCommand {
         let x0 = Tensor(shape: [n, 1, 28, 28], storage: rng.uniform(n * 784).map { 2 * $0 - 1 })
         let labels = Conditions(labels: (0..<n).map { $0 % 10 })
         print("Fashion-MNIST U-Net (\(network.parameterCount) parameters), batch \(n): EDM loss, backward, Adam")
-        let precisions = try precisionList(precision)
+        let algorithms = try convolution.split(separator: ",").map { name in
+            guard let a = Compute.ConvolutionAlgorithm(rawValue: String(name)) else { throw ValidationError("--convolution: winograd, direct or winograd,direct") }
+            return a
+        }
+        // bf16 convolutions are direct whatever the setting: run them once.
+        let runs = try precisionList(precision).flatMap { p in p == .bf16 ? [(p, Compute.ConvolutionAlgorithm.direct)] : algorithms.map { (p, $0) } }
         for t in counts {
             let peak = Compute.measureFMAPeak(threads: t)
-            for p in precisions {
+            for (p, algorithm) in runs {
                 Compute.threads = t
                 Compute.precision = p
+                Compute.convolutionAlgorithm = algorithm
                 let step = {
                     let l = loss(network, x0, conditions: labels, sigmaData: 0.5, rng: &rng)
                     seen += n
@@ -60,11 +67,11 @@ struct BenchUNetStep: ParsableCommand {
                 let countedSeconds = Double(DispatchTime.now().uptimeNanoseconds - counted) * 1e-9
                 ConvolutionCounter.isCounting = false
                 let flops = ConvolutionCounter.flops + gemmFLOPs
-                print(String(format: "threads %d %@: %.3f s/step (%.1f images/s), %.1f GFLOP/step (%.1f%% in convolutions), %.0f%% of the fp32 peak, %.0f%% of the step inside convolutions",
-                             t, p.rawValue, seconds, Double(n) / seconds, flops / 1e9, 100 * ConvolutionCounter.flops / flops,
+                print(String(format: "threads %d %@%@: %.3f s/step (%.1f images/s), %.1f GFLOP/step (%.1f%% in convolutions), %.0f%% of the fp32 peak, %.0f%% of the step inside convolutions",
+                             t, p.rawValue, p == .fp32 ? " " + algorithm.rawValue : "", seconds, Double(n) / seconds, flops / 1e9, 100 * ConvolutionCounter.flops / flops,
                              100 * flops / 1e9 / seconds / peak, 100 * ConvolutionCounter.seconds / countedSeconds))
             }
-            print(String(format: "  (peak: the measured fp32 FMA peak of %d thread(s), %.0f GFLOP/s; %% of peak = FLOPs per step ÷ seconds per step ÷ peak)", t, peak))
+            print(String(format: "  (peak: the measured fp32 FMA peak of %d thread(s), %.0f GFLOP/s; %% of peak = FLOPs per step ÷ seconds per step ÷ peak; FLOPs are the direct convolution's, so Winograd can exceed 100%%)", t, peak))
         }
         Compute.precision = .fp32
     }

@@ -10,6 +10,9 @@ struct ComputeOptions: ParsableArguments {
     @Option(help: "Precision of the matrix products and convolutions: fp32, or bf16 (operands rounded to bfloat16, fp32 accumulation; default: DIPP_PRECISION or fp32).")
     var precision: String?
 
+    @Option(help: "Convolution algorithm: winograd (3x3 stride-1 fp32 convolutions with channel counts multiples of 16, where oneDNN has the kernels; direct elsewhere) or direct (default: DIPP_CONVOLUTION or winograd).")
+    var convolution: String?
+
     /// Applies the flags. Under `mpirun` without `--threads` or `DIPP_THREADS`, the cores are
     /// shared among the ranks on this machine (`OMPI_COMM_WORLD_LOCAL_SIZE`), so that N ranks
     /// on one machine do not oversubscribe it.
@@ -24,6 +27,12 @@ struct ComputeOptions: ParsableArguments {
         if let precision {
             guard let p = Compute.Precision(rawValue: precision) else { throw ValidationError("--precision must be fp32 or bf16") }
             Compute.precision = p
+        }
+        if let convolution {
+            guard let a = Compute.ConvolutionAlgorithm(rawValue: convolution) else {
+                throw ValidationError("--convolution must be winograd or direct")
+            }
+            Compute.convolutionAlgorithm = a
         }
     }
 }
