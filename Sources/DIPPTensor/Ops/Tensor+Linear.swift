@@ -8,6 +8,8 @@ import CDIPPBackend
 /// GEMMs `∂x = ∂z·Wᵀ`, `∂W = xᵀ·∂z`. The bias gradient sums fixed blocks of rows, each in row
 /// order, then the blocks in order, so it does not depend on the thread count. With the bf16
 /// backend, `x`, `W` and `∂z` are each rounded to bfloat16 once for the products they enter.
+/// When no gradient can flow (``withoutGradients``, or no tracked input), the pass applies the
+/// bias and SiLU in place and keeps nothing: the same values, one buffer instead of three.
 extension Tensor {
     /// Rows per block of the bias gradient's partial sums.
     static let biasGradientBlockRows = 128
