@@ -376,9 +376,7 @@ __attribute__((target("avx512f,avx512bw"))) static void dipp_float_to_bf16_avx51
 }
 
 void dipp_float_to_bf16(const float *x, uint16_t *y, int64_t n) {
-    static int avx512 = -1;
-    if (avx512 < 0) avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") ? 1 : 0;
-    if (avx512) {
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")) {
         dipp_float_to_bf16_avx512(x, y, n);
         return;
     }
