@@ -126,9 +126,8 @@ final class Convolution: @unchecked Sendable {
     /// needed) in one call, which reorders `diffDst` once for both backward primitives when
     /// both want the same layout.
     func backward(src: [Float], diffDst: [Float], weights: [Float], dataNeeded: Bool, weightsNeeded: Bool) -> [[Float]?] {
-        func uninitialized(_ count: Int) -> [Float] { [Float](unsafeUninitializedCapacity: count) { $1 = count } }
-        var gx = uninitialized(dataNeeded ? src.count : 0), gw = uninitialized(weightsNeeded ? weights.count : 0)
-        var gb = uninitialized(weightsNeeded && shape.bias ? shape.kernel[0] : 0)
+        var gx = Tensor.uninitialized(dataNeeded ? src.count : 0), gw = Tensor.uninitialized(weightsNeeded ? weights.count : 0)
+        var gb = Tensor.uninitialized(weightsNeeded && shape.bias ? shape.kernel[0] : 0)
         if dataNeeded || weightsNeeded {
             let status = gx.withUnsafeMutableBufferPointer { px in
                 gw.withUnsafeMutableBufferPointer { pw in
