@@ -16,6 +16,6 @@ public func dippPluginEntry(_ hostMajor: UInt32) -> UnsafeRawPointer? {
         guard hyperparameters.isEmpty else { throw DataError(location: "create", what: "no hyper-parameters expected", hint: "pass none") }
         let digits = try Digits.load()
         let (train, _) = digits.split(fraction: 0.5, seed: 0)
-        return ClassifierReward(classifier: Classifier.train(on: train, configuration: .init(epochs: 8)))
+        return ClassifierReward(classifier: try Classifier.train(on: train, configuration: .init(epochs: 8)))
     }
 }

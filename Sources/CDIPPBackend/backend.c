@@ -20,6 +20,10 @@ __attribute__((constructor)) static void dipp_tune_malloc(void) {
 void dsyev_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda, double *w,
             double *work, const int *lwork, int *info);
 
+void ilaver_(int *major, int *minor, int *patch);
+
+void dipp_lapack_version(int *major, int *minor, int *patch) { ilaver_(major, minor, patch); }
+
 int dipp_symmetric_eigen(int32_t n, double *matrix, double *eigenvalues, int32_t vectors) {
     int size = n, info = 0, lwork = -1;
     double query = 0;
@@ -48,10 +52,8 @@ void dipp_set_threads(int threads) { omp_set_num_threads(threads < 1 ? 1 : threa
 int dipp_get_threads(void) { return omp_get_max_threads(); }
 
 int dipp_fma_width(void) {
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) return 512;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 256;
-    return 0;
+    int isa = dipp_isa();
+    return isa >= DIPP_ISA_AVX512 ? 512 : isa >= DIPP_ISA_AVX2 ? 256 : 0;
 }
 
 static volatile float dipp_sink;
@@ -180,33 +182,63 @@ void dipp_to_bf16(const float *x, uint16_t *y, int64_t rows, int64_t cols, int64
     dipp_parallel_chunks(rows, (int)(worthwhile < threads ? (worthwhile < 1 ? 1 : worthwhile) : threads), dipp_bf16_rows_body, &job);
 }
 
-/* rows × cols of `src` (leading dimension ld) into a dense bf16 buffer of this thread's, grown as needed. */
-static uint16_t *dipp_bf16_copy(const float *src, int64_t rows, int64_t cols, int64_t ld, int slot) {
-    static __thread uint16_t *buffers[2];
+/* A scratch buffer of this thread's, grown to at least `bytes` (NULL if that fails). Slots 0 and
+ * 1 hold the two operands of a product. */
+static void *dipp_scratch(int slot, size_t bytes) {
+    static __thread void *buffers[2];
     static __thread size_t capacity[2];
-    size_t need = (size_t)rows * (size_t)cols;
-    if (need > capacity[slot]) {
+    if (bytes > capacity[slot]) {
         free(buffers[slot]);
-        buffers[slot] = malloc(need * sizeof(uint16_t));
-        capacity[slot] = buffers[slot] ? need : 0;
-        if (!buffers[slot]) return NULL;
+        buffers[slot] = malloc(bytes);
+        capacity[slot] = buffers[slot] ? bytes : 0;
     }
-    dipp_to_bf16(src, buffers[slot], rows, cols, ld);
     return buffers[slot];
+}
+
+/* bfloat16 values widened to fp32 (exact). */
+static void dipp_widen_bf16(const uint16_t *x, float *y, size_t n) {
+    uint32_t *bits = (uint32_t *)y;
+    for (size_t i = 0; i < n; i++) bits[i] = (uint32_t)x[i] << 16;
 }
 
 int dipp_gemm_bf16_rounded(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                            const uint16_t *a, const uint16_t *b, float beta, float *c, int64_t ldc) {
     int64_t a_cols = trans_a ? m : k, b_cols = trans_b ? k : n;
-    return (int)dnnl_gemm_bf16bf16f32(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', m, n, k, alpha,
-                                      a, a_cols > 0 ? a_cols : 1, b, b_cols > 0 ? b_cols : 1, beta, c, ldc);
+    if (a_cols < 1) a_cols = 1;
+    if (b_cols < 1) b_cols = 1;
+    if (dipp_bf16_gemm_native())
+        return (int)dnnl_gemm_bf16bf16f32(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', m, n, k, alpha, a, a_cols, b, b_cols, beta, c, ldc);
+    /* Emulated: the same rounded operands, multiplied in fp32. */
+    float *a32 = dipp_scratch(0, (size_t)(m * k) * sizeof(float)), *b32 = dipp_scratch(1, (size_t)(k * n) * sizeof(float));
+    if (!a32 || !b32) return -1001;
+    dipp_widen_bf16(a, a32, (size_t)(m * k));
+    dipp_widen_bf16(b, b32, (size_t)(k * n));
+    return dipp_sgemm(trans_a, trans_b, m, n, k, alpha, a32, a_cols, b32, b_cols, beta, c, ldc);
+}
+
+/* rows × cols of `src` (leading dimension ld) rounded to bfloat16 into a dense buffer of this
+ * thread's: bf16 values for oneDNN's bf16 GEMM, or the same values widened to fp32 where it
+ * emulates (`widened`). */
+static void *dipp_rounded_operand(const float *src, int64_t rows, int64_t cols, int64_t ld, int slot, int widened) {
+    size_t count = (size_t)rows * (size_t)cols;
+    void *buffer = dipp_scratch(slot, count * (widened ? sizeof(float) : sizeof(uint16_t)));
+    if (!buffer) return NULL;
+    if (!widened) {
+        dipp_to_bf16(src, buffer, rows, cols, ld);
+    } else {
+        for (int64_t r = 0; r < rows; r++) dipp_round_bf16(src + r * ld, (float *)buffer + r * cols, cols);
+    }
+    return buffer;
 }
 
 int dipp_gemm_bf16(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                    const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
                    float *c, int64_t ldc) {
-    uint16_t *a16 = dipp_bf16_copy(a, trans_a ? k : m, trans_a ? m : k, lda, 0);
-    uint16_t *b16 = dipp_bf16_copy(b, trans_b ? n : k, trans_b ? k : n, ldb, 1);
+    int native = dipp_bf16_gemm_native();
+    int64_t a_rows = trans_a ? k : m, a_cols = trans_a ? m : k, b_rows = trans_b ? n : k, b_cols = trans_b ? k : n;
+    void *a16 = dipp_rounded_operand(a, a_rows, a_cols, lda, 0, !native);
+    void *b16 = dipp_rounded_operand(b, b_rows, b_cols, ldb, 1, !native);
     if (!a16 || !b16) return -1001;
-    return dipp_gemm_bf16_rounded(trans_a, trans_b, m, n, k, alpha, a16, b16, beta, c, ldc);
+    if (native) return dipp_gemm_bf16_rounded(trans_a, trans_b, m, n, k, alpha, a16, b16, beta, c, ldc);
+    return dipp_sgemm(trans_a, trans_b, m, n, k, alpha, a16, a_cols > 0 ? a_cols : 1, b16, b_cols > 0 ? b_cols : 1, beta, c, ldc);
 }

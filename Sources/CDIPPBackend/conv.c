@@ -49,7 +49,21 @@ struct dipp_conv {
     /* Both backward primitives reorder diff_dst into the same layout: backward-weights reuses
      * backward-data's copy. Decided once, at creation. */
     int share_diff_dst;
+    /* bf16 asked for where oneDNN has no bf16 convolution: fp32 primitives read src, weights and
+     * diff_dst rounded to bfloat16 into these buffers (element counts in `*_count`). */
+    int emulate_bf16;
+    float *src_rounded, *weights_rounded, *dst_rounded;
+    size_t src_count, weights_count, dst_count;
 };
+
+int dipp_conv_emulates_bf16(const dipp_conv *conv) { return conv->emulate_bf16; }
+
+/* `x` rounded to bfloat16 into `buffer` when emulating, else `x` itself. */
+static const float *rounded(const dipp_conv *conv, const float *x, float *buffer, size_t count) {
+    if (!conv->emulate_bf16 || !x) return x;
+    dipp_round_bf16(x, buffer, (int64_t)count);
+    return buffer;
+}
 
 static dnnl_engine_t dipp_engine;
 /* Attributes of every primitive: the scratchpad is the caller's (DNNL_ARG_SCRATCHPAD). */
@@ -136,11 +150,40 @@ void dipp_conv_destroy(dipp_conv *conv) {
     if (conv->stream) dnnl_stream_destroy(conv->stream);
     if (conv->scratchpad) dnnl_memory_destroy(conv->scratchpad);
     free(conv->scratchpad_buffer);
+    free(conv->src_rounded);
+    free(conv->weights_rounded);
+    free(conv->dst_rounded);
     free(conv);
 }
 
+static dipp_conv *conv_create(int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t kh, int64_t kw,
+                              int64_t stride, int64_t padding, int bias, int channels_last, int bf16, int winograd, int *status);
+
 dipp_conv *dipp_conv_create(int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t kh, int64_t kw,
                             int64_t stride, int64_t padding, int bias, int channels_last, int bf16, int winograd, int *status) {
+    dipp_conv *conv = conv_create(n, c, h, w, o, kh, kw, stride, padding, bias, channels_last, bf16, winograd, status);
+    if (conv || !bf16) return conv;
+    /* No bf16 convolution on this CPU (or under DIPP_MAX_ISA; oneDNN answers `unimplemented`):
+     * fp32 primitives on rounded operands. */
+    if (!(conv = conv_create(n, c, h, w, o, kh, kw, stride, padding, bias, channels_last, 0, winograd, status))) return NULL;
+    int64_t oh = (h + 2 * padding - kh) / stride + 1, ow = (w + 2 * padding - kw) / stride + 1;
+    conv->emulate_bf16 = 1;
+    conv->src_count = (size_t)(n * c * h * w);
+    conv->weights_count = (size_t)(o * c * kh * kw);
+    conv->dst_count = (size_t)(n * o * oh * ow);
+    conv->src_rounded = malloc(conv->src_count * sizeof(float));
+    conv->weights_rounded = malloc(conv->weights_count * sizeof(float));
+    conv->dst_rounded = malloc(conv->dst_count * sizeof(float));
+    if (!conv->src_rounded || !conv->weights_rounded || !conv->dst_rounded) {
+        dipp_conv_destroy(conv);
+        *status = dnnl_out_of_memory;
+        return NULL;
+    }
+    return conv;
+}
+
+static dipp_conv *conv_create(int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t kh, int64_t kw,
+                              int64_t stride, int64_t padding, int bias, int channels_last, int bf16, int winograd, int *status) {
     pthread_once(&dipp_engine_once, dipp_make_engine);
     dipp_conv *conv = calloc(1, sizeof(dipp_conv));
     if (!conv || !dipp_engine) { *status = -1; free(conv); return NULL; }
@@ -250,12 +293,17 @@ static int run(dipp_conv *conv, step *st, const float *in0, const float *in1, fl
 }
 
 int dipp_conv_forward(dipp_conv *conv, const float *src, const float *weights, const float *bias, float *dst) {
+    src = rounded(conv, src, conv->src_rounded, conv->src_count);
+    weights = rounded(conv, weights, conv->weights_rounded, conv->weights_count);
     return run(conv, &conv->forward, src, weights, dst, (float *)bias, NULL);
 }
 
 int dipp_conv_backward(dipp_conv *conv, const float *src, const float *diff_dst, const float *weights,
                        float *diff_src, float *diff_weights, float *diff_bias) {
     int s = 0;
+    diff_dst = rounded(conv, diff_dst, conv->dst_rounded, conv->dst_count);
+    if (diff_src) weights = rounded(conv, weights, conv->weights_rounded, conv->weights_count);
+    if (diff_weights) src = rounded(conv, src, conv->src_rounded, conv->src_count);
     if (diff_src) s = run(conv, &conv->backward_data, diff_dst, weights, diff_src, NULL, NULL);
     if (s || !diff_weights) return s;
     /* The backward-data call just left diff_dst reordered in its buffer. */

@@ -4,10 +4,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Each kernel is written once as an always-inlined body (`NAME_body`) and compiled three times at
+ * the bottom of this file — for AVX-512 (F, BW, DQ, VL), AVX2 + FMA and baseline x86-64 — into a
+ * table per level; `dipp_select_kernels` (called by cpu.c's probe, after DIPP_MAX_ISA) picks the
+ * table and the public `dipp_NAME` calls through it. The helpers the bodies call are
+ * always-inlined too, so that every instruction is compiled for the variant's level. */
+#define DIPP_BODY static inline __attribute__((always_inline))
+
 /* e^x for x in [-87.3, 88.7]: x = n·ln2 + r, |r| ≤ ln2/2, e^r by a degree-6 polynomial
  * (Cephes expf coefficients), 2^n by building the exponent bits. Branch-free so the loops
  * below vectorise. */
-static inline float dipp_expf(float x) {
+DIPP_BODY float dipp_expf(float x) {
     x = x < -87.3f ? -87.3f : (x > 88.7f ? 88.7f : x);
     const float magic = 12582912.0f; /* 1.5·2^23: adding it rounds to an integer */
     float n = (x * 1.44269504088896341f + magic) - magic;
@@ -26,13 +33,11 @@ static inline float dipp_expf(float x) {
     return p * scale;
 }
 
-#define DIPP_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-
-DIPP_CLONES void dipp_sigmoid(const float *x, float *s, int64_t n) {
+DIPP_BODY void sigmoid_body(const float *x, float *s, int64_t n) {
     for (int64_t i = 0; i < n; i++) s[i] = 1.0f / (1.0f + dipp_expf(-x[i]));
 }
 
-DIPP_CLONES void dipp_silu(const float *x, float *y, float *s, int64_t n) {
+DIPP_BODY void silu_body(const float *x, float *y, float *s, int64_t n) {
     for (int64_t i = 0; i < n; i++) {
         float si = 1.0f / (1.0f + dipp_expf(-x[i]));
         s[i] = si;
@@ -40,13 +45,13 @@ DIPP_CLONES void dipp_silu(const float *x, float *y, float *s, int64_t n) {
     }
 }
 
-DIPP_CLONES void dipp_silu_backward(const float *x, const float *s, const float *g, float *out, int64_t n) {
+DIPP_BODY void silu_backward_body(const float *x, const float *s, const float *g, float *out, int64_t n) {
     for (int64_t i = 0; i < n; i++) out[i] = g[i] * s[i] * (1.0f + x[i] * (1.0f - s[i]));
 }
 
 /* erf(x) by Abramowitz & Stegun 7.1.26: 1 − (a1·t + … + a5·t⁵)·e^{−x²}, t = 1/(1 + p|x|), odd
  * extension; absolute error below 1.5e-7 (plus dipp_expf's 2e-7 relative). Branch-free. */
-static inline float dipp_erff(float x) {
+DIPP_BODY float dipp_erff(float x) {
     float a = x < 0 ? -x : x;
     float t = 1.0f / (1.0f + 0.3275911f * a);
     float p = 1.061405429f;
@@ -59,12 +64,12 @@ static inline float dipp_erff(float x) {
 }
 
 /* GELU with the error function: y = x·Φ(x), Φ(x) = ½(1 + erf(x/√2)). */
-DIPP_CLONES void dipp_gelu(const float *x, float *y, int64_t n) {
+DIPP_BODY void gelu_body(const float *x, float *y, int64_t n) {
     for (int64_t i = 0; i < n; i++) y[i] = 0.5f * x[i] * (1.0f + dipp_erff(x[i] * 0.70710678118654752f));
 }
 
 /* out = g·(Φ(x) + x·φ(x)), φ(x) = e^{−x²/2}/√(2π). */
-DIPP_CLONES void dipp_gelu_backward(const float *x, const float *g, float *out, int64_t n) {
+DIPP_BODY void gelu_backward_body(const float *x, const float *g, float *out, int64_t n) {
     for (int64_t i = 0; i < n; i++) {
         float cdf = 0.5f * (1.0f + dipp_erff(x[i] * 0.70710678118654752f));
         out[i] = g[i] * (cdf + x[i] * 0.39894228040143268f * dipp_expf(-0.5f * x[i] * x[i]));
@@ -73,7 +78,7 @@ DIPP_CLONES void dipp_gelu_backward(const float *x, const float *g, float *out, 
 
 /* The mean μ of n values and r = 1/√(v + ε) of their (biased) variance, accumulated in double
  * (two passes). */
-static inline __attribute__((always_inline)) void dipp_moments(const float *x, int64_t n, float epsilon, float *mean, float *rstd) {
+DIPP_BODY void dipp_moments(const float *x, int64_t n, float epsilon, float *mean, float *rstd) {
     double sum = 0;
 #pragma omp simd reduction(+ : sum)
     for (int64_t j = 0; j < n; j++) sum += x[j];
@@ -86,7 +91,7 @@ static inline __attribute__((always_inline)) void dipp_moments(const float *x, i
 
 /* Rows of length n normalised to zero mean and unit variance: y = (x − μ)/√(v + ε), with μ and
  * v = mean((x − μ)²) accumulated in double; inv_std[r] = 1/√(v + ε) kept for the backward pass. */
-DIPP_CLONES void dipp_normalize_rows(const float *x, float *y, float *inv_std, int64_t rows, int64_t n, float epsilon) {
+DIPP_BODY void normalize_rows_body(const float *x, float *y, float *inv_std, int64_t rows, int64_t n, float epsilon) {
     for (int64_t r = 0; r < rows; r++) {
         const float *xr = x + r * n;
         float m, inv;
@@ -98,7 +103,7 @@ DIPP_CLONES void dipp_normalize_rows(const float *x, float *y, float *inv_std, i
 }
 
 /* Its VJP: ∂x = (g − mean(g) − y·mean(g ⊙ y))·inv_std, per row. */
-DIPP_CLONES void dipp_normalize_rows_backward(const float *y, const float *g, const float *inv_std, float *out, int64_t rows, int64_t n) {
+DIPP_BODY void normalize_rows_backward_body(const float *y, const float *g, const float *inv_std, float *out, int64_t rows, int64_t n) {
     for (int64_t r = 0; r < rows; r++) {
         const float *yr = y + r * n, *gr = g + r * n;
         double sg = 0, sgy = 0;
@@ -114,7 +119,7 @@ DIPP_CLONES void dipp_normalize_rows_backward(const float *y, const float *g, co
  * map and optionally SiLU, for the (sample, group) pairs t in [begin, end) (pair t = n·G + g is
  * the contiguous block of cg·S values at t·cg·S). Over the block: μ, r = 1/√(v + ε);
  * z = γ_c·(x − μ)·r + β_c, written as a·x + b with a = γ_c·r, b = β_c − μ·a; y = z·σ(z) or z. */
-DIPP_CLONES void dipp_group_norm(const float *x, const float *gamma, const float *beta, float *y, float *mean, float *rstd,
+DIPP_BODY void group_norm_body(const float *x, const float *gamma, const float *beta, float *y, float *mean, float *rstd,
                                  int64_t begin, int64_t end, int64_t groups, int64_t cg, int64_t s, float epsilon, int silu) {
     const int64_t m = cg * s;
     for (int64_t t = begin; t < end; t++) {
@@ -141,7 +146,7 @@ DIPP_CLONES void dipp_group_norm(const float *x, const float *gamma, const float
  * SiLU (z recomputed): ∂x = r·(γ_c·dz − mean(γ·dz) − x̂·mean(γ·dz·x̂)), means over the block; and
  * per (n, c) the partial sums dgamma_part = Σ_s dz·x̂, dbeta_part = Σ_s dz ([N, C]; the caller
  * sums them over n). dz is kept in dx between the two passes. */
-DIPP_CLONES void dipp_group_norm_backward(const float *x, const float *gamma, const float *beta, const float *mean, const float *rstd,
+DIPP_BODY void group_norm_backward_body(const float *x, const float *gamma, const float *beta, const float *mean, const float *rstd,
                                           const float *dy, float *dx, float *dgamma_part, float *dbeta_part,
                                           int64_t begin, int64_t end, int64_t groups, int64_t cg, int64_t s, int silu) {
     const int64_t m = cg * s, channels = groups * cg;
@@ -183,7 +188,7 @@ DIPP_CLONES void dipp_group_norm_backward(const float *x, const float *gamma, co
  * ([N, C], added at every position of its sample and channel) is given. Per sample: per-channel
  * sums over the S positions (each channel's in position order, vectorised across channels),
  * combined per group; then z = a_c·x + b_c with a_c = γ_c·r_g and b_c = β_c + a_c·(o_c − μ_g). */
-DIPP_CLONES void dipp_group_norm_last(const float *x, const float *offset, const float *gamma, const float *beta, float *y,
+DIPP_BODY void group_norm_last_body(const float *x, const float *offset, const float *gamma, const float *beta, float *y,
                                       float *mean, float *rstd, int64_t begin, int64_t end, int64_t groups, int64_t cg,
                                       int64_t s, float epsilon, int silu) {
     const int64_t channels = groups * cg;
@@ -232,7 +237,7 @@ DIPP_CLONES void dipp_group_norm_last(const float *x, const float *offset, const
 
 /* Its VJP, as dipp_group_norm_backward's, per sample; with an offset, also its gradient
  * doffset[n, c] = Σ_positions ∂x (NULL without one). */
-DIPP_CLONES void dipp_group_norm_last_backward(const float *x, const float *offset, const float *gamma, const float *beta,
+DIPP_BODY void group_norm_last_backward_body(const float *x, const float *offset, const float *gamma, const float *beta,
                                                const float *mean, const float *rstd, const float *dy, float *dx,
                                                float *dgamma_part, float *dbeta_part, float *doffset, int64_t begin, int64_t end,
                                                int64_t groups, int64_t cg, int64_t s, int silu) {
@@ -291,7 +296,7 @@ DIPP_CLONES void dipp_group_norm_last_backward(const float *x, const float *offs
     free(s1);
 }
 
-DIPP_CLONES void dipp_bias_silu(float *z, const float *bias, float *y, float *s, int64_t rows, int64_t n) {
+DIPP_BODY void bias_silu_body(float *z, const float *bias, float *y, float *s, int64_t rows, int64_t n) {
     for (int64_t r = 0; r < rows; r++) {
         float *zr = z + r * n;
         if (bias)
@@ -306,7 +311,7 @@ DIPP_CLONES void dipp_bias_silu(float *z, const float *bias, float *y, float *s,
     }
 }
 
-DIPP_CLONES void dipp_bias_silu_in_place(float *z, const float *bias, int64_t rows, int64_t n) {
+DIPP_BODY void bias_silu_in_place_body(float *z, const float *bias, int64_t rows, int64_t n) {
     for (int64_t r = 0; r < rows; r++) {
         float *zr = z + r * n;
         for (int64_t j = 0; j < n; j++) {
@@ -316,7 +321,7 @@ DIPP_CLONES void dipp_bias_silu_in_place(float *z, const float *bias, int64_t ro
     }
 }
 
-DIPP_CLONES void dipp_bias_silu_backward(const float *z, const float *s, const float *g, float *gz, float *bias_grad,
+DIPP_BODY void bias_silu_backward_body(const float *z, const float *s, const float *g, float *gz, float *bias_grad,
                                          int64_t rows, int64_t n) {
     for (int64_t r = 0; r < rows; r++) {
         const float *gr = g + r * n;
@@ -333,7 +338,7 @@ DIPP_CLONES void dipp_bias_silu_backward(const float *z, const float *s, const f
 }
 
 #pragma STDC FP_CONTRACT OFF
-DIPP_CLONES void dipp_adam_ema(float *p, const float *g, float *m, float *v, float *ema, int64_t n,
+DIPP_BODY void adam_ema_body(float *p, const float *g, float *m, float *v, float *ema, int64_t n,
                                float lr, float beta1, float beta2, float epsilon, float weight_decay,
                                float correction1, float correction2, float ema_decay) {
     for (int64_t i = 0; i < n; i++) {
@@ -346,7 +351,7 @@ DIPP_CLONES void dipp_adam_ema(float *p, const float *g, float *m, float *v, flo
 }
 
 /* Round to nearest even on the upper 16 bits; NaN stays NaN (quiet), ±inf and overflow to inf as IEEE rounding gives. */
-static inline uint16_t dipp_bf16_of(float x) {
+DIPP_BODY uint16_t dipp_bf16_of(float x) {
     uint32_t u;
     memcpy(&u, &x, sizeof u);
     uint32_t rounded = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
@@ -364,7 +369,7 @@ __attribute__((target("avx512f"))) static inline __m512i dipp_bf16_lanes(__m512i
 /* 32 values per step: two vectors of rounded lanes packed to 16 bits (packus interleaves the
  * two by 128-bit lane; the permutation restores the order) and one 64-byte store. The compiler's
  * own vectorisation of the scalar loop stores through vpmovdw to memory, which is slow on Zen 4. */
-__attribute__((target("avx512f,avx512bw"))) static void dipp_float_to_bf16_avx512(const float *x, uint16_t *y, int64_t n) {
+__attribute__((target("avx512f,avx512bw"))) static void float_to_bf16_avx512_packed(const float *x, uint16_t *y, int64_t n) {
     const __m512i order = _mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7);
     int64_t i = 0;
     for (; i + 32 <= n; i += 32) {
@@ -375,19 +380,23 @@ __attribute__((target("avx512f,avx512bw"))) static void dipp_float_to_bf16_avx51
     for (; i < n; i++) y[i] = dipp_bf16_of(x[i]);
 }
 
-void dipp_float_to_bf16(const float *x, uint16_t *y, int64_t n) {
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")) {
-        dipp_float_to_bf16_avx512(x, y, n);
-        return;
-    }
+DIPP_BODY void float_to_bf16_body(const float *x, uint16_t *y, int64_t n) {
     for (int64_t i = 0; i < n; i++) y[i] = dipp_bf16_of(x[i]);
+}
+
+/* x rounded to bfloat16 and widened back to fp32: the values a bf16 product reads. */
+DIPP_BODY void round_bf16_body(const float *x, float *y, int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        uint32_t u = (uint32_t)dipp_bf16_of(x[i]) << 16;
+        memcpy(&y[i], &u, sizeof u);
+    }
 }
 
 /* sin x and cos x for |x| up to about 10⁵: x = q·π/2 + r, |r| ≤ π/4, with π/2 in three parts
  * (Cody–Waite; q·part exact for |q| < 2¹⁶), sin r and cos r by Cephes' sinf/cosf polynomials,
  * and the quadrant q mod 4 swapping and negating them. Absolute error ≈ 1e-7 on |x| ≤ 10³.
  * Branch-free, so the loop below vectorises. */
-static inline void dipp_sincosf(float x, float *s, float *c) {
+DIPP_BODY void dipp_sincosf(float x, float *s, float *c) {
     const float magic = 12582912.0f; /* 1.5·2^23: adding it rounds to an integer */
     float q = (x * 0.636619772367581343f + magic) - magic;
     float r = x - q * 1.5703125f;
@@ -402,9 +411,93 @@ static inline void dipp_sincosf(float x, float *s, float *c) {
     *c = ((quadrant + 1) & 2) ? -cv : cv;
 }
 
-DIPP_CLONES void dipp_fourier_features(const float *x, const float *frequencies, float *out, int64_t rows, int64_t half) {
+DIPP_BODY void fourier_features_body(const float *x, const float *frequencies, float *out, int64_t rows, int64_t half) {
     for (int64_t i = 0; i < rows; i++) {
         float *row = out + i * 2 * half;
         for (int64_t j = 0; j < half; j++) dipp_sincosf(x[i] * frequencies[j], &row[half + j], &row[j]);
     }
 }
+
+/* Every kernel above with its parameters and the arguments that forward them. */
+#define DIPP_KERNELS(X)                                                                                                   \
+    X(sigmoid, (const float *x, float *s, int64_t n), (x, s, n))                                                          \
+    X(silu, (const float *x, float *y, float *s, int64_t n), (x, y, s, n))                                                \
+    X(silu_backward, (const float *x, const float *s, const float *g, float *out, int64_t n), (x, s, g, out, n))          \
+    X(gelu, (const float *x, float *y, int64_t n), (x, y, n))                                                             \
+    X(gelu_backward, (const float *x, const float *g, float *out, int64_t n), (x, g, out, n))                             \
+    X(normalize_rows, (const float *x, float *y, float *inv_std, int64_t rows, int64_t n, float epsilon),                 \
+      (x, y, inv_std, rows, n, epsilon))                                                                                  \
+    X(normalize_rows_backward, (const float *y, const float *g, const float *inv_std, float *out, int64_t rows, int64_t n), \
+      (y, g, inv_std, out, rows, n))                                                                                      \
+    X(group_norm,                                                                                                         \
+      (const float *x, const float *gamma, const float *beta, float *y, float *mean, float *rstd, int64_t begin,          \
+       int64_t end, int64_t groups, int64_t cg, int64_t s, float epsilon, int silu),                                      \
+      (x, gamma, beta, y, mean, rstd, begin, end, groups, cg, s, epsilon, silu))                                          \
+    X(group_norm_backward,                                                                                                \
+      (const float *x, const float *gamma, const float *beta, const float *mean, const float *rstd, const float *dy,      \
+       float *dx, float *dgamma_part, float *dbeta_part, int64_t begin, int64_t end, int64_t groups, int64_t cg,          \
+       int64_t s, int silu),                                                                                              \
+      (x, gamma, beta, mean, rstd, dy, dx, dgamma_part, dbeta_part, begin, end, groups, cg, s, silu))                     \
+    X(group_norm_last,                                                                                                    \
+      (const float *x, const float *offset, const float *gamma, const float *beta, float *y, float *mean, float *rstd,    \
+       int64_t begin, int64_t end, int64_t groups, int64_t cg, int64_t s, float epsilon, int silu),                       \
+      (x, offset, gamma, beta, y, mean, rstd, begin, end, groups, cg, s, epsilon, silu))                                  \
+    X(group_norm_last_backward,                                                                                           \
+      (const float *x, const float *offset, const float *gamma, const float *beta, const float *mean, const float *rstd,  \
+       const float *dy, float *dx, float *dgamma_part, float *dbeta_part, float *doffset, int64_t begin, int64_t end,     \
+       int64_t groups, int64_t cg, int64_t s, int silu),                                                                  \
+      (x, offset, gamma, beta, mean, rstd, dy, dx, dgamma_part, dbeta_part, doffset, begin, end, groups, cg, s, silu))    \
+    X(bias_silu, (float *z, const float *bias, float *y, float *s, int64_t rows, int64_t n), (z, bias, y, s, rows, n))    \
+    X(bias_silu_in_place, (float *z, const float *bias, int64_t rows, int64_t n), (z, bias, rows, n))                     \
+    X(bias_silu_backward,                                                                                                 \
+      (const float *z, const float *s, const float *g, float *gz, float *bias_grad, int64_t rows, int64_t n),             \
+      (z, s, g, gz, bias_grad, rows, n))                                                                                  \
+    X(adam_ema,                                                                                                           \
+      (float *p, const float *g, float *m, float *v, float *ema, int64_t n, float lr, float beta1, float beta2,           \
+       float epsilon, float weight_decay, float correction1, float correction2, float ema_decay),                         \
+      (p, g, m, v, ema, n, lr, beta1, beta2, epsilon, weight_decay, correction1, correction2, ema_decay))                 \
+    X(fourier_features, (const float *x, const float *frequencies, float *out, int64_t rows, int64_t half),               \
+      (x, frequencies, out, rows, half))                                                                                  \
+    X(float_to_bf16, (const float *x, uint16_t *y, int64_t n), (x, y, n))                                                 \
+    X(round_bf16, (const float *x, float *y, int64_t n), (x, y, n))
+
+#define DIPP_TARGET_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")))
+#define DIPP_TARGET_AVX2 __attribute__((target("avx2,fma")))
+
+#define DIPP_VARIANTS(name, params, args)                                 \
+    DIPP_TARGET_AVX512 static void name##_avx512 params { name##_body args; } \
+    DIPP_TARGET_AVX2 static void name##_avx2 params { name##_body args; }     \
+    static void name##_baseline params { name##_body args; }
+DIPP_KERNELS(DIPP_VARIANTS)
+
+typedef struct {
+#define DIPP_SLOT(name, params, args) void(*name) params;
+    DIPP_KERNELS(DIPP_SLOT)
+} kernel_table;
+
+#define DIPP_AVX512_ENTRY(name, params, args) name##_avx512,
+#define DIPP_AVX2_ENTRY(name, params, args) name##_avx2,
+#define DIPP_BASELINE_ENTRY(name, params, args) name##_baseline,
+static const kernel_table avx512_kernels = {DIPP_KERNELS(DIPP_AVX512_ENTRY)};
+static const kernel_table avx2_kernels = {DIPP_KERNELS(DIPP_AVX2_ENTRY)};
+static const kernel_table baseline_kernels = {DIPP_KERNELS(DIPP_BASELINE_ENTRY)};
+
+/* The AVX-512 table with the packed bf16 rounding (the compiler's vectorisation is slower). */
+static kernel_table avx512_packed_kernels;
+
+/* Baseline until the probe runs (before main), so that a call before it works on any CPU. */
+static const kernel_table *kernels = &baseline_kernels;
+
+void dipp_select_kernels(int isa) {
+    if (isa >= DIPP_ISA_AVX512) {
+        avx512_packed_kernels = avx512_kernels;
+        avx512_packed_kernels.float_to_bf16 = float_to_bf16_avx512_packed;
+        kernels = &avx512_packed_kernels;
+    } else {
+        kernels = isa >= DIPP_ISA_AVX2 ? &avx2_kernels : &baseline_kernels;
+    }
+}
+
+#define DIPP_PUBLIC(name, params, args) \
+    void dipp_##name params { kernels->name args; }
+DIPP_KERNELS(DIPP_PUBLIC)

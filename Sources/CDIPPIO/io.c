@@ -120,3 +120,7 @@ int dipp_read_png(const char *path, int32_t channels, uint8_t **pixels, int32_t 
     *height = (int32_t)image.height;
     return 0;
 }
+
+const char *dipp_libpng_version(void) { return png_get_libpng_ver(NULL); }
+
+const char *dipp_zlib_version(void) { return zlibVersion(); }

@@ -3,6 +3,11 @@ import Foundation
 
 /// Whole-file reads and writes through zlib and libpng.
 public enum Files {
+    /// The versions of libpng and zlib linked at run time (for `dipp info`).
+    public static var libraryVersions: [(name: String, version: String)] {
+        [("libpng", String(cString: dipp_libpng_version())), ("zlib", String(cString: dipp_zlib_version()))]
+    }
+
     /// The bytes of `path`, gunzipped when the file is gzip-compressed.
     public static func readGzip(_ path: String) throws -> [UInt8] {
         var pointer: UnsafeMutablePointer<UInt8>?

@@ -70,8 +70,9 @@ public struct Classifier: Layer {
         return Double(zip(predicted, labels).filter { $0 == $1 }.count) / Double(max(labels.count, 1))
     }
 
-    /// Trains on `data` with Adam and cross-entropy (seeded, deterministic).
-    public static func train(on data: LabeledDataset, configuration c: Configuration, progress: Bool = false) -> Classifier {
+    /// Trains on `data` with Adam and cross-entropy (seeded, deterministic), through the shared
+    /// checked gradient step: a non-finite gradient stops training with ``NonFiniteValueError``.
+    public static func train(on data: LabeledDataset, configuration c: Configuration, progress: Bool = false) throws -> Classifier {
         var rng = RandomStream(seed: c.seed, .classifierTraining)
         let model = Classifier(inputDimension: data.dimension, classCount: data.classCount, hidden: c.hidden, rng: &rng)
         var adam = Adam(.init(learningRate: c.learningRate))
@@ -83,7 +84,8 @@ public struct Classifier: Layer {
                 let (x, y) = data.batch(Array(order[(b * c.batchSize)..<min((b + 1) * c.batchSize, data.count)]))
                 let noisy = x + Tensor.randomNormal(x.shape, using: &rng) * c.inputNoise
                 let loss = model.logits(noisy).crossEntropy(labels: y)
-                adam.update(model.parameters, along: Tensor.gradients(of: loss, withRespectTo: model.parameters))
+                _ = try applyGradientStep(Tensor.gradients(of: loss, withRespectTo: model.parameters), to: model.parameters, optimizer: &adam,
+                                          clip: 0, what: "the gradient norm", at: "classifier training, epoch \(epoch + 1), batch \(b + 1)")
                 reporter?.update(step: epoch * batches + b + 1, metrics: [("loss", loss.scalar)])
             }
         }
@@ -103,7 +105,7 @@ public struct Classifier: Layer {
             let model = Classifier(inputDimension: data.dimension, classCount: data.classCount, hidden: configuration.hidden, rng: &rng)
             if (try? model.load(contents.tensors, source: weights.path)) != nil { return model }
         }
-        let model = train(on: data, configuration: configuration, progress: progress)
+        let model = try train(on: data, configuration: configuration, progress: progress)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try SafeTensors.write(model.stateDictionary(), metadata: ["data": data.name], to: weights)
         try ConfigurationFile.write(configuration, to: settings)

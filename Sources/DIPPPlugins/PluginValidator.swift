@@ -7,9 +7,10 @@ import Foundation
 /// Checks a plugin against the ABI's contract — the verifier `dipp plugin validate` runs, and
 /// one plugin authors can run on their own plugins.
 ///
-/// ``validateInChildProcess(path:executable:timeout:)`` runs the checks in a child process
-/// (`dipp plugin validate-child PATH`) with a time limit, so a plugin that crashes or hangs is
-/// reported as such and the host survives; the child prints one line per check as it goes.
+/// ``validateInChildProcess(path:executable:timeout:memoryLimitMiB:)`` runs the checks in a child
+/// process (`dipp plugin validate-child PATH`) with a time limit per check, so a plugin that
+/// crashes or hangs is reported as such and the host survives; the child prints one line per
+/// check as it goes.
 public enum PluginValidator {
     public struct Check: Sendable, Equatable {
         public let name: String
@@ -131,9 +132,17 @@ public enum PluginValidator {
         return mismatches
     }
 
-    /// Runs the checks in a child process (`executable plugin validate-child PATH`) and waits at
-    /// most `timeout` seconds; a crash or a hang ends the report instead of the host.
-    public static func validateInChildProcess(path: String, executable: String, timeout: Double = 30,
+    /// The default limit on one check, in seconds: a check that takes longer is taken for a
+    /// hang. The limit is per check (the clock restarts with each check the child reports), so a
+    /// slower CPU, one core or a busy machine lengthens the whole validation but not what counts
+    /// as hung: the slowest shipped plugin's slowest check takes a few seconds on one busy core
+    /// (Documentation/Reliability.md).
+    public static let defaultCheckTimeout: Double = 60
+
+    /// Runs the checks in a child process (`executable plugin validate-child PATH`); a child that
+    /// reports no further check for `timeout` seconds is killed and reported as hung, and a crash
+    /// ends the report instead of the host.
+    public static func validateInChildProcess(path: String, executable: String, timeout: Double = defaultCheckTimeout,
                                               memoryLimitMiB: Int = defaultMemoryLimitMiB) throws -> Report {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -141,22 +150,58 @@ public enum PluginValidator {
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
+        let output = ChildOutput(pipe.fileHandleForReading)
         try process.run()
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
+        try? pipe.fileHandleForWriting.close()
         var abnormal: String?
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            abnormal = "timeout: the plugin did not finish within \(Int(timeout)) s (an infinite loop or deadlock?)"
-        } else if process.terminationReason == .uncaughtSignal {
+        while process.isRunning {
+            if Date().timeIntervalSince(output.lastProgress) > timeout {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                abnormal = "timeout: a check did not finish within \(Int(timeout)) s (an infinite loop or deadlock?)"
+                break
+            }
+            usleep(20_000)
+        }
+        if abnormal == nil && process.terminationReason == .uncaughtSignal {
             let signal = process.terminationStatus
             abnormal = "crash: the plugin killed the validator with signal \(signal)\(signal == SIGSEGV ? " (SIGSEGV, segmentation fault)" : "")"
         }
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let checks = output.split(separator: "\n").compactMap { Check(line: String($0)) }
+        let checks = output.finish().split(separator: "\n").compactMap { Check(line: String($0)) }
         if let end = abnormal, let last = checks.last { abnormal = "\(end), after check '\(last.name)'" }
         return Report(checks: checks, abnormalEnd: abnormal)
+    }
+}
+
+/// The child's standard output, read on a thread of its own as it arrives, with the time of
+/// the last line (the child prints one line per check).
+private final class ChildOutput: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+    private var last = Date()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                lock.withLock {
+                    data.append(chunk)
+                    if chunk.contains(UInt8(ascii: "\n")) { last = Date() }
+                }
+            }
+            done.signal()
+        }
+    }
+
+    /// When the child last completed a line (or was started).
+    var lastProgress: Date { lock.withLock { last } }
+
+    /// Everything the child wrote, after its end of the pipe closed.
+    func finish() -> String {
+        done.wait()
+        return lock.withLock { String(decoding: data, as: UTF8.self) }
     }
 }
 

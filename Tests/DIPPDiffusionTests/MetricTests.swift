@@ -1,10 +1,26 @@
+import DIPPData
 import DIPPEvaluation
+import DIPPNN
 import DIPPTensor
 import Foundation
 import Testing
 
 /// Fréchet distance and MMD against closed forms.
 @Suite struct MetricTests {
+    /// The classifier trains through the shared checked gradient step: a NaN in the data stops
+    /// it with the step named, instead of a classifier of NaN weights.
+    @Test func classifierTrainingStopsOnANonFiniteGradient() {
+        var values = [Float](repeating: 0.5, count: 8 * 4)
+        values[5] = .nan
+        let data = LabeledDataset(name: "nan", values: values, labels: [0, 1, 0, 1, 0, 1, 0, 1], sampleShape: [4], imageSize: nil,
+                                  classNames: ["a", "b"])
+        #expect {
+            _ = try Classifier.train(on: data, configuration: .init(hidden: [4], epochs: 1, batchSize: 8))
+        } throws: { error in
+            (error as? NonFiniteValueError)?.location == "classifier training, epoch 1, batch 1"
+        }
+    }
+
     @Test func frechetDistanceClosedForm() {
         // Commuting (diagonal) covariances: FD = ‖μ₁−μ₂‖² + Σ(√a_i − √b_i)².
         let fd = FrechetDistance.distance(mean1: [0, 1], covariance1: [4, 0, 0, 1], mean2: [1, 1], covariance2: [1, 0, 0, 9])

@@ -12,18 +12,18 @@ enum TestSupport {
         return folders.map { $0.appendingPathComponent(file).path }.first { FileManager.default.fileExists(atPath: $0) }
     }
 
-    /// Runs `executable arguments` (with `extraPath` in front of `PATH`, in `folder`): exit status and
-    /// standard output and error together.
-    static func run(_ executable: String, _ arguments: [String], extraPath: String? = nil, in folder: URL? = nil) throws
-        -> (status: Int32, output: String) {
+    /// Runs `executable arguments` (with `extraPath` in front of `PATH`, the variables of
+    /// `environment` set or replaced, in `folder`): exit status and standard output and error together.
+    static func run(_ executable: String, _ arguments: [String], extraPath: String? = nil, environment: [String: String] = [:],
+                    in folder: URL? = nil) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let folder { process.currentDirectoryURL = folder }
-        if let extraPath {
-            var environment = ProcessInfo.processInfo.environment
-            environment["PATH"] = "\(extraPath):\(environment["PATH"] ?? "/usr/bin:/bin")"
-            process.environment = environment
+        if extraPath != nil || !environment.isEmpty {
+            var variables = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+            if let extraPath { variables["PATH"] = "\(extraPath):\(variables["PATH"] ?? "/usr/bin:/bin")" }
+            process.environment = variables
         }
         let pipe = Pipe()
         process.standardOutput = pipe

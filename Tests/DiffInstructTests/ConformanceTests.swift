@@ -40,7 +40,7 @@ import Testing
             #expect(results.allPassed, "\(name):\n\(results.failures)")
         }
         let digits = try Digits.load().split(fraction: 0.5, seed: 0).0
-        let classifier = ClassifierReward(classifier: Classifier.train(on: digits, configuration: .init(hidden: [32], epochs: 1)))
+        let classifier = ClassifierReward(classifier: try Classifier.train(on: digits, configuration: .init(hidden: [32], epochs: 1)))
         let images = Tensor.randomUniform([4, 64], in: -1...1, using: &rng)
         let results = Conformance.checkReward(classifier, samples: images, conditions: Self.labels)
         #expect(results.allPassed, "classifier:\n\(results.failures)")

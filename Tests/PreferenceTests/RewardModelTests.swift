@@ -107,6 +107,22 @@ import Testing
         #expect(throws: ConfigurationError.self) { try LearnedReward.load(from: folder.appendingPathComponent("missing")) }
     }
 
+    /// Reward training goes through the shared checked gradient step: NaN samples stop it.
+    @Test func trainingStopsOnANonFiniteGradient() throws {
+        let pairs = Self.syntheticPairs(count: 20, seed: 11).map { pair in
+            var p = pair
+            p.left[0] = .nan
+            return p
+        }
+        var c = try RewardTraining.configuration(for: pairs)
+        c.training.epochs = 1
+        #expect {
+            _ = try RewardTraining.train(pairs: pairs, configuration: c)
+        } throws: { error in
+            (error as? NonFiniteValueError)?.location.hasPrefix("reward training, epoch 1, batch 1") == true
+        }
+    }
+
     @Test func tooFewPairsAndBadOptionsAreRefused() throws {
         let pairs = Self.syntheticPairs(count: 10, seed: 9)
         var c = try RewardTraining.configuration(for: pairs)

@@ -13,9 +13,12 @@ int dipp_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float 
 
 /* The same GEMM at reduced precision: op(A) and op(B) are rounded to bfloat16 (nearest even;
  * 8 significant bits) and multiplied with fp32 accumulation by oneDNN's dnnl_gemm_bf16bf16f32
- * (AVX512-BF16 on AMD Zen 4, AMX on recent Xeons, emulated on other AVX-512 CPUs); C stays
- * fp32. The operands are converted on every call, into per-thread scratch buffers.
- * Returns 0, oneDNN's status, or -1001 when the scratch buffers cannot be allocated. */
+ * (AVX512-BF16 on AMD Zen 4, AMX on recent Xeons, emulated by oneDNN on other AVX-512 CPUs); C
+ * stays fp32. Where oneDNN has no bf16 GEMM (no AVX-512, or DIPP_MAX_ISA below it) the rounded
+ * operands are widened back to fp32 and multiplied by dnnl_sgemm: the same products, summed in
+ * another order, at fp32 speed. The operands are converted on every call, into per-thread
+ * scratch buffers. Returns 0, oneDNN's status, or -1001 when the scratch buffers cannot be
+ * allocated. */
 int dipp_gemm_bf16(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                    const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
                    float *c, int64_t ldc);
@@ -27,6 +30,9 @@ int dipp_gemm_bf16_rounded(int trans_a, int trans_b, int64_t m, int64_t n, int64
 
 /* x rounded to bfloat16 (nearest even; NaN stays NaN). */
 void dipp_float_to_bf16(const float *x, uint16_t *y, int64_t n);
+
+/* x rounded to bfloat16 and widened back to fp32 (y may alias x): the values a bf16 product reads. */
+void dipp_round_bf16(const float *x, float *y, int64_t n);
 
 /* rows × cols of x (leading dimension ld) rounded to bfloat16 into dense y, on the GEMM threads
  * when large enough to gain. */
@@ -42,7 +48,44 @@ int dipp_get_threads(void);
 typedef void (*dipp_chunk_body)(void *context, int64_t begin, int64_t end);
 void dipp_parallel_chunks(int64_t count, int chunks, dipp_chunk_body body, void *context);
 
-/* The widest FMA vector unit this CPU has: 512 (AVX-512F), 256 (AVX2+FMA) or 0. */
+/* The CPU, as every kernel choice sees it. Levels, lowest first: baseline x86-64 (SSE2),
+ * AVX2 + FMA, AVX-512 (F, BW, DQ, VL), AVX-512 + AVX512-BF16, AVX-512 + AMX-BF16. */
+enum { DIPP_ISA_BASELINE = 0, DIPP_ISA_AVX2 = 1, DIPP_ISA_AVX512 = 2, DIPP_ISA_AVX512_BF16 = 3, DIPP_ISA_AMX = 4 };
+
+/* "baseline", "avx2", "avx512", "avx512_bf16", "amx" (or "unknown"), and back (-1 if none). */
+const char *dipp_isa_name(int isa);
+int dipp_isa_from_name(const char *name);
+
+typedef struct {
+    /* The CPU's own level, and the level in effect: the lower of it and DIPP_MAX_ISA. */
+    int native_isa, isa;
+    /* DIPP_MAX_ISA as a level, -1 when unset; cap_invalid when set to no level's name (then
+     * ignored; cap_text holds the value). */
+    int cap, cap_invalid;
+    char cap_text[64];
+    /* Native CPU features (CPUID, with the OS's support for the vector state). */
+    int avx2, fma, avx512f, avx512bw, avx512_bf16, amx;
+    /* What oneDNN creates here under the cap: its bf16 GEMM, a bf16 convolution, a Winograd
+     * convolution; and the ISA its JIT kernels use (dnnl_get_effective_cpu_isa). */
+    int bf16_gemm, bf16_conv, winograd, onednn_isa;
+} dipp_cpu_info;
+
+/* The probe: CPU features and DIPP_MAX_ISA are read before main (which also caps oneDNN with
+ * dnnl_set_max_cpu_isa and selects the element-wise kernels); oneDNN's capabilities are tried
+ * on the first call. */
+const dipp_cpu_info *dipp_cpu(void);
+
+/* The level in effect (dipp_cpu()->isa, without trying oneDNN's capabilities). */
+int dipp_isa(void);
+
+/* oneDNN's name of the ISA its kernels use (e.g. "Intel AVX2"), and its version. */
+const char *dipp_onednn_isa_name(void);
+void dipp_onednn_version(int *major, int *minor, int *patch);
+
+/* Whether oneDNN's bf16 GEMM runs here (else dipp_gemm_bf16 emulates it). */
+int dipp_bf16_gemm_native(void);
+
+/* The widest FMA vector unit in effect: 512 (AVX-512), 256 (AVX2+FMA) or 0. */
 int dipp_fma_width(void);
 
 /* Measured single-precision FMA peak in GFLOP/s: `threads` threads each run
@@ -53,10 +96,13 @@ double dipp_fma_peak_gflops(int threads, int64_t iterations);
 /* Eigen-decomposition of a symmetric n×n matrix through LAPACK's dsyev: eigenvalues ascending.
  * With `vectors` != 0, `matrix` is overwritten so that row k (row-major view) is the unit
  * eigenvector of eigenvalue k; otherwise it is destroyed. Returns LAPACK's info (0 = success). */
+/* LAPACK's version (ilaver). */
+void dipp_lapack_version(int *major, int *minor, int *patch);
+
 int dipp_symmetric_eigen(int32_t n, double *matrix, double *eigenvalues, int32_t vectors);
 
 /* Vectorised element-wise kernels (the hot loops of MLP training), compiled for AVX-512,
- * AVX2 and baseline x86-64 and chosen at load time. exp is a Cephes-style polynomial with
+ * AVX2 + FMA and baseline x86-64; the probe picks one set before main (dipp_cpu). exp is a Cephes-style polynomial with
  * range reduction: relative error below 2e-7 on [-87, 88]; inputs are clamped to that range.
  *   dipp_sigmoid: s = 1/(1 + e^-x)
  *   dipp_silu:    y = x*s, and s stored for the backward pass
@@ -134,7 +180,9 @@ void dipp_group_norm_last_backward(const float *x, const float *offset, const fl
  * call overwrites the gradients it is given: diff_src when non-NULL, diff_weights (and
  * diff_bias) when diff_weights is non-NULL. One thread at a time per object. With bf16 != 0
  * every call reads src, weights and diff_dst rounded to bfloat16 (nearest even) and
- * accumulates and writes in fp32 (Compute.precision = bf16); the bias stays fp32. With
+ * accumulates and writes in fp32 (Compute.precision = bf16); the bias stays fp32. Where oneDNN
+ * has no bf16 convolution (no AVX-512, or DIPP_MAX_ISA below it), the fp32 primitives run on
+ * operands rounded to bfloat16 by the object itself (dipp_conv_emulates_bf16). With
  * winograd != 0 all three primitives use oneDNN's Winograd F(4×4, 3×3) kernels in its blocked
  * layouts (fp32, 3×3, stride 1, channel counts multiples of 16 on AVX-512; creation fails
  * otherwise, and the caller falls back to direct). */
@@ -145,5 +193,7 @@ int dipp_conv_forward(dipp_conv *conv, const float *src, const float *weights, c
 int dipp_conv_backward(dipp_conv *conv, const float *src, const float *diff_dst, const float *weights,
                        float *diff_src, float *diff_weights, float *diff_bias);
 void dipp_conv_destroy(dipp_conv *conv);
+/* Whether a bf16 convolution runs emulated (fp32 primitives on rounded operands). */
+int dipp_conv_emulates_bf16(const dipp_conv *conv);
 
 #endif

@@ -23,4 +23,8 @@ int dipp_write_png(const char *path, int32_t width, int32_t height, int32_t chan
 int dipp_read_png(const char *path, int32_t channels, uint8_t **pixels, int32_t *width, int32_t *height,
                   char *error, size_t error_length);
 
+/* The versions of libpng and zlib linked at run time. */
+const char *dipp_libpng_version(void);
+const char *dipp_zlib_version(void);
+
 #endif

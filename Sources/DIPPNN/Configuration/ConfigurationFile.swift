@@ -49,18 +49,41 @@ public enum ConfigurationFile {
     }
 
     /// Refuses to resume a run folder whose `config.json` differs from `configuration` in
-    /// anything but what `allowedChanges` overwrites (e.g. the step count).
+    /// anything but what `allowedChanges` overwrites (e.g. the step count), naming each setting
+    /// that differs. A folder without a checkpoint holds no training to lose (a run that failed
+    /// before its first checkpoint): any configuration may start there afresh.
     public static func checkResumable<T: Codable & Equatable>(_ configuration: T, folder: URL, defaults: T,
                                                                 allowedChanges: (inout T) -> Void) throws {
         let file = folder.appendingPathComponent("config.json")
-        guard let existing = FileManager.default.contents(atPath: file.path) else { return }
+        guard let existing = FileManager.default.contents(atPath: file.path), !CheckpointStore(folder: folder).steps().isEmpty else { return }
         var previous = try decode(existing, over: defaults, source: file.path)
         allowedChanges(&previous)
         var current = configuration
         allowedChanges(&current)
         guard previous == current else {
-            throw ConfigurationError(location: file.path, what: "the run folder was started with a different configuration",
+            let differing = (try? differences(previous, current)) ?? []
+            let list = differing.prefix(8).map { "\($0.key): \($0.before) in the folder, \($0.after) now" }.joined(separator: "; ")
+            throw ConfigurationError(location: file.path, what: "the run folder was started with a different configuration"
+                                     + (list.isEmpty ? "" : " (\(list))"),
                                      hint: "resume with the same settings (only the step count may change), or choose a new --out folder")
+        }
+    }
+
+    /// The key paths where the JSON forms of `a` and `b` differ, with both values as JSON.
+    static func differences<T: Encodable>(_ a: T, _ b: T) throws -> [(key: String, before: String, after: String)] {
+        func flatten(_ value: Any, _ path: String, into out: inout [String: String]) {
+            if let object = value as? [String: Any], !object.isEmpty {
+                for (key, child) in object { flatten(child, path.isEmpty ? key : "\(path).\(key)", into: &out) }
+            } else {
+                let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys])
+                out[path] = data.map { String(decoding: $0, as: UTF8.self) } ?? "\(value)"
+            }
+        }
+        var left: [String: String] = [:], right: [String: String] = [:]
+        flatten(try JSONSerialization.jsonObject(with: JSONEncoder().encode(a), options: .fragmentsAllowed), "", into: &left)
+        flatten(try JSONSerialization.jsonObject(with: JSONEncoder().encode(b), options: .fragmentsAllowed), "", into: &right)
+        return Set(left.keys).union(right.keys).sorted().compactMap { key in
+            left[key] == right[key] ? nil : (key, left[key] ?? "absent", right[key] ?? "absent")
         }
     }
 

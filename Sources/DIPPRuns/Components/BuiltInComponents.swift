@@ -70,6 +70,10 @@ extension Components {
                 throw ConfigurationError(location: "generator 'voxel'", what: "the teacher's data \(context.train.name) has no cameras",
                                          hint: "a voxel field is rendered from cameras: use a teacher trained with --data shapes3d")
             }
+            guard o.gridSize >= 2 else {
+                throw ConfigurationError(location: "configuration, key 'generator.gridSize'", what: "a grid of \(o.gridSize) node(s) per side",
+                                         hint: "a voxel grid needs at least 2 nodes per side (default 24)")
+            }
             return VoxelFieldGenerator(o, renderer: VolumeRenderer(imageSize: size.height))
         }
 

@@ -113,7 +113,8 @@ public enum RewardTraining {
                 let b = trainSet.rows(rows)
                 let noise = { (x: Tensor) in t.inputNoise > 0 ? x + Tensor.randomNormal(x.shape, using: &rng) * t.inputNoise : x }
                 let loss = bradleyTerryLoss(model, left: noise(b.left), right: noise(b.right), targets: b.targets, conditions: b.conditions)
-                adam.update(model.parameters, along: Tensor.gradients(of: loss, withRespectTo: model.parameters))
+                _ = try applyGradientStep(Tensor.gradients(of: loss, withRespectTo: model.parameters), to: model.parameters, optimizer: &adam,
+                                          clip: 0, what: "the gradient norm", at: "reward training, epoch \(epoch), batch \(start / t.batchSize + 1)")
                 lossSum += Double(loss.scalar) * Double(rows.count)
             }
             let test = evaluate(model, testSet), check = evaluate(model, validationSet)

@@ -41,13 +41,11 @@ public enum Compute {
 
         var backend: any GEMMBackend { self == .bf16 ? OneDNNBF16GEMM() : OneDNNGEMM() }
 
-        /// `DIPP_PRECISION` (`fp32` or `bf16`; unset means fp32).
+        /// `DIPP_PRECISION` (`fp32` or `bf16`; unset means fp32). A value that names neither is
+        /// refused by ``Compute/checkEnvironment(_:)`` (which `dipp` runs first); a library
+        /// that did not check it gets fp32 and a warning.
         static func fromEnvironment() -> Precision {
-            guard let value = ProcessInfo.processInfo.environment["DIPP_PRECISION"], !value.isEmpty else { return .fp32 }
-            guard let precision = Precision(rawValue: value.lowercased()) else {
-                fatalError("DIPP_PRECISION is '\(value)'; expected fp32 or bf16")
-            }
-            return precision
+            Compute.lenient { try Compute.setting("DIPP_PRECISION", as: Precision.self) } ?? .fp32
         }
     }
 
@@ -67,13 +65,10 @@ public enum Compute {
         /// rounding error (Documentation/Performance.md); direct everywhere else.
         case winograd
 
-        /// `DIPP_CONVOLUTION` (`direct` or `winograd`; unset means the default).
+        /// `DIPP_CONVOLUTION` (`direct` or `winograd`; unset means the default; invalid: as
+        /// ``Precision``'s).
         static func fromEnvironment(default fallback: ConvolutionAlgorithm) -> ConvolutionAlgorithm {
-            guard let value = ProcessInfo.processInfo.environment["DIPP_CONVOLUTION"], !value.isEmpty else { return fallback }
-            guard let algorithm = ConvolutionAlgorithm(rawValue: value.lowercased()) else {
-                fatalError("DIPP_CONVOLUTION is '\(value)'; expected direct or winograd")
-            }
-            return algorithm
+            Compute.lenient { try Compute.setting("DIPP_CONVOLUTION", as: ConvolutionAlgorithm.self) } ?? fallback
         }
     }
 
@@ -88,7 +83,7 @@ public enum Compute {
         set { configured = true; dipp_set_threads(Int32(max(1, newValue))) }
     }
 
-    /// The widest FMA vector width of this CPU in bits (512, 256, or 0).
+    /// The widest FMA vector width in effect in bits (512, 256, or 0; ``CPU/level``).
     public static var fmaWidth: Int { Int(dipp_fma_width()) }
 
     /// Measures the single-precision FMA peak of `threads` threads in GFLOP/s
@@ -107,7 +102,7 @@ public enum Compute {
     private static func configureOnce() {
         guard !configured else { return }
         configured = true
-        let env = ProcessInfo.processInfo.environment["DIPP_THREADS"].flatMap(Int.init)
-        dipp_set_threads(Int32(max(1, env ?? ProcessInfo.processInfo.activeProcessorCount)))
+        let env = lenient { try threadsSetting(ProcessInfo.processInfo.environment) }
+        dipp_set_threads(Int32(env ?? ProcessInfo.processInfo.activeProcessorCount))
     }
 }

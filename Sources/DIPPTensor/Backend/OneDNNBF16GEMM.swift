@@ -8,17 +8,22 @@ import CDIPPBackend
 /// its forward and backward products: ``rounded(_:)``). Relative error of a product ≈ 2⁻⁸ per
 /// operand element, averaging out over the inner dimension (measured in
 /// `Documentation/Performance.md`). Selected by `DIPP_PRECISION=bf16` (``Compute/precision``).
+///
+/// Where oneDNN has no bf16 GEMM (a CPU without AVX-512, or `DIPP_MAX_ISA` below it:
+/// ``CPU/bf16GEMM``) the product is emulated: the same rounded operands, widened back to fp32 and
+/// multiplied by oneDNN's sgemm — the same numbers up to the order of summation, at fp32 speed —
+/// so that runs in bf16 compare across machines.
 public struct OneDNNBF16GEMM: GEMMBackend {
     public init() {}
 
-    public var name: String { "oneDNN bf16 GEMM (fp32 accumulation)" }
+    public var name: String { CPU.current.bf16GEMM ? "oneDNN bf16 GEMM (fp32 accumulation)" : "bf16 emulated (rounded operands, oneDNN sgemm)" }
 
     public func sgemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                       a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                       beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         let status = dipp_gemm_bf16(transposeA ? 1 : 0, transposeB ? 1 : 0, Int64(m), Int64(n), Int64(k), alpha,
                                     a, Int64(lda), b, Int64(ldb), beta, c, Int64(ldc))
-        precondition(status == 0, "dnnl_gemm_bf16bf16f32 failed with status \(status) for m=\(m) n=\(n) k=\(k)")
+        precondition(status == 0, "bf16 GEMM failed with status \(status) for m=\(m) n=\(n) k=\(k) (out of memory?)")
     }
 }
 
@@ -40,7 +45,7 @@ extension OneDNNBF16GEMM {
         return [Float](unsafeUninitializedCapacity: m * n) { c, initialized in
             let status = dipp_gemm_bf16_rounded(transposeA ? 1 : 0, transposeB ? 1 : 0, Int64(m), Int64(n), Int64(k), 1, a, b, 0,
                                                 c.baseAddress!, Int64(n))
-            precondition(status == 0, "dnnl_gemm_bf16bf16f32 failed with status \(status) for m=\(m) n=\(n) k=\(k)")
+            precondition(status == 0, "bf16 GEMM failed with status \(status) for m=\(m) n=\(n) k=\(k) (out of memory?)")
             initialized = m * n
         }
     }

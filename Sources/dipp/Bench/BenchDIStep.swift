@@ -30,6 +30,7 @@ struct BenchDIStep: ParsableCommand {
     func run() throws {
         let counts = threads.split(separator: ",").compactMap { Int($0) }
         guard !counts.isEmpty, counts.allSatisfy({ $0 > 0 }) else { throw ValidationError("--threads: e.g. 1,2") }
+        printMachineHeader()
         let model = DenoiserConfiguration(architecture: "mlp", sampleShape: [2], classCount: 8, sigmaData: 2.84,
                                           hidden: [256, 256, 256], embeddingDimension: 16, noiseFeatures: 32)
         var rng = RandomStream(seed: 0)

@@ -25,6 +25,7 @@ struct BenchGEMM: ParsableCommand {
     func run() throws {
         let sizeList = try parseList(sizes, flag: "--sizes")
         let threadList = try parseList(threads, flag: "--threads")
+        printMachineHeader()
         let dipp = Compute.gemm
         let peer = noPeer ? nil : OpenBLASPeer.load()
         print("GEMM backend: \(dipp.name); FMA width \(Compute.fmaWidth) bits; \(ProcessInfo.processInfo.activeProcessorCount) cores")

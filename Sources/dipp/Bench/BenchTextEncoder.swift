@@ -25,6 +25,7 @@ struct BenchTextEncoder: ParsableCommand {
     func run() throws {
         let counts = threads.split(separator: ",").compactMap { Int($0) }
         guard !counts.isEmpty, counts.allSatisfy({ $0 > 0 }) else { throw ValidationError("--threads: e.g. 1,2") }
+        printMachineHeader()
         let encoder = try MiniLM.load()
         let prompts = Self.prompts
         for n in counts {

@@ -24,6 +24,7 @@ struct BenchUNetStep: ParsableCommand {
         guard !counts.isEmpty, counts.allSatisfy({ $0 > 0 }), batchSize > 0, steps > 0 else {
             throw ValidationError("--threads, --batch-size and --steps must be positive")
         }
+        printMachineHeader()
         let model = DenoiserConfiguration(architecture: "unet", sampleShape: [1, 28, 28], classCount: 10, sigmaData: 0.5, embeddingDimension: 16,
                                           noiseFeatures: 32, channels: [32, 64, 64])
         var rng = RandomStream(seed: 0)

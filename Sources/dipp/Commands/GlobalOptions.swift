@@ -15,8 +15,9 @@ struct ComputeOptions: ParsableArguments {
 
     /// Applies the flags. Under `mpirun` without `--threads` or `DIPP_THREADS`, the cores are
     /// shared among the ranks on this machine (`OMPI_COMM_WORLD_LOCAL_SIZE`), so that N ranks
-    /// on one machine do not oversubscribe it.
-    func apply() throws {
+    /// on one machine do not oversubscribe it. bf16 on a CPU without bf16 kernels runs emulated
+    /// (``CPU/hasNativeBF16``), with a one-line note on standard error unless `quiet`.
+    func apply(quiet: Bool = false) throws {
         if let t = threads {
             guard t > 0 else { throw ValidationError("--threads must be positive. Hint: e.g. --threads 2") }
             Compute.threads = t
@@ -33,6 +34,12 @@ struct ComputeOptions: ParsableArguments {
                 throw ValidationError("--convolution must be winograd or direct")
             }
             Compute.convolutionAlgorithm = a
+        }
+        if Compute.precision == .bf16 && !CPU.current.hasNativeBF16 && !quiet {
+            FileHandle.standardError.write(Data("""
+                note: bf16 is emulated on this CPU (ISA \(CPU.current.level), no bf16 kernels in oneDNN): operands are rounded to \
+                bfloat16 and multiplied in fp32 — the same numbers up to summation order, no speed-up (dipp info)\n
+                """.utf8))
         }
     }
 }

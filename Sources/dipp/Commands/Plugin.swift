@@ -55,7 +55,8 @@ struct PluginValidate: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "validate",
                                                     abstract: "Check a plugin against the ABI in a child process with a time limit; names each failed check.")
     @Argument(help: "Path of the plugin .so.") var path: String
-    @Option(help: "Seconds before a hanging plugin is killed.") var timeout: Double = 30
+    @Option(help: "Seconds one check may take before the plugin is taken for hung and killed (the whole validation may take longer).")
+    var timeout: Double = PluginValidator.defaultCheckTimeout
     @Option(help: "Memory (data segment) the plugin may use, in MiB; more is diagnosed as unbounded allocation.")
     var memoryLimit: Int = PluginValidator.defaultMemoryLimitMiB
 

@@ -1,0 +1,58 @@
+import Foundation
+
+/// A compute setting from the environment that DIPP cannot use: `DIPP_PRECISION`,
+/// `DIPP_CONVOLUTION`, `DIPP_THREADS` or `DIPP_MAX_ISA` set to a value none of its choices
+/// names.
+public struct EnvironmentError: DiagnosticError {
+    public let what: String, location: String, hint: String
+}
+
+extension Compute {
+    /// Checks every compute variable of `environment` (`DIPP_PRECISION`, `DIPP_CONVOLUTION`,
+    /// `DIPP_THREADS`, `DIPP_MAX_ISA`) and throws ``EnvironmentError`` for the first malformed
+    /// one. `dipp` calls it before any work, so a typo stops the run (exit 1) instead of being
+    /// ignored; the library itself, unchecked, warns once and uses the default.
+    public static func checkEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        _ = try setting("DIPP_PRECISION", as: Precision.self, environment)
+        _ = try setting("DIPP_CONVOLUTION", as: ConvolutionAlgorithm.self, environment)
+        _ = try threadsSetting(environment)
+        if let value = environment["DIPP_MAX_ISA"], !value.isEmpty, CPU.Level(name: value) == nil {
+            throw EnvironmentError(what: "'\(value)' names no instruction-set level", location: "DIPP_MAX_ISA",
+                                   hint: "one of \(CPU.Level.allCases.map(\.description).joined(separator: ", ")), or unset it")
+        }
+    }
+
+    /// The value of variable `name` as one of `T`'s cases (by raw value, case-insensitive); nil
+    /// when unset or empty.
+    static func setting<T: RawRepresentable & CaseIterable>(_ name: String, as _: T.Type,
+                                                            _ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> T?
+    where T.RawValue == String {
+        guard let value = environment[name], !value.isEmpty else { return nil }
+        guard let choice = T(rawValue: value.lowercased()) else {
+            let choices = T.allCases.map(\.rawValue).joined(separator: " or ")
+            throw EnvironmentError(what: "'\(value)' is not \(choices)", location: name, hint: "\(name)=\(T.allCases.first!.rawValue), or unset it")
+        }
+        return choice
+    }
+
+    /// `DIPP_THREADS` as a positive thread count; nil when unset or empty.
+    static func threadsSetting(_ environment: [String: String]) throws -> Int? {
+        guard let value = environment["DIPP_THREADS"], !value.isEmpty else { return nil }
+        guard let threads = Int(value.trimmingCharacters(in: .whitespaces)), threads > 0 else {
+            throw EnvironmentError(what: "'\(value)' is not a positive number of threads", location: "DIPP_THREADS",
+                                   hint: "e.g. DIPP_THREADS=\(ProcessInfo.processInfo.activeProcessorCount), or unset it for all cores")
+        }
+        return threads
+    }
+
+    /// `body`'s value, or nil after a one-line warning on standard error when it throws: how the
+    /// library reads the environment when no caller checked it.
+    static func lenient<T>(_ body: () throws -> T?) -> T? {
+        do {
+            return try body()
+        } catch {
+            FileHandle.standardError.write(Data("warning: \(error) (the default is used)\n".utf8))
+            return nil
+        }
+    }
+}
