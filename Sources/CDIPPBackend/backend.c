@@ -157,30 +157,63 @@ extern dnnl_status_t dnnl_gemm_bf16bf16f32(char transa, char transb, dnnl_dim_t 
                                            const uint16_t *a, dnnl_dim_t lda, const uint16_t *b, dnnl_dim_t ldb,
                                            float beta, float *c, dnnl_dim_t ldc);
 
-struct dipp_bf16_rows {
-    const float *src;
-    uint16_t *dst;
+/* The three bf16 conversions, row by row: fp32 → bf16, fp32 → fp32 rounded to bf16, bf16 → fp32. */
+enum dipp_conversion { DIPP_TO_BF16, DIPP_ROUND_BF16, DIPP_WIDEN_BF16 };
+
+struct dipp_conversion_rows {
+    const void *src;
+    void *dst;
     int64_t cols, ld;
+    enum dipp_conversion kind;
 };
 
-static void dipp_bf16_rows_body(void *context, int64_t begin, int64_t end) {
-    const struct dipp_bf16_rows *job = context;
-    for (int64_t r = begin; r < end; r++) dipp_float_to_bf16(job->src + r * job->ld, job->dst + r * job->cols, job->cols);
+/* bfloat16 values widened to fp32 (exact). */
+static void dipp_widen_bf16(const uint16_t *x, float *y, int64_t n) {
+    uint32_t *bits = (uint32_t *)y;
+    for (int64_t i = 0; i < n; i++) bits[i] = (uint32_t)x[i] << 16;
 }
 
-void dipp_to_bf16(const float *x, uint16_t *y, int64_t rows, int64_t cols, int64_t ld) {
+static void dipp_conversion_rows_body(void *context, int64_t begin, int64_t end) {
+    const struct dipp_conversion_rows *job = context;
+    for (int64_t r = begin; r < end; r++) {
+        switch (job->kind) {
+        case DIPP_TO_BF16:
+            dipp_float_to_bf16((const float *)job->src + r * job->ld, (uint16_t *)job->dst + r * job->cols, job->cols);
+            break;
+        case DIPP_ROUND_BF16:
+            dipp_round_bf16((const float *)job->src + r * job->ld, (float *)job->dst + r * job->cols, job->cols);
+            break;
+        case DIPP_WIDEN_BF16:
+            dipp_widen_bf16((const uint16_t *)job->src + r * job->ld, (float *)job->dst + r * job->cols, job->cols);
+            break;
+        }
+    }
+}
+
+/* rows × cols of x (leading dimension ld) converted into dense y, on the GEMM threads when large
+ * enough to gain. */
+static void dipp_convert(const void *x, void *y, int64_t rows, int64_t cols, int64_t ld, enum dipp_conversion kind) {
+    struct dipp_conversion_rows job = {x, y, cols, ld, kind};
     /* Dense: one long row, split into rows of 4096 so that the threads share it. */
     if (ld == cols && rows * cols > 4096) {
         int64_t count = rows * cols, tail = count % 4096;
-        if (tail) dipp_float_to_bf16(x + count - tail, y + count - tail, tail);
+        if (tail) {   /* the last `tail` values, as one row of their own */
+            size_t src_bytes = kind == DIPP_WIDEN_BF16 ? 2 : 4, dst_bytes = kind == DIPP_TO_BF16 ? 2 : 4;
+            struct dipp_conversion_rows last = {(const char *)x + (count - tail) * src_bytes, (char *)y + (count - tail) * dst_bytes,
+                                                tail, tail, kind};
+            dipp_conversion_rows_body(&last, 0, 1);
+        }
         rows = count / 4096;
-        cols = ld = 4096;
+        job.cols = job.ld = 4096;
     }
-    struct dipp_bf16_rows job = {x, y, cols, ld};
     int threads = omp_get_max_threads();
-    int64_t worthwhile = rows * cols / (1 << 15);
-    dipp_parallel_chunks(rows, (int)(worthwhile < threads ? (worthwhile < 1 ? 1 : worthwhile) : threads), dipp_bf16_rows_body, &job);
+    int64_t worthwhile = rows * job.cols / (1 << 15);
+    dipp_parallel_chunks(rows, (int)(worthwhile < threads ? (worthwhile < 1 ? 1 : worthwhile) : threads), dipp_conversion_rows_body, &job);
 }
+
+void dipp_to_bf16(const float *x, uint16_t *y, int64_t rows, int64_t cols, int64_t ld) { dipp_convert(x, y, rows, cols, ld, DIPP_TO_BF16); }
+
+void dipp_round_bf16_parallel(const float *x, float *y, int64_t n) { dipp_convert(x, y, 1, n, n, DIPP_ROUND_BF16); }
 
 /* A scratch buffer of this thread's, grown to at least `bytes` (NULL if that fails). Slots 0 and
  * 1 hold the two operands of a product. */
@@ -195,12 +228,6 @@ static void *dipp_scratch(int slot, size_t bytes) {
     return buffers[slot];
 }
 
-/* bfloat16 values widened to fp32 (exact). */
-static void dipp_widen_bf16(const uint16_t *x, float *y, size_t n) {
-    uint32_t *bits = (uint32_t *)y;
-    for (size_t i = 0; i < n; i++) bits[i] = (uint32_t)x[i] << 16;
-}
-
 int dipp_gemm_bf16_rounded(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                            const uint16_t *a, const uint16_t *b, float beta, float *c, int64_t ldc) {
     int64_t a_cols = trans_a ? m : k, b_cols = trans_b ? k : n;
@@ -211,8 +238,8 @@ int dipp_gemm_bf16_rounded(int trans_a, int trans_b, int64_t m, int64_t n, int64
     /* Emulated: the same rounded operands, multiplied in fp32. */
     float *a32 = dipp_scratch(0, (size_t)(m * k) * sizeof(float)), *b32 = dipp_scratch(1, (size_t)(k * n) * sizeof(float));
     if (!a32 || !b32) return -1001;
-    dipp_widen_bf16(a, a32, (size_t)(m * k));
-    dipp_widen_bf16(b, b32, (size_t)(k * n));
+    dipp_convert(a, a32, 1, m * k, m * k, DIPP_WIDEN_BF16);
+    dipp_convert(b, b32, 1, k * n, k * n, DIPP_WIDEN_BF16);
     return dipp_sgemm(trans_a, trans_b, m, n, k, alpha, a32, a_cols, b32, b_cols, beta, c, ldc);
 }
 
@@ -223,11 +250,7 @@ static void *dipp_rounded_operand(const float *src, int64_t rows, int64_t cols, 
     size_t count = (size_t)rows * (size_t)cols;
     void *buffer = dipp_scratch(slot, count * (widened ? sizeof(float) : sizeof(uint16_t)));
     if (!buffer) return NULL;
-    if (!widened) {
-        dipp_to_bf16(src, buffer, rows, cols, ld);
-    } else {
-        for (int64_t r = 0; r < rows; r++) dipp_round_bf16(src + r * ld, (float *)buffer + r * cols, cols);
-    }
+    dipp_convert(src, buffer, rows, cols, ld, widened ? DIPP_ROUND_BF16 : DIPP_TO_BF16);
     return buffer;
 }
 

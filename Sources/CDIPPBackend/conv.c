@@ -61,7 +61,7 @@ int dipp_conv_emulates_bf16(const dipp_conv *conv) { return conv->emulate_bf16; 
 /* `x` rounded to bfloat16 into `buffer` when emulating, else `x` itself. */
 static const float *rounded(const dipp_conv *conv, const float *x, float *buffer, size_t count) {
     if (!conv->emulate_bf16 || !x) return x;
-    dipp_round_bf16(x, buffer, (int64_t)count);
+    dipp_round_bf16_parallel(x, buffer, (int64_t)count);
     return buffer;
 }
 

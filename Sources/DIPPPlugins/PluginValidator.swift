@@ -135,9 +135,10 @@ public enum PluginValidator {
     /// The default limit on one check, in seconds: a check that takes longer is taken for a
     /// hang. The limit is per check (the clock restarts with each check the child reports), so a
     /// slower CPU, one core or a busy machine lengthens the whole validation but not what counts
-    /// as hung: the slowest shipped plugin's slowest check takes a few seconds on one busy core
-    /// (Documentation/Reliability.md).
-    public static let defaultCheckTimeout: Double = 60
+    /// as hung. The slowest shipped check (the NeRF generator's `vjp`, 528 renders) took 24 s on
+    /// one AVX2 core and 48 s at half that core's speed (Documentation/Reliability.md): 120 s
+    /// leaves 2.5× on a CPU half as fast.
+    public static let defaultCheckTimeout: Double = 120
 
     /// Runs the checks in a child process (`executable plugin validate-child PATH`); a child that
     /// reports no further check for `timeout` seconds is killed and reported as hung, and a crash

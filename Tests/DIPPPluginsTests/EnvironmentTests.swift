@@ -43,6 +43,7 @@ import Testing
         let run = try Self.dipp(["text-to-3d", "--prompt", "a red torus", "--teacher", teacher.path, "--config", config.path, "--steps", "1",
                                  "--out", out.path])
         #expect(run.status == 1 && run.output.contains("generator.gridSize") && run.output.contains("Hint:"), "status \(run.status)\n\(run.output)")
+        #expect(!FileManager.default.fileExists(atPath: out.path), "a refused run left \(out.path)")
     }
 
     /// bf16 on a CPU without bf16 kernels (or under `DIPP_MAX_ISA=avx2` on one with them) runs

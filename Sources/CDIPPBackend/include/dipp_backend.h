@@ -31,8 +31,10 @@ int dipp_gemm_bf16_rounded(int trans_a, int trans_b, int64_t m, int64_t n, int64
 /* x rounded to bfloat16 (nearest even; NaN stays NaN). */
 void dipp_float_to_bf16(const float *x, uint16_t *y, int64_t n);
 
-/* x rounded to bfloat16 and widened back to fp32 (y may alias x): the values a bf16 product reads. */
+/* x rounded to bfloat16 and widened back to fp32 (y may alias x): the values a bf16 product
+ * reads; the second on the GEMM threads when large enough to gain. */
 void dipp_round_bf16(const float *x, float *y, int64_t n);
+void dipp_round_bf16_parallel(const float *x, float *y, int64_t n);
 
 /* rows × cols of x (leading dimension ld) rounded to bfloat16 into dense y, on the GEMM threads
  * when large enough to gain. */

@@ -34,8 +34,7 @@ struct TextTo3DCommand: ParsableCommand {
             c.prompts = [prompt]
             if options.showConfig { return try options.execute(c, provenance: provenance) }
             try options.compute.apply()
-            let folder = URL(fileURLWithPath: options.out)
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let folder = URL(fileURLWithPath: options.out)   // made by the run once it is assembled
             if fitGroundTruth {
                 let (shape, colour) = Shapes3D.parse(prompt)
                 guard let shape, let colour else {
