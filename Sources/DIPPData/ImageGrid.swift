@@ -27,13 +27,16 @@ public enum ImageGrid {
     }
 
     /// Writes a scatter plot of 2-D points, coloured by class, on `size × size` pixels covering
-    /// `[−extent, extent]²`; optional reference points (e.g. the modes) are drawn as black crosses.
+    /// `[−extent, extent]²` (points outside it, and non-finite ones, are left out); optional
+    /// reference points (e.g. the modes) are drawn as black crosses.
     public static func writeScatter(_ points: [Float], labels: [Int], extent: Float = 6, size: Int = 512,
                                     marks: [(Float, Float)] = [], to path: String) throws {
         var pixels = [UInt8](repeating: 255, count: size * size * 3)
         let palette: [(UInt8, UInt8, UInt8)] = [(228, 26, 28), (55, 126, 184), (77, 175, 74), (152, 78, 163),
                                                 (255, 127, 0), (166, 86, 40), (247, 129, 191), (100, 100, 100)]
         func plot(_ x: Float, _ y: Float, _ color: (UInt8, UInt8, UInt8), radius: Int) {
+            // Off the canvas, NaN and infinities (a diverged model's samples) are not drawn.
+            guard abs(x) <= 2 * extent, abs(y) <= 2 * extent else { return }
             let px = Int(((x + extent) / (2 * extent) * Float(size)).rounded())
             let py = Int(((extent - y) / (2 * extent) * Float(size)).rounded())
             for dy in -radius...radius {

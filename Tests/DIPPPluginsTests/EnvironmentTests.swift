@@ -26,13 +26,20 @@ import Testing
         }
     }
 
-    @Test(arguments: [("--precision", "fp16"), ("--convolution", "fft"), ("--threads", "0")])
+    @Test(arguments: [("--precision", "fp16"), ("--convolution", "fft"), ("--threads", "0"), ("--per-class", "0")])
     func malformedOptionsAreUsageErrorsNamingThem(_ option: String, _ value: String) throws {
         let out = Self.scratchFolder()
         defer { try? FileManager.default.removeItem(at: out) }
         let run = try Self.dipp(["pretrain", "--data", "gmm2d", "--steps", "2", "--no-report", "--out", out.path, option, value])
         #expect(run.status == 64, "\(option) \(value): status \(run.status)\n\(run.output)")
         #expect(run.output.contains(option), "\(run.output)")
+    }
+
+    @Test func nonFiniteNumbersAreRefusedNamingTheKey() throws {
+        let out = Self.scratchFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let run = try Self.dipp(["pretrain", "--data", "gmm2d", "--steps", "2", "--no-report", "--out", out.path, "--learning-rate", "nan"])
+        #expect(run.status == 1 && run.output.contains("'learningRate'") && run.output.contains("not a finite number"), "status \(run.status)\n\(run.output)")
     }
 
     @Test func aVoxelGridBelowTwoNodesIsRefusedNamingTheKey() throws {

@@ -87,10 +87,17 @@ public enum ConfigurationFile {
         }
     }
 
-    /// Writes `value` as pretty, key-sorted JSON (the exact configuration a run used).
+    /// The strings that stand for non-finite numbers in the JSON files DIPP writes (a diverged
+    /// run's metrics); JSON itself has none.
+    public static let nonFiniteNumbers = (positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+
+    /// Writes `value` as pretty, key-sorted JSON (the exact configuration a run used, a report),
+    /// non-finite numbers as the strings of ``nonFiniteNumbers``.
     public static func write<T: Encodable>(_ value: T, to url: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let n = nonFiniteNumbers
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: n.positiveInfinity, negativeInfinity: n.negativeInfinity, nan: n.nan)
         try encoder.encode(value).write(to: url, options: .atomic)
     }
 

@@ -20,7 +20,14 @@ public struct ConfigurationProvenance {
     /// Records the configuration after a stage. `explicit`: the keys the stage named (dotted
     /// paths; a key names every value below it), or `nil` to find them by difference.
     public mutating func record<T: Encodable>(_ stage: String, _ value: T, explicit: Set<String>? = nil) throws {
-        stages.append((stage, try Self.leaves(value), explicit ?? []))
+        do {
+            stages.append((stage, try Self.leaves(value), explicit ?? []))
+        } catch EncodingError.invalidValue(let bad, let context) {
+            // A flag given `nan` or `inf` (JSON, and so a run's config.json, holds neither).
+            let key = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+            throw ConfigurationError(location: "configuration, key '\(key)' (\(stage))", what: "\(bad) is not a finite number",
+                                     hint: "give a finite value")
+        }
     }
 
     /// The first two stages every command has: records `defaults`, then reads the configuration

@@ -29,7 +29,9 @@ public struct RunComparison {
             let settings = ConfigurationProvenance.leaves(ofJSON: data)
             let reportFile = ["report-generator.json", "report-teacher.json"].map(folder.appendingPathComponent)
                 .first { FileManager.default.fileExists(atPath: $0.path) }
-            let report = try reportFile.map { try JSONDecoder().decode(EvaluationReport.self, from: Data(contentsOf: $0)) }
+            let decoder = JSONDecoder(), n = ConfigurationFile.nonFiniteNumbers
+            decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: n.positiveInfinity, negativeInfinity: n.negativeInfinity, nan: n.nan)
+            let report = try reportFile.map { try decoder.decode(EvaluationReport.self, from: Data(contentsOf: $0)) }
             // Two folders with the same last component are told apart by their parent.
             let name = names.filter { $0 == names[i] }.count > 1
                 ? folder.deletingLastPathComponent().lastPathComponent + "/" + names[i] : names[i]

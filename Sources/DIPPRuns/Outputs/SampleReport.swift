@@ -15,6 +15,10 @@ public enum SampleReport {
                     heldOut: LabeledDataset, perClass: Int, seed: UInt64, folder: URL, classifierFolder: URL, name: String,
                     save: String? = nil, trainingSeconds: Double? = nil, reward: (any RewardModel)? = nil,
                     conditioner: Conditioner = .labels, print: (String) -> Void = { Swift.print($0) }) throws -> EvaluationReport {
+        guard perClass >= 1 else {
+            throw ConfigurationError(location: "--per-class", what: "\(perClass) samples per class leaves nothing to sample and score",
+                                     hint: "give at least 1 (the report's figures want 100 or more)")
+        }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let labels = ModelEvaluation.balancedLabels(classes: train.classCount, perClass: perClass)
         var rng = RandomStream(seed: seed, .evaluationSamples)

@@ -31,6 +31,10 @@ struct Pretrain: ParsableCommand {
     var showConfig = false
     @OptionGroup var compute: ComputeOptions
 
+    func validate() throws {
+        guard perClass >= 1 else { throw ValidationError("--per-class must be positive (it is checked before training, not after)") }
+    }
+
     func run() throws {
         try reportingErrors {
             try compute.apply()

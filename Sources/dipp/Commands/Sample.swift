@@ -33,6 +33,7 @@ struct Sample: ParsableCommand {
         try reportingErrors {
             try compute.apply()
             guard perClass >= 1, steps.map({ $0 >= 1 }) ?? true else { throw ValidationError("--steps and --per-class must be positive") }
+            guard cfg.isFinite else { throw ValidationError("--cfg must be a finite number, e.g. --cfg 2") }
             guard (model == nil) != (generator == nil) else {
                 throw ValidationError("give exactly one of --model (a teacher run) or --generator (a distill/align run)")
             }
