@@ -230,6 +230,12 @@ static void *dipp_scratch(int slot, size_t bytes) {
 
 int dipp_gemm_bf16_rounded(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                            const uint16_t *a, const uint16_t *b, float beta, float *c, int64_t ldc) {
+    if (m == 0 || n == 0) return 0;
+    if (k == 0) {   /* an empty sum: C ← βC (β = 0 overwrites, NaN included) */
+        for (int64_t i = 0; i < m; i++)
+            for (int64_t j = 0; j < n; j++) c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j];
+        return 0;
+    }
     int64_t a_cols = trans_a ? m : k, b_cols = trans_b ? k : n;
     if (a_cols < 1) a_cols = 1;
     if (b_cols < 1) b_cols = 1;
@@ -257,6 +263,7 @@ static void *dipp_rounded_operand(const float *src, int64_t rows, int64_t cols, 
 int dipp_gemm_bf16(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                    const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
                    float *c, int64_t ldc) {
+    if (m == 0 || n == 0 || k == 0) return dipp_gemm_bf16_rounded(trans_a, trans_b, m, n, k, alpha, NULL, NULL, beta, c, ldc);
     int native = dipp_bf16_gemm_native();
     int64_t a_rows = trans_a ? k : m, a_cols = trans_a ? m : k, b_rows = trans_b ? n : k, b_cols = trans_b ? k : n;
     void *a16 = dipp_rounded_operand(a, a_rows, a_cols, lda, 0, !native);

@@ -45,8 +45,9 @@ static void probe_features(void) {
     info.avx512f = __builtin_cpu_supports("avx512f");
     info.avx512bw = __builtin_cpu_supports("avx512bw");
     int avx512 = info.avx512f && info.avx512bw && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
-    /* AVX512-BF16 is CPUID.(7,1):EAX[5]; AMX-BF16 CPUID.(7,0):EDX[22] with AMX-TILE EDX[24]. Both
-     * count only where the OS saves the AVX-512 state (checked by the avx512f test above). */
+    /* AVX512-BF16 is CPUID.(7,1):EAX[5]; AMX-BF16 CPUID.(7,0):EDX[22] with AMX-TILE EDX[24], counted
+     * only where the OS saves the AVX-512 state (the avx512f test above). The `amx` level is the
+     * CPU's: DIPP's own kernels use no AMX, and oneDNN asks the OS for the tile state itself. */
     info.avx512_bf16 = avx512 && leaf7(1, 0, 5);
     info.amx = avx512 && leaf7(0, 3, 22) && leaf7(0, 3, 24);
     info.native_isa = info.amx ? DIPP_ISA_AMX
@@ -78,10 +79,11 @@ __attribute__((constructor)) static void dipp_probe_cpu(void) {
         if (level < 0) {
             info.cap_invalid = 1;
             snprintf(info.cap_text, sizeof info.cap_text, "%s", cap);
+            fprintf(stderr, "warning: DIPP_MAX_ISA='%s' names no level (baseline, avx2, avx512, avx512_bf16, amx): ignored\n", cap);
         } else {
             info.cap = level;
             if (level < info.isa) info.isa = level;
-            if (level < DIPP_ISA_AMX) dnnl_set_max_cpu_isa(onednn_isa(level));
+            if (level < DIPP_ISA_AMX) info.onednn_cap_status = (int)dnnl_set_max_cpu_isa(onednn_isa(level));
         }
     }
     dipp_select_kernels(info.isa);

@@ -199,9 +199,10 @@ private final class ChildOutput: @unchecked Sendable {
     /// When the child last completed a line (or was started).
     var lastProgress: Date { lock.withLock { last } }
 
-    /// Everything the child wrote, after its end of the pipe closed.
+    /// Everything the child wrote, once its end of the pipe closed — or, when something the
+    /// plugin started still holds it open, what had arrived 5 s after the child ended.
     func finish() -> String {
-        done.wait()
+        _ = done.wait(timeout: .now() + 5)
         return lock.withLock { String(decoding: data, as: UTF8.self) }
     }
 }

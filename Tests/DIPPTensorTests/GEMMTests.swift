@@ -116,4 +116,21 @@ import Testing
         #expect(gemm.multiply([], [], m: 2, n: 3, k: 0) == [Float](repeating: 0, count: 6))
         #expect(gemm.multiply([1, 2], [3, 4], m: 1, n: 1, k: 2) == [11])
     }
+
+    /// The bf16 kernel (native or emulated) called directly with an empty inner dimension: an
+    /// empty sum, so C ← βC; with no rows nothing is touched.
+    @Test func bf16KernelHandlesEmptyExtents() {
+        var c: [Float] = [1, 2, 3, 4]
+        let one: [Float] = [1]
+        c.withUnsafeMutableBufferPointer { pc in
+            OneDNNBF16GEMM().sgemm(transposeA: true, transposeB: false, m: 2, n: 2, k: 0, alpha: 1, a: one, lda: 2, b: one, ldb: 2,
+                                   beta: 2, c: pc.baseAddress!, ldc: 2)
+        }
+        #expect(c == [2, 4, 6, 8])
+        c.withUnsafeMutableBufferPointer { pc in
+            OneDNNBF16GEMM().sgemm(transposeA: false, transposeB: false, m: 0, n: 2, k: 3, alpha: 1, a: one, lda: 3, b: one, ldb: 2,
+                                   beta: 0, c: pc.baseAddress!, ldc: 2)
+        }
+        #expect(c == [2, 4, 6, 8])
+    }
 }

@@ -65,6 +65,8 @@ typedef struct {
      * ignored; cap_text holds the value). */
     int cap, cap_invalid;
     char cap_text[64];
+    /* What dnnl_set_max_cpu_isa answered to the cap (0 = applied; not asked without a cap). */
+    int onednn_cap_status;
     /* Native CPU features (CPUID, with the OS's support for the vector state). */
     int avx2, fma, avx512f, avx512bw, avx512_bf16, amx;
     /* What oneDNN creates here under the cap: its bf16 GEMM, a bf16 convolution, a Winograd

@@ -40,8 +40,12 @@ public struct CPU: Sendable {
     public let native: Level, level: Level
     /// `DIPP_MAX_ISA` as a level (nil when unset or invalid).
     public let cap: Level?
-    /// `DIPP_MAX_ISA` when it names no level (then ignored by the kernels, refused by `dipp`).
+    /// `DIPP_MAX_ISA` when it names no level (then ignored by the kernels with a warning, refused
+    /// by `dipp`).
     public let invalidCap: String?
+    /// oneDNN's status when the cap could not be applied to it (`dnnl_set_max_cpu_isa`; e.g. a
+    /// build without the option), else nil: `dipp` refuses to run capped kernels only in part.
+    public let oneDNNCapFailure: Int?
     /// Native features, as CPUID and the OS report them.
     public let features: [(name: String, present: Bool)]
     /// oneDNN under the cap: its bf16 GEMM, a bf16 convolution and Winograd convolutions run
@@ -60,6 +64,7 @@ public struct CPU: Sendable {
         cap = info.cap >= 0 ? Level(rawValue: Int(info.cap)) : nil
         var text = info.cap_text
         invalidCap = info.cap_invalid != 0 ? withUnsafeBytes(of: &text) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) } : nil
+        oneDNNCapFailure = info.onednn_cap_status != 0 ? Int(info.onednn_cap_status) : nil
         features = [("avx2", info.avx2 != 0), ("fma", info.fma != 0), ("avx512f", info.avx512f != 0), ("avx512bw", info.avx512bw != 0),
                     ("avx512_bf16", info.avx512_bf16 != 0), ("amx_bf16", info.amx != 0)]
         (bf16GEMM, bf16Convolution, winograd) = (info.bf16_gemm != 0, info.bf16_conv != 0, info.winograd != 0)
@@ -104,7 +109,8 @@ public struct CPU: Sendable {
 
     /// The probe as `dipp info` and the benchmarks' headers print it, one fact a line.
     public var report: [String] {
-        let capText = invalidCap.map { "'\($0)' is not a level (ignored)" } ?? cap.map { "\($0)" } ?? "unset"
+        let capText = invalidCap.map { "'\($0)' is not a level (ignored)" }
+            ?? cap.map { "\($0)" + (oneDNNCapFailure.map { ", not applied to oneDNN (status \($0))" } ?? "") } ?? "unset"
         return [
             "cpu: \(Self.modelName), \(ProcessInfo.processInfo.activeProcessorCount) cores",
             "features: " + features.map { "\($0.name) \($0.present ? "yes" : "no")" }.joined(separator: ", "),

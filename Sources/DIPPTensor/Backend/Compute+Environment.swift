@@ -16,9 +16,16 @@ extension Compute {
         _ = try setting("DIPP_PRECISION", as: Precision.self, environment)
         _ = try setting("DIPP_CONVOLUTION", as: ConvolutionAlgorithm.self, environment)
         _ = try threadsSetting(environment)
-        if let value = environment["DIPP_MAX_ISA"], !value.isEmpty, CPU.Level(name: value) == nil {
-            throw EnvironmentError(what: "'\(value)' names no instruction-set level", location: "DIPP_MAX_ISA",
-                                   hint: "one of \(CPU.Level.allCases.map(\.description).joined(separator: ", ")), or unset it")
+        if let value = environment["DIPP_MAX_ISA"], !value.isEmpty {
+            guard CPU.Level(name: value) != nil else {
+                throw EnvironmentError(what: "'\(value)' names no instruction-set level", location: "DIPP_MAX_ISA",
+                                       hint: "one of \(CPU.Level.allCases.map(\.description).joined(separator: ", ")), or unset it")
+            }
+            // The cap was read before main; oneDNN refuses it only when built without the option.
+            if let status = CPU.current.oneDNNCapFailure, value == ProcessInfo.processInfo.environment["DIPP_MAX_ISA"] {
+                throw EnvironmentError(what: "oneDNN did not accept the cap (dnnl_set_max_cpu_isa status \(status)): its kernels would run uncapped",
+                                       location: "DIPP_MAX_ISA", hint: "use a oneDNN built with the ISA cap (Debian's libdnnl is), or unset it")
+            }
         }
     }
 
