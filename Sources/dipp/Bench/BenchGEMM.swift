@@ -32,14 +32,14 @@ struct BenchGEMM: ParsableCommand {
         if let peer { print("peer: \(peer.name)") } else if !noPeer { print("peer: OpenBLAS not found (apt-get install libopenblas0-pthread)") }
         for t in threadList {
             let peak = Compute.measureFMAPeak(threads: t)
-            print("\nthreads \(t): measured FMA peak \(format(peak)) GFLOP/s")
+            print("\nthreads \(t): " + (peak > 0 ? "measured FMA peak \(format(peak)) GFLOP/s" : "no FMA at ISA level \(CPU.current.level): no peak to compare with"))
             print(pad("n", 6) + pad("DIPP GFLOP/s", 14) + pad("% of peak", 11) + (peer == nil ? "" : pad("OpenBLAS GFLOP/s", 18)))
             for n in sizeList {
                 Compute.threads = t
                 let ours = measure(n: n) { a, b, c in
                     dipp.sgemm(transposeA: false, transposeB: false, m: n, n: n, k: n, alpha: 1, a: a, lda: n, b: b, ldb: n, beta: 0, c: c, ldc: n)
                 }
-                var line = pad("\(n)", 6) + pad(format(ours), 14) + pad(format(100 * ours / peak), 11)
+                var line = pad("\(n)", 6) + pad(format(ours), 14) + pad(peak > 0 ? format(100 * ours / peak) : "–", 11)
                 if let peer {
                     peer.setThreads(t)
                     line += pad(format(measure(n: n) { a, b, c in peer.sgemm(n: n, a: a, b: b, c: c) }), 18)
