@@ -103,6 +103,39 @@ import Testing
         }
     }
 
+    /// Values no network or optimizer can take are refused before any training, naming their key
+    /// (each reached a precondition, a trap or a failed allocation before).
+    @Test(arguments: ["hidden", "noiseFeatures", "architecture", "batchSize", "labelDropout", "beta1", "sigmaData"])
+    func outOfRangeValuesAreRefusedNamingTheKey(_ key: String) throws {
+        var c = Self.configuration()
+        switch key {
+        case "hidden": c.hidden = [16, 0]
+        case "noiseFeatures": c.noiseFeatures = 7
+        case "architecture": c.architecture = "unet"   // 2-vectors are no [C, H, W] images
+        case "batchSize": c.batchSize = 1 << 50
+        case "labelDropout": c.labelDropout = 2
+        case "beta1": c.beta1 = 1
+        default: c.sigmaData = -1
+        }
+        #expect {
+            _ = try TeacherTrainer(configuration: c, folder: Self.folder())
+        } throws: { error in
+            ((error as? ConfigurationError)?.location.contains("'\(key)'") ?? false)
+        }
+    }
+
+    /// A U-Net's widths: the first must split into its output normalisation's groups.
+    @Test func uNetWidthsAreChecked() throws {
+        var network = DenoiserConfiguration(architecture: "unet", sampleShape: [1, 8, 8], classCount: 10, channels: [12, 16, 16])
+        #expect(throws: ConfigurationError.self) { try network.validate() }
+        network.channels = [16, 16]
+        #expect(throws: ConfigurationError.self) { try network.validate() }
+        network.channels = [8, 16, 16]
+        try network.validate()
+        network.sampleShape = [1, 6, 6]
+        #expect(throws: ConfigurationError.self) { try network.validate() }
+    }
+
     @Test func aDivergingLossIsATrainingError() throws {
         var c = Self.configuration()
         c.learningRate = 1e30

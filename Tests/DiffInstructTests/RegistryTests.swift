@@ -1,3 +1,4 @@
+import DIPPData
 import DIPPDiffusion
 import DIPPNN
 import DIPPRuns
@@ -9,6 +10,27 @@ import Testing
 /// Adding a component is one file (Components/) plus one registration line; the run machinery
 /// `dipp align` and `dipp sample` use then builds it by name from a configuration.
 @Suite(.serialized) struct RegistryTests {
+    /// Options no component can be built with are refused when the run is assembled, naming the
+    /// key (a negative step count, a backwards band and a zero width each reached a trap before).
+    @Test func builtInsRefuseOptionsOutOfRange() throws {
+        let components = Components.standard()
+        var rng = RandomStream(seed: 1)
+        let context = RunContext(teacher: EDMDenoiser(DenoiserConfiguration(), rng: &rng), train: GaussianMixture2D().sample(64, rng: &rng),
+                                 seed: 0, classifierFolder: FileManager.default.temporaryDirectory)
+        func refused(_ body: () throws -> Void, _ key: String) {
+            #expect { try body() } throws: { error in ((error as? ConfigurationError)?.location.contains(key) ?? false) }
+        }
+        for (name, options) in [("heun", ["steps": JSONValue.number(-1)]), ("euler", ["sigmaMin": .number(90)]),
+                                ("edm-stochastic", ["churnMin": .number(60)])] {
+            refused({ _ = try components.samplers.make(ComponentSpec(name, options: options), context: SamplerContext(), path: "sampler") }, "sampler")
+        }
+        refused({ _ = try components.guidance.make(ComponentSpec("cfg-interval", options: ["sigmaLow": .number(6)]), context: context, path: "guidance") },
+                "guidance.sigmaLow")
+        refused({ _ = try components.generators.make(ComponentSpec("mlp", options: ["hidden": .array([.number(0)])]), context: context, path: "generator") },
+                "generator")
+        _ = try components.samplers.make(ComponentSpec("heun", options: ["steps": .number(1)]), context: SamplerContext(), path: "sampler")
+    }
+
     static func folder(_ name: String) -> URL { AlignmentRunTests.root.appendingPathComponent("registry-\(name)-\(UUID())") }
 
     @Test func aDivergenceRegisteredByTheUserTrains() throws {

@@ -49,6 +49,10 @@ public final class AlignmentRun {
                                      hint: "set assistantLabelDropout (e.g. 0.1) or keep assistantGuidance and assistantTrainingGuidance at 1")
         }
         try ConfigurationFile.checkResumable(c, folder: folder, defaults: RunConfiguration()) { $0.algorithm.steps = 0 }
+        guard c.reportPerClass >= 0 else {
+            throw ConfigurationError(location: "configuration, key 'reportPerClass'", what: "\(c.reportPerClass) samples per class for the report",
+                                     hint: "at least 1 (default 100; 0 only where no report is made, as in text-to-3D)")
+        }
         guard c.algorithm.batchSize % communicator.size == 0 else {
             throw ConfigurationError(location: "configuration, algorithm.batchSize",
                                      what: "the batch of \(c.algorithm.batchSize) does not split evenly over \(communicator.size) processes",
@@ -102,6 +106,10 @@ public final class AlignmentRun {
     /// the EMA generator, its samples and its report.
     @discardableResult
     public func run(progress: Bool = true, log: (String) -> Void = { _ in }) throws -> EvaluationReport {
+        guard configuration.reportPerClass >= 1 else {   // checked first: the report comes after all the training
+            throw ConfigurationError(location: "configuration, key 'reportPerClass'", what: "0 samples per class for the report",
+                                     hint: "at least 1 (default 100)")
+        }
         let summary = try train(progress: progress, log: log)
         let c = configuration.algorithm
         var report = try Self.evaluate(generator, train: train, heldOut: heldOut, perClass: configuration.reportPerClass,

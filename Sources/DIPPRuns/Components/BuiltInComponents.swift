@@ -61,6 +61,10 @@ extension Components {
         }
         generators.register("mlp", summary: "a conditional MLP whose latent size differs from the data size",
                             options: MLPGenerator.Configuration()) { o, context in
+            guard o.latentDimension >= 1, o.embeddingDimension >= 1, o.hidden.allSatisfy({ $0 >= 1 }) else {
+                throw ConfigurationError(location: "configuration, key 'generator'", what: "sizes latentDimension \(o.latentDimension), embeddingDimension \(o.embeddingDimension), hidden \(o.hidden)",
+                                         hint: "every size ≥ 1 (defaults 8, 16, [256, 256])")
+            }
             var rng = RandomStream(seed: context.seed, .generatorInitialisation)
             return MLPGenerator(o, sampleShape: context.train.sampleShape, classCount: context.train.classCount, rng: &rng)
         }
@@ -131,7 +135,11 @@ extension Components {
         }
         guidance.register("cfg-interval", summary: "classifier-free guidance only for σ in [sigmaLow, sigmaHigh] (Kynkäänniemi et al., 2024)",
                           options: BuiltInOptions.Interval()) { o, _ in
-            { IntervalGuidance(scale: $0, sigmaLow: o.sigmaLow, sigmaHigh: o.sigmaHigh) }
+            guard o.sigmaLow >= 0, o.sigmaLow <= o.sigmaHigh else {
+                throw ConfigurationError(location: "configuration, key 'guidance.sigmaLow'", what: "the band [\(o.sigmaLow), \(o.sigmaHigh)] is empty or negative",
+                                         hint: "0 ≤ sigmaLow ≤ sigmaHigh (defaults 0.28 and 5.42)")
+            }
+            return { IntervalGuidance(scale: $0, sigmaLow: o.sigmaLow, sigmaHigh: o.sigmaHigh) }
         }
 
         assistantObjectives.register("edm", summary: "EDM's denoising loss on generator samples (Algorithm 3), λ(σ)-weighted",
@@ -140,12 +148,21 @@ extension Components {
         }
 
         samplers.register("heun", summary: "EDM's deterministic 2nd-order sampler (2N − 1 evaluations)", options: KarrasSchedule()) { o, _ in
-            HeunSampler(schedule: o)
+            try Self.checkSchedule(o.steps, o.sigmaMin, o.sigmaMax, o.rho)
+            return HeunSampler(schedule: o)
         }
         samplers.register("euler", summary: "Euler on the probability-flow ODE (N evaluations)", options: KarrasSchedule()) { o, _ in
-            EulerSampler(schedule: o)
+            try Self.checkSchedule(o.steps, o.sigmaMin, o.sigmaMax, o.rho)
+            return EulerSampler(schedule: o)
         }
-        samplers.register("edm-stochastic", summary: "EDM's stochastic sampler (Algorithm 2, S_churn)", options: StochasticEDMSampler()) { o, _ in o }
+        samplers.register("edm-stochastic", summary: "EDM's stochastic sampler (Algorithm 2, S_churn)", options: StochasticEDMSampler()) { o, _ in
+            try Self.checkSchedule(o.steps, o.sigmaMin, o.sigmaMax, o.rho)
+            guard o.churnMin <= o.churnMax else {
+                throw ConfigurationError(location: "configuration, key 'sampler.churnMin'", what: "the churn band [\(o.churnMin), \(o.churnMax)] is empty",
+                                         hint: "churnMin ≤ churnMax")
+            }
+            return o
+        }
         samplers.register("one-step", summary: "a distilled generator: one network evaluation") { context in
             guard let generator = context.generator else {
                 throw ConfigurationError(location: "sampler 'one-step'", what: "needs a generator",
@@ -164,5 +181,16 @@ extension LinearReward {
                                      hint: "e.g. linear:1,0 (or {\"name\": \"linear\", \"direction\": [1, 0]}) for 2-D data")
         }
         return LinearReward(direction: direction)
+    }
+}
+
+extension Components {
+    /// Refuses a noise schedule no sampler can walk (`sampler.*` options).
+    static func checkSchedule(_ steps: Int, _ sigmaMin: Float, _ sigmaMax: Float, _ rho: Float) throws {
+        guard steps >= 1, sigmaMin > 0, sigmaMin < sigmaMax, sigmaMax.isFinite, rho > 0 else {
+            throw ConfigurationError(location: "configuration, key 'sampler'",
+                                     what: "steps \(steps), σ from \(sigmaMax) down to \(sigmaMin), ρ \(rho)",
+                                     hint: "steps ≥ 1 and 0 < sigmaMin < sigmaMax, ρ > 0 (EDM: 18, 0.002, 80, 7)")
+        }
     }
 }

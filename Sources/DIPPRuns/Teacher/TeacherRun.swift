@@ -39,6 +39,11 @@ extension TeacherTrainingConfiguration {
     public func loadData() throws -> (train: LabeledDataset, heldOut: LabeledDataset) {
         let all = try DataSets.load(data, file: dataFile.isEmpty ? nil : dataFile, seed: seed)
         let (train, heldOut) = all.split(fraction: trainFraction, seed: seed)
+        guard train.count >= 1, heldOut.count >= 2 else {   // training and the report's statistics need both
+            throw ConfigurationError(location: "configuration, key 'trainFraction'",
+                                     what: "\(all.count) samples of \(data) split into \(train.count) for training and \(heldOut.count) held out",
+                                     hint: "at least 1 to train on and 2 held out: a trainFraction nearer 0.5, or more data")
+        }
         return (train, heldOut)
     }
 
@@ -59,7 +64,7 @@ extension EDMDenoiser {
                                      hint: "pass the --out folder of a finished `dipp pretrain` run")
         }
         let configuration = try ConfigurationFile.decode(json, over: DenoiserConfiguration(), source: modelFile.path)
-        try DenoiserNetworks.validate(configuration.architecture)
+        try configuration.validate(source: modelFile.path)
         var rng = RandomStream(seed: 0)
         let model = EDMDenoiser(configuration, rng: &rng)
         let weights = folder.appendingPathComponent("teacher.safetensors")

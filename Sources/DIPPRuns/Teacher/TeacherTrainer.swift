@@ -33,6 +33,7 @@ public struct TeacherTrainer {
         }
         self.communicator = communicator
         if !c.architecture.isEmpty { try DenoiserNetworks.validate(c.architecture) }   // empty: chosen from the data
+        try c.validate()
         let (train, held) = try c.loadData()
         try ConfigurationFile.checkResumable(c, folder: folder, defaults: TeacherTrainingConfiguration()) { $0.steps = 0 }
         self.configuration = c
@@ -40,8 +41,11 @@ public struct TeacherTrainer {
         data = train
         heldOut = held
         conditioner = try c.conditioner(train: train)
+        let network = Self.denoiserConfiguration(c, data: train, textDimension: conditioner.embeddings?.dimension ?? 0)
+        try network.validate()
+        try c.checkMemory(sampleCount: Shape.count(train.sampleShape))
         var rng = RandomStream(seed: c.seed, .teacherInitialisation)
-        model = EDMDenoiser(Self.denoiserConfiguration(c, data: train, textDimension: conditioner.embeddings?.dimension ?? 0), rng: &rng)
+        model = EDMDenoiser(network, rng: &rng)
     }
 
     /// The denoiser configuration implied by the training configuration and the data.

@@ -1,4 +1,5 @@
 import DIPPNN
+import Foundation
 
 /// Everything `dipp pretrain` needs; written to `config.json` in the run folder.
 /// Zero/empty values mean "derive from the data" where noted.
@@ -40,4 +41,35 @@ public struct TeacherTrainingConfiguration: Codable, Sendable, Equatable {
     public var trainFraction: Double = 0.5
 
     public init() {}
+}
+
+extension TeacherTrainingConfiguration {
+    /// Refuses training settings out of their range, naming the key (the network's own keys are
+    /// checked by ``DenoiserConfiguration/validate(source:keyPrefix:)`` once the data is known).
+    public func validate() throws {
+        func check(_ ok: Bool, _ key: String, _ what: String, _ hint: String) throws {
+            guard ok else { throw ConfigurationError(location: "configuration, key '\(key)'", what: what, hint: hint) }
+        }
+        try check(learningRate.isFinite && learningRate > 0, "learningRate", "\(learningRate)", "a positive learning rate, e.g. 2e-3")
+        try check((0..<1).contains(beta1) && (0..<1).contains(beta2), "beta1", "Adam's β₁ = \(beta1), β₂ = \(beta2)", "both in [0, 1), e.g. 0.9 and 0.999")
+        try check(gradientClip >= 0, "gradientClip", "\(gradientClip)", "0 (no clipping) or a positive norm")
+        try check(emaHalfLifeSamples >= 0 && emaRampUp >= 0, "emaHalfLifeSamples", "EMA half-life \(emaHalfLifeSamples), ramp-up \(emaRampUp)", "both ≥ 0")
+        try check(pStd >= 0, "pStd", "\(pStd)", "the standard deviation of ln σ, ≥ 0 (EDM: 1.2)")
+        try check((0...1).contains(labelDropout), "labelDropout", "\(labelDropout)", "a probability in [0, 1] (default 0.1)")
+        try check(trainFraction > 0 && trainFraction < 1, "trainFraction", "\(trainFraction)", "in (0, 1): the rest is held out for the report")
+        try check(embeddingDimension >= 0, "embeddingDimension", "\(embeddingDimension)", "0 (from the data) or a positive size")
+        try check(sigmaData >= 0, "sigmaData", "\(sigmaData)", "0 (the data's standard deviation) or a positive σ_d")
+    }
+
+    /// Refuses a batch whose samples alone would take half the machine's memory (training needs
+    /// several times that): an allocation that fails ends the process, not with an error.
+    func checkMemory(sampleCount: Int) throws {
+        let (bytes, overflow) = batchSize.multipliedReportingOverflow(by: sampleCount * MemoryLayout<Float>.size)
+        let half = ProcessInfo.processInfo.physicalMemory / 2
+        guard !overflow, UInt64(max(bytes, 0)) <= half else {
+            throw ConfigurationError(location: "configuration, key 'batchSize'",
+                                     what: "a batch of \(batchSize) samples of \(sampleCount) values needs more than half of this machine's \(half >> 29) GiB",
+                                     hint: "a smaller batch (default 256)")
+        }
+    }
 }

@@ -45,8 +45,8 @@ extension Compute {
     /// `DIPP_THREADS` as a positive thread count; nil when unset or empty.
     static func threadsSetting(_ environment: [String: String]) throws -> Int? {
         guard let value = environment["DIPP_THREADS"], !value.isEmpty else { return nil }
-        guard let threads = Int(value.trimmingCharacters(in: .whitespaces)), threads > 0 else {
-            throw EnvironmentError(what: "'\(value)' is not a positive number of threads", location: "DIPP_THREADS",
+        guard let threads = Int(value.trimmingCharacters(in: .whitespaces)), (1...4096).contains(threads) else {
+            throw EnvironmentError(what: "'\(value)' is not a number of threads from 1 to 4096", location: "DIPP_THREADS",
                                    hint: "e.g. DIPP_THREADS=\(ProcessInfo.processInfo.activeProcessorCount), or unset it for all cores")
         }
         return threads

@@ -80,7 +80,7 @@ public enum Compute {
     /// Threads used inside GEMM. Default: `DIPP_THREADS` if set, else all cores.
     public static var threads: Int {
         get { configureOnce(); return Int(dipp_get_threads()) }
-        set { configured = true; dipp_set_threads(Int32(max(1, newValue))) }
+        set { configured = true; dipp_set_threads(Int32(clamping: max(1, newValue))) }
     }
 
     /// The widest FMA vector width in effect in bits (512, 256, or 0; ``CPU/level``).

@@ -60,6 +60,12 @@ struct PluginValidate: ParsableCommand {
     @Option(help: "Memory (data segment) the plugin may use, in MiB; more is diagnosed as unbounded allocation.")
     var memoryLimit: Int = PluginValidator.defaultMemoryLimitMiB
 
+    func validate() throws {
+        guard memoryLimit >= 1, timeout > 0, timeout.isFinite else {
+            throw ValidationError("--memory-limit (MiB) and --timeout (seconds) must be positive")
+        }
+    }
+
     func run() throws {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         let report = try PluginValidator.validateInChildProcess(path: path, executable: executable, timeout: timeout,

@@ -1,0 +1,38 @@
+import DIPPNN
+
+extension DenoiserConfiguration {
+    /// Refuses a configuration no network can be built from, naming the key: a configuration
+    /// file's (or a run folder's `model.json`) values reach the networks' preconditions only
+    /// through this check. `keyPrefix` is where the values sit in the user's file ("" for
+    /// `dipp pretrain`'s top-level keys).
+    public func validate(source: String = "configuration", keyPrefix: String = "") throws {
+        func refuse(_ key: String, _ what: String, _ hint: String) -> ConfigurationError {
+            ConfigurationError(location: "\(source), key '\(keyPrefix)\(key)'", what: what, hint: hint)
+        }
+        try DenoiserNetworks.validate(architecture, path: keyPrefix + "architecture")
+        guard noiseFeatures >= 2, noiseFeatures % 2 == 0 else {
+            throw refuse("noiseFeatures", "\(noiseFeatures) sinusoidal features", "an even number ≥ 2 (cosines and sines in pairs; default 32)")
+        }
+        guard embeddingDimension >= 1, textDimension >= 0, cameraDimension >= 0, classCount >= 0 else {
+            throw refuse("embeddingDimension", "sizes must be positive (embedding \(embeddingDimension), text \(textDimension), camera \(cameraDimension))",
+                         "e.g. embeddingDimension 16; 0 in a pretrain configuration means: from the data")
+        }
+        guard sigmaData.isFinite, sigmaData > 0 else {
+            throw refuse("sigmaData", "σ_d = \(sigmaData)", "a positive data standard deviation; 0 in a pretrain configuration means: from the data")
+        }
+        guard !sampleShape.isEmpty, sampleShape.allSatisfy({ $0 >= 1 }) else {
+            throw refuse("sampleShape", "sample shape \(sampleShape)", "the data's per-sample shape, every extent ≥ 1")
+        }
+        guard hidden.allSatisfy({ $0 >= 1 }) else {
+            throw refuse("hidden", "hidden widths \(hidden)", "every width ≥ 1, e.g. [256, 256, 256]")
+        }
+        guard architecture == "unet" else { return }
+        guard sampleShape.count == 3, sampleShape[1] % 4 == 0, sampleShape[2] % 4 == 0 else {
+            throw refuse("architecture", "the U-Net needs [C, H, W] images with H and W multiples of 4 (two halvings and back); the data's samples are \(sampleShape)",
+                         "use architecture mlp for this data")
+        }
+        guard channels.count == 3, channels.allSatisfy({ $0 >= 1 }), channels[0] <= 8 || channels[0] % 8 == 0 else {
+            throw refuse("channels", "U-Net widths \(channels)", "three widths ≥ 1 (full, half, quarter resolution), the first ≤ 8 or a multiple of 8; default [32, 64, 64]")
+        }
+    }
+}
