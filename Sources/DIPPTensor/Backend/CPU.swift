@@ -80,6 +80,11 @@ public struct CPU: Sendable {
     /// rounded to bfloat16, products in fp32: the same numbers up to summation order, no speed-up).
     public var hasNativeBF16: Bool { bf16GEMM && bf16Convolution }
 
+    /// `precision`'s name as reports print it: `bf16 (emulated)` where ``hasNativeBF16`` is false.
+    public func label(_ precision: Compute.Precision) -> String {
+        precision == .bf16 && !hasNativeBF16 ? "bf16 (emulated)" : precision.rawValue
+    }
+
     /// The CPU's model name (`/proc/cpuinfo`), or "unknown".
     public static var modelName: String {
         guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),

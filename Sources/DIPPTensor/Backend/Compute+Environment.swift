@@ -8,6 +8,9 @@ public struct EnvironmentError: DiagnosticError {
 }
 
 extension Compute {
+    /// The thread counts `DIPP_THREADS` and `--threads` accept.
+    public static let threadRange = 1...4096
+
     /// Checks every compute variable of `environment` (`DIPP_PRECISION`, `DIPP_CONVOLUTION`,
     /// `DIPP_THREADS`, `DIPP_MAX_ISA`) and throws ``EnvironmentError`` for the first malformed
     /// one. `dipp` calls it before any work, so a typo stops the run (exit 1) instead of being
@@ -45,8 +48,8 @@ extension Compute {
     /// `DIPP_THREADS` as a positive thread count; nil when unset or empty.
     static func threadsSetting(_ environment: [String: String]) throws -> Int? {
         guard let value = environment["DIPP_THREADS"], !value.isEmpty else { return nil }
-        guard let threads = Int(value.trimmingCharacters(in: .whitespaces)), (1...4096).contains(threads) else {
-            throw EnvironmentError(what: "'\(value)' is not a number of threads from 1 to 4096", location: "DIPP_THREADS",
+        guard let threads = Int(value.trimmingCharacters(in: .whitespaces)), Compute.threadRange.contains(threads) else {
+            throw EnvironmentError(what: "'\(value)' is not a number of threads from 1 to \(Compute.threadRange.upperBound)", location: "DIPP_THREADS",
                                    hint: "e.g. DIPP_THREADS=\(ProcessInfo.processInfo.activeProcessorCount), or unset it for all cores")
         }
         return threads

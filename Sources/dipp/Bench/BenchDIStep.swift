@@ -76,7 +76,7 @@ struct BenchDIStep: ParsableCommand {
                 let pre = try measure { try pretrainStep(model: model) }
                 let share = try GEMMFLOPCounter.measure(try diStep(teacher: teacher, batch: batchSize)).gemmShare
                 print(String(format: "threads %d %@: DI++ step %.1f steps/s (%.2f ms, %.0f%% of peak, %.0f%% of it in GEMMs)   teacher pre-training %.1f steps/s (%.2f ms, %.0f%% of peak)",
-                             t, p.rawValue + (p == .bf16 && !CPU.current.bf16GEMM ? " (emulated)" : ""), di, 1000 / di, 100 * di * diFLOPs / 1e9 / peak, 100 * share, pre, 1000 / pre, 100 * pre * preFLOPs / 1e9 / peak))
+                             t, CPU.current.label(p), di, 1000 / di, 100 * di * diFLOPs / 1e9 / peak, 100 * share, pre, 1000 / pre, 100 * pre * preFLOPs / 1e9 / peak))
             }
             print(String(format: "  (peak: the measured fp32 FMA peak of %d thread(s), %.0f GFLOP/s; %% of peak = GEMM FLOPs per step × steps/s ÷ peak)", t, peak))
             Compute.precision = .fp32

@@ -69,7 +69,7 @@ struct BenchUNetStep: ParsableCommand {
                 ConvolutionCounter.isCounting = false
                 let flops = ConvolutionCounter.flops + gemmFLOPs
                 print(String(format: "threads %d %@%@: %.3f s/step (%.1f images/s), %.1f GFLOP/step (%.1f%% in convolutions), %.0f%% of the fp32 peak, %.0f%% of the step inside convolutions",
-                             t, p.rawValue + (p == .bf16 && !CPU.current.hasNativeBF16 ? " (emulated)" : ""),
+                             t, CPU.current.label(p),
                              p == .fp32 ? " " + algorithm.rawValue + (algorithm == .winograd && !CPU.current.winograd ? " (direct here)" : "") : "", seconds, Double(n) / seconds, flops / 1e9, 100 * ConvolutionCounter.flops / flops,
                              100 * flops / 1e9 / seconds / peak, 100 * ConvolutionCounter.seconds / countedSeconds))
             }

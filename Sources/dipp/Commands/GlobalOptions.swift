@@ -19,7 +19,9 @@ struct ComputeOptions: ParsableArguments {
     /// (``CPU/hasNativeBF16``), with a one-line note on standard error unless `quiet`.
     func apply(quiet: Bool = false) throws {
         if let t = threads {
-            guard (1...4096).contains(t) else { throw ValidationError("--threads must be between 1 and 4096. Hint: e.g. --threads 2") }
+            guard Compute.threadRange.contains(t) else {
+                throw ValidationError("--threads must be between 1 and \(Compute.threadRange.upperBound). Hint: e.g. --threads 2")
+            }
             Compute.threads = t
         } else if let local = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap(Int.init),
                   ProcessInfo.processInfo.environment["DIPP_THREADS"] == nil, local > 1 {
