@@ -7,6 +7,7 @@
 //   swift run -c release compare-divergences            # fast mode (CI): short runs, 3 seeds
 //   swift run -c release compare-divergences --full     # full mode: Documentation/Results/CompareDivergences
 //   options: --seeds N (default 3), --out DIR
+import DIPPComponents
 import DIPPData
 import DIPPDiffusion
 import DIPPEvaluation

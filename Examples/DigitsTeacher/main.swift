@@ -4,6 +4,7 @@
 //
 //   swift run -c release digits-teacher          # fast mode (CI): 3000 steps
 //   swift run -c release digits-teacher --full   # full mode: 8000 steps (the documented figures)
+import DIPPComponents
 import DIPPData
 import DIPPDiffusion
 import DIPPEvaluation
@@ -27,7 +28,7 @@ do {
     let samples = HeunSampler().sample(teacher, guidance: ClassifierFreeGuidance(), conditions: Conditions(labels: labels), rng: &rng)
     try ModelEvaluation.writePicture(samples: samples, labels: labels, data: trainer.data, perClass: 16,
                                      to: folder.appendingPathComponent("samples.png").path)
-    let report = try ModelEvaluation.evaluate(samples: samples, labels: labels, train: trainer.data, heldOut: trainer.heldOut,
+    let report = try Components.standard().evaluate(samples: samples, labels: labels, train: trainer.data, heldOut: trainer.heldOut,
                                               sampler: "Heun 18 steps", evaluations: 35,
                                               classifierFolder: folder.appendingPathComponent("classifiers"))
     print(report.summary)

@@ -12,6 +12,7 @@
 //   swift build -c release && swift run -c release preferences           # fast mode (CI)
 //   swift run -c release preferences --full                              # Documentation/Results/Preferences
 //   options: --utility stroke-mass|crispness|centring|uprightness  --seeds N
+import DIPPComponents
 import DIPPDiffusion
 import DIPPNN
 import DIPPRuns

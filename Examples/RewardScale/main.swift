@@ -7,6 +7,7 @@
 //
 //   swift build -c release && swift run -c release reward-scale          # fast mode (CI)
 //   swift run -c release reward-scale --full                             # Documentation/Results/RewardScale
+import DIPPComponents
 import DIPPNN
 import DIPPPlugins
 import DIPPRuns
@@ -35,7 +36,7 @@ ExampleRuns.main {
                 let (_, distilled) = try runs.distilled(seed: seed)
                 let (result, _) = try runs.run("\(reward.name)-alpha\(scale)-\(steps)", seed: seed, base: .alignDefaults,
                                                initialWeights: distilled.appendingPathComponent("generator.safetensors"),
-                                               components: PluginComponents.standard()) { c in
+                                               components: Components.standard().withPlugins()) { c in
                     c.reward = ComponentSpec(reward.spec)
                     c.algorithm.rewardScale = .constant(scale)
                     c.algorithm.steps = steps

@@ -1,3 +1,4 @@
+import DIPPComponents
 import DIPPDiffusion
 import DIPPEvaluation
 import DIPPNN

@@ -8,6 +8,7 @@
 //   swift run -c release text-prompts            # fast mode (CI): short runs, 3 seeds
 //   swift run -c release text-prompts --full     # full mode: Documentation/Results/TextPrompts
 //   options: --seeds N (default 3), --out DIR
+import DIPPComponents
 import DIPPData
 import DIPPDiffusion
 import DIPPEvaluation

@@ -7,6 +7,7 @@
 //   swift run -c release text-to-3d            # fast mode (CI): short runs, 1 seed, one prompt
 //   swift run -c release text-to-3d --full     # full mode: Documentation/Results/TextTo3D
 //   options: --seeds N (default 3; fast mode 1), --out DIR
+import DIPPComponents
 import DIPPData
 import DIPPNN
 import DIPPPlugins
@@ -54,7 +55,7 @@ func cell(_ values: [Double?], _ digits: Int = 2) -> String {
             var c = TextTo3D.defaults
             (c.teacher, c.prompts, c.divergence, c.algorithm.steps, c.algorithm.seed) = (teacher.path, [object.prompt], "ikl", steps, seed)
             configure(&c)
-            return try TextTo3D.run(c, folder: folder, components: PluginComponents.standard(), progress: false)
+            return try TextTo3D.run(c, folder: folder, components: Components.standard().withPlugins(), progress: false)
         }
     }
 }

@@ -5,7 +5,7 @@
 import DIPPData
 import DIPPEvaluation
 import DIPPPluginSDK
-import DIPPRuns
+import DIPPTensor
 import DiffInstruct
 import Foundation
 

@@ -1,3 +1,4 @@
+import DIPPData
 import Foundation
 
 /// Captions for the 8x8 digits (the `digits-text` data set), from a small grammar:
@@ -37,16 +38,10 @@ public enum DigitCaptions {
 
     static func article(_ word: String) -> String { word == "eight" ? "an" : "a" }
 
-    /// The ink fraction of one image in [−1, 1]: `mean((clip(x) + 1)/2)` (values outside the data
-    /// range count as the nearest end, as in a picture).
-    public static func strokeMass(_ pixels: ArraySlice<Float>) -> Float {
-        pixels.reduce(0) { $0 + (Swift.min(Swift.max($1, -1), 1) + 1) / 2 } / Float(pixels.count)
-    }
-
     /// The candidate captions of every image of `data` (plain, plus thin/bold for the lightest and
     /// heaviest third of its class).
     public static func captions(for data: LabeledDataset) -> [[String]] {
-        let masses = (0..<data.count).map { strokeMass(data.values[($0 * data.dimension)..<(($0 + 1) * data.dimension)]) }
+        let masses = StrokeMass.ofEach(data.values, dimension: data.dimension)
         var thickness = [Thickness?](repeating: nil, count: data.count)
         for c in 0..<data.classCount {
             let members = (0..<data.count).filter { data.labels[$0] == c }.sorted { masses[$0] < masses[$1] }

@@ -1,3 +1,4 @@
+import DIPPTensor
 import Foundation
 
 /// The real 8x8 handwritten digits shipped with DIPP (UCI optical digits test set, CC BY 4.0;

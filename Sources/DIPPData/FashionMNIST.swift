@@ -1,3 +1,4 @@
+import DIPPTensor
 import Foundation
 
 /// Fashion-MNIST (Xiao et al., 2017; MIT licence) from the IDX files installed by Debian's
@@ -33,7 +34,8 @@ public enum FashionMNIST {
             throw DataError(location: labelsSource, what: "a label is outside 0…9", hint: "the file is corrupt; reinstall the package")
         }
         return LabeledDataset(name: "fashion-mnist", values: Array(values), labels: Array(classes),
-                              sampleShape: [1, rows, columns], imageSize: (rows, columns), classNames: classNames)
+                              sampleShape: [1, rows, columns], imageSize: (rows, columns), classNames: classNames,
+                              architecture: "unet")
     }
 
     static func bigEndian(_ bytes: [UInt8], _ offset: Int) -> Int {

@@ -1,4 +1,5 @@
 import CDIPPIO
+import DIPPTensor
 import Foundation
 
 /// Whole-file reads and writes through zlib and libpng.

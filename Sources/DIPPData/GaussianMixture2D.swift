@@ -32,6 +32,6 @@ public struct GaussianMixture2D: Sendable, Codable, Equatable {
             values[2 * i + 1] = my + standardDeviation * noise[2 * i + 1]
         }
         return LabeledDataset(name: "gmm2d", values: values, labels: labels, sampleShape: [2], imageSize: nil,
-                              classNames: (0..<modes).map { "mode \($0)" })
+                              classNames: (0..<modes).map { "mode \($0)" }, evaluator: "mode-coverage")
     }
 }

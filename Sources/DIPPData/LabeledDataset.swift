@@ -2,13 +2,25 @@ import DIPPTensor
 
 /// A labelled data set held in memory: `count` samples of `sampleShape`, each with a class.
 ///
-/// Values are scaled for diffusion: images to [−1, 1]; 2-D points as they are.
+/// Values are scaled for diffusion: images to [−1, 1]; 2-D points as they are. A data set
+/// describes itself — its ``kind``, the evaluator that scores samples of it and the denoiser
+/// architecture a teacher of it uses — so nothing downstream guesses from its shape or name.
 public struct LabeledDataset: Sendable {
+    /// What one sample is.
+    public enum Kind: String, Sendable, Codable {
+        /// A vector of coordinates (the 2-D toy).
+        case points
+        /// An image (`imageSize` is set; `sampleShape` may still be flat, as the digits' `[64]`).
+        case image
+        /// A rendered view of a 3-D scene from a recorded camera (`cameras` is set).
+        case renderedViews = "rendered-views"
+    }
+
     /// The name used on the command line (`gmm2d`, `digits`, `fashion-mnist`).
     public let name: String
     /// Row-major samples, `count × dimension`.
     public let values: [Float]
-    /// Class of each sample, in `0..<classNames.count`.
+    /// Class of each sample, in `0..<classNames.count`; −1 (the null condition) for data without classes.
     public let labels: [Int]
     /// Per-sample shape: `[2]`, `[64]` (8x8 digits as vectors) or `[1, 28, 28]`.
     public let sampleShape: [Int]
@@ -19,9 +31,20 @@ public struct LabeledDataset: Sendable {
     public let captions: [[String]]?
     /// Rendered data (`shapes3d`): the camera each sample was seen from.
     public let cameras: Cameras?
+    /// The registered evaluator that scores samples of this data (`mode-coverage`,
+    /// `image-classifier`, `sample-statistics`).
+    public let evaluator: String
+    /// The registered denoiser architecture a teacher of this data uses unless its configuration
+    /// names one (`mlp`, `unet`).
+    public let architecture: String
 
+    /// - Parameters:
+    ///   - evaluator: by default `image-classifier` for images and rendered views with classes,
+    ///     else `sample-statistics` (moments and MMD against held-out samples).
+    ///   - architecture: by default `mlp`, which takes any shape.
     public init(name: String, values: [Float], labels: [Int], sampleShape: [Int],
-                imageSize: (height: Int, width: Int)?, classNames: [String], captions: [[String]]? = nil, cameras: Cameras? = nil) {
+                imageSize: (height: Int, width: Int)?, classNames: [String], captions: [[String]]? = nil, cameras: Cameras? = nil,
+                evaluator: String? = nil, architecture: String = "mlp") {
         precondition(values.count == labels.count * Shape.count(sampleShape), "LabeledDataset: values and labels disagree")
         precondition(captions.map { $0.count == labels.count && $0.allSatisfy { !$0.isEmpty } } ?? true,
                      "LabeledDataset: every sample needs at least one caption")
@@ -34,6 +57,22 @@ public struct LabeledDataset: Sendable {
         self.sampleShape = sampleShape
         self.imageSize = imageSize
         self.classNames = classNames
+        self.evaluator = evaluator ?? (imageSize != nil && !classNames.isEmpty ? "image-classifier" : "sample-statistics")
+        self.architecture = architecture
+    }
+
+    public var kind: Kind { cameras != nil ? .renderedViews : imageSize != nil ? .image : .points }
+
+    /// FNV-1a (64-bit) over the sample shape, the values' bit patterns and the labels, in base
+    /// 36: names caches of models trained on this data (classifiers), so other data with the
+    /// same name never reuses them.
+    public var contentHash: String {
+        var h: UInt64 = 14_695_981_039_346_656_037
+        func mix(_ word: UInt64) { h = (h ^ word) &* 1_099_511_628_211 }
+        for s in sampleShape { mix(UInt64(truncatingIfNeeded: s)) }
+        for v in values { mix(UInt64(v.bitPattern)) }
+        for l in labels { mix(UInt64(truncatingIfNeeded: l)) }
+        return String(h, radix: 36)
     }
 
     public var count: Int { labels.count }
@@ -63,21 +102,27 @@ public struct LabeledDataset: Sendable {
     /// All samples as one tensor.
     public var all: (samples: Tensor, labels: [Int]) { batch(Array(0..<count)) }
 
+    /// The same data under another name (what reports and caches call it).
+    public func renamed(_ newName: String) -> LabeledDataset {
+        LabeledDataset(name: newName, values: values, labels: labels, sampleShape: sampleShape, imageSize: imageSize, classNames: classNames,
+                       captions: captions, cameras: cameras, evaluator: evaluator, architecture: architecture)
+    }
+
     /// The samples at `indices` as a new data set.
     public func subset(_ indices: [Int]) -> LabeledDataset {
         let (samples, labels) = batch(indices)
         return LabeledDataset(name: name, values: samples.storage, labels: labels, sampleShape: sampleShape,
                               imageSize: imageSize, classNames: classNames, captions: captions.map { c in indices.map { c[$0] } },
-                              cameras: cameras?.rows(indices))
+                              cameras: cameras?.rows(indices), evaluator: evaluator, architecture: architecture)
     }
 
     /// A seeded split into two halves (`fraction` of the samples first), stratified by class so
-    /// both halves keep the class balance.
+    /// both halves keep the class balance (data without classes is one group).
     public func split(fraction: Double = 0.5, seed: UInt64) -> (first: LabeledDataset, second: LabeledDataset) {
         var rng = RandomStream(seed: seed, .dataSplit)
         var first: [Int] = [], second: [Int] = []
-        for c in 0..<classCount {
-            let members = (0..<count).filter { labels[$0] == c }
+        for c in 0..<Swift.max(classCount, 1) {
+            let members = (0..<count).filter { classCount == 0 || labels[$0] == c }
             let order = rng.permutation(members.count).map { members[$0] }
             let cut = Int((Double(members.count) * fraction).rounded())
             first += order[..<cut]
@@ -87,12 +132,7 @@ public struct LabeledDataset: Sendable {
     }
 
     /// Standard deviation of all values (EDM's `σ_data` default).
-    public var standardDeviation: Float {
-        let n = Double(values.count)
-        let mean = values.reduce(0.0) { $0 + Double($1) } / n
-        let variance = values.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / n
-        return Float(variance.squareRoot())
-    }
+    public var standardDeviation: Float { Float(Statistics.populationStandardDeviation(values)) }
 }
 
 /// The camera vector of each sample of a rendered data set, `[count, dimension]` row-major.

@@ -186,6 +186,7 @@ public enum Shapes3D {
         }
         let s = renderer.imageSize
         return LabeledDataset(name: "shapes3d", values: values, labels: labels, sampleShape: [3, s, s], imageSize: (s, s),
-                              classNames: objects.map(\.prompt), captions: captions, cameras: Cameras(dimension: 2, values: cameras))
+                              classNames: objects.map(\.prompt), captions: captions, cameras: Cameras(dimension: 2, values: cameras),
+                              architecture: "unet")
     }
 }

@@ -93,11 +93,12 @@ public struct Classifier: Layer {
     }
 
     /// Loads the classifier cached in `folder` for this data set and configuration, or trains
-    /// and saves it there (`classifier-<data>.safetensors` + `.json`).
+    /// and saves it there (`classifier-<data>-<content hash>.safetensors` + `.json`).
     public static func loadOrTrain(on data: LabeledDataset, configuration: Configuration, folder: URL,
                                    progress: Bool = false) throws -> Classifier {
-        let weights = folder.appendingPathComponent("classifier-\(data.name).safetensors")
-        let settings = folder.appendingPathComponent("classifier-\(data.name).json")
+        let key = "\(data.name)-\(data.contentHash)"   // by content: other data under the same name trains its own
+        let weights = folder.appendingPathComponent("classifier-\(key).safetensors")
+        let settings = folder.appendingPathComponent("classifier-\(key).json")
         if let saved = FileManager.default.contents(atPath: settings.path),
            (try? JSONDecoder().decode(Configuration.self, from: saved)) == configuration,
            let contents = try? SafeTensors.read(contentsOf: weights) {

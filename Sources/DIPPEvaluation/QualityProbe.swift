@@ -11,8 +11,10 @@ import Foundation
 /// - images: `quality/class_accuracy` (in-project classifier) and `quality/fd` (Fréchet distance
 ///   to the held-out data in the classifier's features, at `labels.count` samples — biased upward
 ///   at small counts, so compare values at the same count only);
-/// - 2-D points: `quality/near_own_mode` (conditional) or `quality/modes_covered` (unconditional),
-///   `quality/spread` around the mode (data: 0.3) and `quality/mmd` (MMD² to held-out points).
+/// - the 2-D toy (data evaluated by `mode-coverage`): `quality/near_own_mode` (conditional) or
+///   `quality/modes_covered` (unconditional), `quality/spread` around the mode (data: 0.3) and
+///   `quality/mmd` (MMD² to held-out points);
+/// - any other data: `quality/mmd` (MMD² to held-out samples, bandwidth as `sample-statistics`).
 public struct QualityProbe {
     public let labels: [Int]
     private let measure: (Tensor) -> [(String, Float)]
@@ -24,7 +26,7 @@ public struct QualityProbe {
         labels = classCount == 0 ? [Int](repeating: Conditions.nullLabel, count: sampleCount)
             : ModelEvaluation.balancedLabels(classes: classCount, perClass: max(1, sampleCount / classCount))
         let labels = labels
-        if train.imageSize != nil {
+        if train.evaluator == "image-classifier" {
             let classifier = try Classifier.loadOrTrain(on: train, configuration: .init(), folder: classifierFolder)
             let real = withoutGradients { classifier.features(heldOut.all.samples) }
             measure = { samples in
@@ -34,7 +36,7 @@ public struct QualityProbe {
                 if classCount > 0 { metrics.insert(("quality/class_accuracy", Float(classifier.accuracy(samples, labels: labels))), at: 0) }
                 return metrics
             }
-        } else {
+        } else if train.evaluator == "mode-coverage" {
             let mixture = GaussianMixture2D()
             let reference = Array(heldOut.values.prefix(2 * min(heldOut.count, 2000)))
             measure = { samples in
@@ -47,6 +49,10 @@ public struct QualityProbe {
                 let modes = PointCloudMetrics.unconditional(samples: samples.storage, mixture: mixture)
                 return [("quality/modes_covered", Float(modes.modesCovered)), ("quality/spread", Float(modes.spread)), ("quality/mmd", mmd)]
             }
+        } else {
+            let d = train.dimension, reference = Array(heldOut.values.prefix(d * min(heldOut.count, 2000)))
+            let bandwidth = Swift.max(Double(d).squareRoot() * SampleStatisticsEvaluator.meanStandardDeviation(reference, dimension: d), 1e-6)
+            measure = { samples in [("quality/mmd", Float(PointCloudMetrics.mmd(samples.storage, reference, dimension: d, bandwidth: bandwidth)))] }
         }
     }
 

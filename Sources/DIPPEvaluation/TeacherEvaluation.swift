@@ -12,6 +12,7 @@ public struct EvaluationReport: Codable, Sendable {
     public var evaluationsPerSample: Int
     public var mode: ModeReport?
     public var image: ImageReport?
+    public var statistics: StatisticsReport?
     /// Classifier accuracy on the held-out real images.
     public var classifierTestAccuracy: Double?
     /// FD between the training half and the held-out half of the real data (the floor).
@@ -34,6 +35,11 @@ public struct EvaluationReport: Codable, Sendable {
     public var rewardScale: String?
     public var rewardAsUsed: Double?
 
+    /// An empty report for samples of `data` drawn with `sampler`; the evaluator fills in the metrics.
+    public init(data: String, sampler: String, evaluationsPerSample: Int) {
+        (self.data, self.sampler, self.evaluationsPerSample) = (data, sampler, evaluationsPerSample)
+    }
+
     /// A few human-readable lines.
     public var summary: String {
         var lines = ["data \(data), sampler \(sampler) (\(evaluationsPerSample) evaluations/sample)"]
@@ -46,6 +52,10 @@ public struct EvaluationReport: Codable, Sendable {
             lines.append(String(format: "class accuracy (in-project classifier): %.1f%%   FD-%@: %.2f (real halves: %.2f)",
                                 100 * i.classAccuracy, data, i.frechetDistance, realFrechetDistanceFloor ?? .nan))
             if let a = classifierTestAccuracy { lines.append(String(format: "classifier accuracy on held-out real data: %.1f%%", 100 * a)) }
+        }
+        if let s = statistics {
+            lines.append(String(format: "mean gap to held-out data: %.4f (rms over dimensions), std ratio %.3f, MMD² to data: %.4f",
+                                s.meanGap, s.standardDeviationRatio, s.mmd))
         }
         if let outside = fractionOutsideDataRange, outside > 0.01, let r = dataRange {
             lines.append(String(format: "note: %.1f%% of the sample values leave the data range [%g, %g] by more than 5%% of its width "
@@ -85,67 +95,22 @@ public protocol SampleEvaluator {
     func evaluate(samples: Tensor, labels: [Int], into report: inout EvaluationReport) throws
 }
 
-/// The evaluators known by name.
-public enum Evaluators {
-    public static let registry: ComponentRegistry<any SampleEvaluator, EvaluationContext> = {
-        let r = ComponentRegistry<any SampleEvaluator, EvaluationContext>(kind: "evaluator")
-        r.register("mode-coverage", summary: "2-D points: fraction within 3σ of their mode, modes covered, spread, MMD² to held-out data") {
-            ModeCoverageEvaluator(heldOut: $0.heldOut)
-        }
-        r.register("image-classifier", summary: "images: in-project classifier accuracy and Fréchet distance in its features, with the real-data floor") {
-            try ImageClassifierEvaluator(context: $0)
-        }
-        return r
-    }()
-
-    /// The evaluator for a data set's samples: `image-classifier` for images, `mode-coverage` for 2-D points.
-    public static func defaultName(for data: LabeledDataset) -> String {
-        data.imageSize == nil ? "mode-coverage" : "image-classifier"
-    }
-}
-
-struct ModeCoverageEvaluator: SampleEvaluator {
-    let heldOut: LabeledDataset
-
-    func evaluate(samples: Tensor, labels: [Int], into report: inout EvaluationReport) throws {
-        let reference = Array(heldOut.values.prefix(2 * min(heldOut.count, 2000)))
-        report.mode = PointCloudMetrics.evaluate(samples: samples.storage, labels: labels, mixture: GaussianMixture2D(), reference: reference)
-    }
-}
-
-struct ImageClassifierEvaluator: SampleEvaluator {
-    let classifier: Classifier
-    let context: EvaluationContext
-
-    init(context: EvaluationContext) throws {
-        self.context = context
-        classifier = try Classifier.loadOrTrain(on: context.train, configuration: .init(), folder: context.classifierFolder)
-    }
-
-    func evaluate(samples: Tensor, labels: [Int], into report: inout EvaluationReport) throws {
-        let real = context.heldOut.all
-        report.classifierTestAccuracy = classifier.accuracy(real.samples, labels: real.labels)
-        report.image = ImageMetrics.evaluate(samples: samples, labels: labels, classifier: classifier, heldOut: context.heldOut)
-        report.realFrechetDistanceFloor = ImageMetrics.frechetDistance(context.train.all.samples, real.samples, classifier: classifier)
-    }
-}
-
 /// Evaluates samples of a conditional model on its data set.
 public enum ModelEvaluation {
-    /// Balanced labels: `perClass` of each class, class-major (one PNG row per class).
+    /// Balanced labels: `perClass` of each class, class-major (one PNG row per class); for data
+    /// without classes, `perClass` unconditional (`∅`) samples.
     public static func balancedLabels(classes: Int, perClass: Int) -> [Int] {
-        (0..<classes).flatMap { [Int](repeating: $0, count: perClass) }
+        guard classes > 0 else { return [Int](repeating: Conditions.nullLabel, count: perClass) }
+        return (0..<classes).flatMap { [Int](repeating: $0, count: perClass) }
     }
 
-    /// Evaluates `samples` (generated for `labels`) with the data set's default evaluator
-    /// (``Evaluators/defaultName(for:)``) or the one named.
-    public static func evaluate(samples: Tensor, labels: [Int], train: LabeledDataset, heldOut: LabeledDataset,
-                                sampler: String, evaluations: Int, classifierFolder: URL, evaluator: String? = nil) throws -> EvaluationReport {
+    /// Evaluates `samples` (generated for `labels`) with `evaluator` (the data set's own,
+    /// ``DIPPData/LabeledDataset/evaluator``, unless the user names another), and adds the
+    /// fraction of values outside the data's range.
+    public static func evaluate(samples: Tensor, labels: [Int], train: LabeledDataset, sampler: String, evaluations: Int,
+                                evaluator: any SampleEvaluator) throws -> EvaluationReport {
         var report = EvaluationReport(data: train.name, sampler: sampler, evaluationsPerSample: evaluations)
-        let context = EvaluationContext(train: train, heldOut: heldOut, classifierFolder: classifierFolder)
-        let name = evaluator ?? Evaluators.defaultName(for: train)
-        try Evaluators.registry.make(ComponentSpec(name), context: context, path: "evaluator")
-            .evaluate(samples: samples, labels: labels, into: &report)
+        try evaluator.evaluate(samples: samples, labels: labels, into: &report)
         let range = train.valueRange, slack = 0.05 * (range.high - range.low)
         report.dataRange = [range.low, range.high]
         report.fractionOutsideDataRange = Double(samples.storage.filter { $0 < range.low - slack || $0 > range.high + slack }.count)
@@ -161,14 +126,11 @@ public enum ModelEvaluation {
         let bytes = [UInt8](data)   // IHDR: width and height, big-endian, at bytes 16–23
         let width = bytes[16..<20].reduce(0) { $0 << 8 | Int($1) }, height = bytes[20..<24].reduce(0) { $0 << 8 | Int($1) }
         let margin = 12 + 7 * (rowLabels.map(\.count).max() ?? 0)
-        func escaped(_ s: String) -> String {
-            s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-        }
         var svg = ["<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(margin + width)\" height=\"\(height)\" font-family=\"sans-serif\" font-size=\"12\">",
                    "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
                    "<image x=\"\(margin)\" y=\"0\" width=\"\(width)\" height=\"\(height)\" href=\"data:image/png;base64,\(data.base64EncodedString())\"/>"]
         for (row, label) in rowLabels.enumerated() {
-            svg.append("<text x=\"\(margin - 6)\" y=\"\(1 + row * cellHeight + cellHeight / 2 + 4)\" text-anchor=\"end\">\(escaped(label))</text>")
+            svg.append("<text x=\"\(margin - 6)\" y=\"\(1 + row * cellHeight + cellHeight / 2 + 4)\" text-anchor=\"end\">\(SVGText.escaped(label))</text>")
         }
         svg.append("</svg>")
         let url = URL(fileURLWithPath: png).deletingPathExtension().appendingPathExtension("svg")
@@ -181,18 +143,20 @@ public enum ModelEvaluation {
         if let (h, w) = data.imageSize {
             let d = data.dimension, channels = d / (h * w)
             let columns = min(perClass, 16)
+            let rowLabels = data.classCount > 0 ? data.classNames : ["samples"]   // without classes: one row
             var images: [[Float]] = []
-            for c in 0..<data.classCount {
-                let rows = labels.indices.filter { labels[$0] == c }.prefix(columns)
+            for c in 0..<rowLabels.count {
+                let rows = labels.indices.filter { data.classCount == 0 || labels[$0] == c }.prefix(columns)
                 images += rows.map { Array(samples.storage[($0 * d)..<(($0 + 1) * d)]) }
             }
             let scale = h <= 8 ? 6 : h <= 16 ? 4 : 2
-            try ImageGrid.writeGrid(images, rows: data.classCount, columns: columns, height: h, width: w, channels: channels,
+            try ImageGrid.writeGrid(images, rows: rowLabels.count, columns: columns, height: h, width: w, channels: channels,
                                     scale: scale, to: path)
-            try writeLabelledGrid(png: path, rowLabels: data.classNames, cellHeight: h * scale + 1)
-        } else {
+            try writeLabelledGrid(png: path, rowLabels: rowLabels, cellHeight: h * scale + 1)
+        } else if data.dimension == 2 {   // points in the plane; the modes marked where the data is the 2-D toy
             let mixture = GaussianMixture2D()
-            try ImageGrid.writeScatter(samples.storage, labels: labels, marks: (0..<mixture.modes).map(mixture.mean), to: path)
+            let marks = data.evaluator == "mode-coverage" ? (0..<mixture.modes).map(mixture.mean) : []
+            try ImageGrid.writeScatter(samples.storage, labels: labels, marks: marks, to: path)
         }
     }
 }

@@ -1,3 +1,4 @@
+import DIPPTensor
 import FlyingFox
 import FlyingSocks
 import Foundation
@@ -40,3 +41,7 @@ public enum LabelServer {
         }
     }
 }
+
+public enum ServerDomain: DiagnosticDomain { public static let name = "server" }
+/// The labelling server could not start or stopped (a port in use, a network failure).
+public typealias ServerError = Diagnostic<ServerDomain>

@@ -1,3 +1,4 @@
+import DIPPComponents
 import DIPPData
 import DIPPNN
 import DIPPRuns

@@ -1,7 +1,7 @@
 import DIPPTensor
 
 /// A point-wise nonlinearity, chosen by name in configurations.
-public enum ActivationFunction: String, Codable, Sendable, CaseIterable {
+public enum ActivationFunction: String, Codable, Sendable, CaseIterable, ConfigurationChoice {
     case silu, gelu, relu, tanh, sigmoid, softplus
 
     /// Applies the function.

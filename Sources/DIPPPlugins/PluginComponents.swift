@@ -1,5 +1,6 @@
+import DIPPComponents
 import DIPPNN
-import DIPPRuns
+import DIPPTensor
 import DiffInstruct
 import Foundation
 
@@ -52,10 +53,13 @@ public enum PluginComponents {
         }
     }
 
-    /// The standard components plus the plugin resolvers (what `dipp` uses).
-    public static func standard() -> Components {
-        let components = Components.standard()
-        register(in: components)
-        return components
+}
+
+extension Components {
+    /// This catalogue with the plugin resolvers added (`dipp` uses `Components.standard().withPlugins()`).
+    @discardableResult
+    public func withPlugins() -> Components {
+        PluginComponents.register(in: self)
+        return self
     }
 }

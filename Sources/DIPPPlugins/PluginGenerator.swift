@@ -1,5 +1,4 @@
 import CDIPPPluginABI
-import DIPPRuns
 import DIPPDiffusion
 import DIPPTensor
 import DiffInstruct

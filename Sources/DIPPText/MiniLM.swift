@@ -20,6 +20,20 @@ public enum MiniLM {
         return data.appendingPathComponent("dipp").appendingPathComponent(identifier)
     }
 
+    nonisolated(unsafe) private static var loaded: SentenceEncoder?
+    private static let lock = NSLock()
+
+    /// The encoder of ``defaultFolder``, loaded once per process (its weights are 90 MB, so a
+    /// teacher run, its DI++ run and their evaluations share one).
+    public static func shared() throws -> SentenceEncoder {
+        try lock.withLock {
+            if let loaded { return loaded }
+            let encoder = try load()
+            loaded = encoder
+            return encoder
+        }
+    }
+
     /// Loads the encoder from `folder` (default ``defaultFolder``).
     public static func load(folder: URL? = nil) throws -> SentenceEncoder {
         let folder = folder ?? defaultFolder

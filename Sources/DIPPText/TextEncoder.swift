@@ -108,9 +108,3 @@ public final class PromptEmbeddingCache: @unchecked Sendable {
     }
 }
 
-/// A text-encoder file is missing or malformed.
-public struct TextEncoderError: DiagnosticError {
-    public let location: String
-    public let what: String
-    public let hint: String
-}

@@ -1,3 +1,4 @@
+import DIPPTensor
 import Foundation
 
 /// BERT's uncased WordPiece tokenizer (Devlin et al., 2019), as Hugging Face `tokenizers`

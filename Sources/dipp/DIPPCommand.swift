@@ -29,11 +29,3 @@ struct DIPPCommand: ParsableCommand {
         main(nil)
     }
 }
-
-/// `dipp bench …`: performance measurements (figures go into Documentation/Performance.md).
-struct Bench: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Measure performance against the machine's peak and peer libraries.",
-        subcommands: [BenchGEMM.self, BenchDIStep.self, BenchTextEncoder.self, BenchUNetStep.self]
-    )
-}

@@ -1,4 +1,6 @@
+import DIPPComponents
 import DIPPData
+import DIPPRuns
 import DIPPTensor
 import Foundation
 import Testing
@@ -106,6 +108,6 @@ import Testing
             let mx = idx.reduce(0.0) { $0 + Double(data.values[2 * $1]) } / Double(idx.count)
             #expect(Swift.abs(mx - Double(GaussianMixture2D().mean(k).0)) < 0.05)
         }
-        #expect(throws: DataError.self) { try DataSets.load("cifar") }
+        #expect(throws: DataError.self) { try Components.standard().loadData("cifar") }
     }
 }

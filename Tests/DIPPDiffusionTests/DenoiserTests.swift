@@ -135,8 +135,7 @@ import Testing
         #expect(steps != 64 || Swift.abs(expectedStd - 0.6) < 0.005)
         for j in 0..<2 {
             let values = stride(from: j, to: x.count, by: 2).map { Double(x[$0]) }
-            let mean = values.reduce(0, +) / Double(n)
-            let std = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n)).squareRoot()
+            let (mean, std) = (Statistics.mean(values), Statistics.sampleStandardDeviation(values))
             // Sampling error of the std over 4000 draws ≈ 0.007; allow 3 of them.
             #expect(Swift.abs(mean - [1.5, -0.5][j]) < 0.05, "mean \(mean)")
             #expect(Swift.abs(std - expectedStd) < 0.021, "std \(std), recurrence \(expectedStd)")

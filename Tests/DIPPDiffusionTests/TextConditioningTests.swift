@@ -1,3 +1,4 @@
+import DIPPComponents
 import DIPPData
 import DIPPDiffusion
 import DIPPEvaluation
@@ -30,7 +31,7 @@ import Testing
             let members = (0..<digits.count).filter { digits.labels[$0] == c }
             #expect(members.allSatisfy { Set(DigitCaptions.training(c)).isSubset(of: captions[$0]) })
             func mass(_ word: String) -> [Float] {
-                members.filter { captions[$0].contains("a \(word) \(c)") }.map { DigitCaptions.strokeMass(digits.values[($0 * d)..<(($0 + 1) * d)]) }
+                members.filter { captions[$0].contains("a \(word) \(c)") }.map { StrokeMass.of(digits.values[($0 * d)..<(($0 + 1) * d)]) }
             }
             let (thin, bold) = (mass("thin"), mass("bold"))
             #expect(thin.count == members.count / 3 && bold.count == members.count / 3)
@@ -39,20 +40,23 @@ import Testing
         #expect(Set(DigitCaptions.heldOut(7)).isDisjoint(with: captions.flatMap { $0 }))
     }
 
-    /// A tiny bag-of-tokens encoder over the grammar's words, registered as `test-bag`.
-    static let encoderName: String = {
+    /// A tiny bag-of-tokens encoder over the grammar's words, registered as `test-bag` in this
+    /// suite's catalogue (no other catalogue sees it).
+    static let encoderName = "test-bag"
+    static let components: Components = {
         let words = Set((0..<10).flatMap { DigitCaptions.training($0, nil) + DigitCaptions.training($0, .thin) + DigitCaptions.training($0, .bold) }
             .flatMap { $0.split(separator: " ").map(String.init) })
         let tokenizer = try! WordPieceTokenizer(pieces: ["[PAD]", "[UNK]", "[CLS]", "[SEP]"] + words.sorted())
-        TextEncoders.registry.register("test-bag", summary: "test") { _ in
+        let components = Components.standard()
+        components.textEncoders.register(encoderName, summary: "test") { _ in
             var rng = RandomStream(seed: 3)
             return BagOfTokensEncoder(tokenizer: tokenizer, dimension: 8, rng: &rng)
         }
-        return "test-bag"
+        return components
     }()
 
     @Test func conditionerCyclesTheClassPrompts() throws {
-        let cache = PromptEmbeddingCache(encoder: try TextEncoders.load(Self.encoderName))
+        let cache = PromptEmbeddingCache(encoder: try Self.components.textEncoder(Self.encoderName))
         let conditioner = Conditioner(promptsByClass: [["a 0", "the digit 0"], ["a 1"]], embeddings: cache)
         let c = conditioner.conditions(labels: [0, 1, 0, Conditions.nullLabel, 0])
         #expect(c.text?.prompts == ["a 0", "a 1", "the digit 0", "", "a 0"])
@@ -95,19 +99,19 @@ import Testing
         let straight = FileManager.default.temporaryDirectory.appendingPathComponent("dipp-text-\(UUID())")
         let resumed = FileManager.default.temporaryDirectory.appendingPathComponent("dipp-text-\(UUID())")
         defer { try? FileManager.default.removeItem(at: straight); try? FileManager.default.removeItem(at: resumed) }
-        let a = try TeacherTrainer(configuration: c, folder: straight).run(progress: false)
+        let a = try TeacherTrainer(configuration: c, folder: straight, components: Self.components).run(progress: false)
         #expect(a.configuration.textDimension == 8 && a.configuration.embeddingDimension == 64)
         var first = c
         first.steps = 6
-        _ = try TeacherTrainer(configuration: first, folder: resumed).run(progress: false)
-        let b = try TeacherTrainer(configuration: c, folder: resumed).run(progress: false)
+        _ = try TeacherTrainer(configuration: first, folder: resumed, components: Self.components).run(progress: false)
+        let b = try TeacherTrainer(configuration: c, folder: resumed, components: Self.components).run(progress: false)
         #expect(zip(a.parameters, b.parameters).allSatisfy { $0.storage == $1.storage }, "resume must be exact (captions included)")
-        let run = try TeacherRun(folder: straight)
+        let run = try TeacherRun(folder: straight, components: Self.components)
         #expect(run.conditioner.isText && run.conditioner.promptsByClass?[7].contains("a handwritten seven") == true)
     }
 
     @Test func diPlusPlusDrawsTheGivenPrompts() throws {
-        let text = Conditioner(promptsByClass: [["a 0"], ["a 1"]], embeddings: PromptEmbeddingCache(encoder: try TextEncoders.load(Self.encoderName)))
+        let text = Conditioner(promptsByClass: [["a 0"], ["a 1"]], embeddings: PromptEmbeddingCache(encoder: try Self.components.textEncoder(Self.encoderName)))
         var c = RunConfiguration()
         c.prompts = ["a bold 7", "number nine"]
         var rng = RandomStream(seed: 1)

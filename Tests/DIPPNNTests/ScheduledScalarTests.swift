@@ -1,4 +1,5 @@
 import DIPPNN
+import DIPPTensor
 import Foundation
 import Testing
 

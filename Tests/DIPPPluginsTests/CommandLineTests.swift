@@ -126,11 +126,18 @@ import Testing
         #expect(run.status == 1 && run.output.contains("scores samples of shape [4]") && run.output.contains("[64]"), "\(run.output)")
     }
 
-    /// Defaults are visible: in `--help`, and with `--show-config` every resolved setting with its
-    /// source (default, file, preset, flag); nothing is trained.
+    /// Defaults are visible: each command's own in its `--help`, the registered names in the
+    /// component flags' help, and with `--show-config` every resolved setting with its source
+    /// (default, file, preset, flag); nothing is trained.
     @Test func defaultsAndTheirSourcesAreShown() throws {
-        let help = try Self.dipp(["distill", "--help"])
-        #expect(help.output.contains("default: 2000") && help.output.contains("align 2e-05"), "\(help.output)")
+        let distill = try Self.dipp(["distill", "--help"]).output.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(distill.contains("2000 steps of batch 256") && distill.contains("CFG 1.0") && distill.contains("ikl|sid|sds"), "\(distill)")
+        let align = try Self.dipp(["align", "--help"]).output.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(align.contains("reward classifier") && align.contains("learning rate 2e-05"), "\(align)")
+        let textTo3D = try Self.dipp(["text-to-3d", "--help"]).output.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(textTo3D.contains("generator voxel") && textTo3D.contains("CFG 3.0") && textTo3D.contains("400 steps of batch 8"), "\(textTo3D)")
+        let weighting = try Self.dipp(["distill", "--weighting", "uint", "--out", "x"])
+        #expect(weighting.status == 64 && weighting.output.contains("unit") && weighting.output.contains("dmd"), "\(weighting.output)")
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("dipp-show-\(UUID()).json")
         defer { try? FileManager.default.removeItem(at: file) }
         try Data(#"{"divergence": "sid", "algorithm": {"batchSize": 64}}"#.utf8).write(to: file)
@@ -159,10 +166,10 @@ import Testing
         let out = root.appendingPathComponent("scored")
         let run = try Self.dipp(["sample", "--generator", root.appendingPathComponent("di").path, "--reward", "classifier",
                                  "--per-class", "4", "--out", out.path])
-        #expect(run.status == 0 && run.output.contains("reward (classifier-log-prob):") && run.output.contains("mean ± sd over 40 samples"), "\(run.output)")
+        #expect(run.status == 0 && run.output.contains("reward (classifier):") && run.output.contains("mean ± sd over 40 samples"), "\(run.output)")
         #expect(!run.output.contains("nan →"), "\(run.output)")
         let report = try JSONDecoder().decode(EvaluationReportFields.self, from: Data(contentsOf: out.appendingPathComponent("report-one-step.json")))
-        #expect(report.rewardName == "classifier-log-prob" && report.meanReward < 0)
+        #expect(report.rewardName == "classifier" && report.meanReward < 0)
         let svg = try Data(contentsOf: out.appendingPathComponent("samples-one-step.svg"))
         let text = String(decoding: svg, as: UTF8.self)
         #expect(XMLParser(data: svg).parse() && text.contains("data:image/png;base64,") && text.contains(">7</text>"))

@@ -1,5 +1,7 @@
+import DIPPComponents
 import DIPPDiffusion
 import DIPPPlugins
+import DIPPRuns
 import DIPPTensor
 import DiffInstruct
 import Foundation
@@ -84,7 +86,7 @@ import Testing
         var rng = RandomStream(seed: 5)
         let configuration = DenoiserConfiguration(sampleShape: [4], classCount: 3, hidden: [16], embeddingDimension: 8,
                                                   textDimension: 3, cameraDimension: 2)
-        let denoiser = EDMDenoiser(configuration, rng: &rng)
+        let denoiser = try! Components.standard().denoiser(configuration, rng: &rng)
         #expect(denoiser.namedParameters.map(\.name).contains("network.text_null"))
         let x = Tensor.randomNormal([3, 4], using: &rng)
         let sigma = Tensor(shape: [3], storage: [0.5, 1, 2])

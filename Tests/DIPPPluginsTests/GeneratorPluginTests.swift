@@ -1,3 +1,4 @@
+import DIPPComponents
 import DIPPDiffusion
 import DIPPNN
 import DIPPPlugins
@@ -70,7 +71,7 @@ import Testing
         c.algorithm.steps = steps
         c.algorithm.batchSize = 128
         c.algorithm.checkpointEvery = checkpointEvery
-        return try AlignmentRun(configuration: c, folder: folder, components: PluginComponents.standard())
+        return try AlignmentRun(configuration: c, folder: folder, components: Components.standard().withPlugins())
     }
 
     @Test func distillingTheStyleGeneratorLearnsDigits() throws {

@@ -1,7 +1,9 @@
+import DIPPComponents
 import DIPPDiffusion
 import DIPPNN
 import DIPPRuns
 import DIPPTensor
+import DIPPTestSupport
 import DiffInstruct
 import Foundation
 import Testing
@@ -10,17 +12,8 @@ import Testing
 /// pass: starting from a small digits teacher's one-step generator, 100 DI++ steps with the
 /// reward must raise its mean.
 enum RewardAlignment {
-    /// A digits teacher (MLP 2×128, 300 steps), trained once per test process and shared.
-    static let teacher: Result<URL, Error> = Result {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dipp-reward-teacher-\(UUID())")
-        var t = TeacherTrainingConfiguration()
-        t.data = "digits"
-        t.hidden = [128, 128]
-        t.steps = 300
-        t.checkpointEvery = 300
-        try TeacherTrainer(configuration: t, folder: folder).run(progress: false)
-        return folder
-    }
+    /// The shared digits teacher (``TestTeachers/digits()``).
+    static let teacher: Result<URL, Error> = Result { try TestTeachers.digits() }
 
     /// Mean reward of the generator before and after aligning it with `reward` at `α_rew = rewardScale`.
     static func meanReward(aligningWith reward: any RewardModel, named name: String, rewardScale: Float) throws -> (before: Double, after: Double) {

@@ -2,11 +2,13 @@ import Foundation
 
 /// What the plugin tests share: finding what `swift build` produced, and running a command.
 enum TestSupport {
+    /// This checkout's root folder.
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
     /// `file` (the `dipp` executable, a `lib<Name>.so`) next to the test binary or in this
     /// checkout's `.build/release` or `.build/debug`.
     static func builtProduct(_ file: String) -> String? {
         let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let folders = [testBinary.deletingLastPathComponent(), testBinary.deletingLastPathComponent().deletingLastPathComponent()]
             + ["release", "debug"].map { root.appendingPathComponent(".build/\($0)") }
         return folders.map { $0.appendingPathComponent(file).path }.first { FileManager.default.fileExists(atPath: $0) }

@@ -1,3 +1,4 @@
+import DIPPTensor
 import DIPPText
 import Foundation
 import Testing

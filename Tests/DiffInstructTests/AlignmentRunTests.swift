@@ -1,7 +1,9 @@
+import DIPPComponents
 import DIPPDiffusion
 import DIPPNN
 import DIPPRuns
 import DIPPTensor
+import DIPPTestSupport
 import DiffInstruct
 import Foundation
 import Testing
@@ -11,20 +13,8 @@ import Testing
 @Suite(.serialized) struct AlignmentRunTests {
     static let root = FileManager.default.temporaryDirectory.appendingPathComponent("dipp-run-\(UUID())")
 
-    /// A small gmm2d teacher, trained once per test process (suites share it).
-    static let trainedTeacher: Result<URL, Error> = Result {
-        let folder = root.appendingPathComponent("teacher")
-        var c = TeacherTrainingConfiguration()
-        c.data = "gmm2d"
-        c.hidden = [32, 32]
-        c.steps = 50
-        c.batchSize = 64
-        c.checkpointEvery = 50
-        try TeacherTrainer(configuration: c, folder: folder).run(progress: false)
-        return folder
-    }
-
-    static func teacher() throws -> URL { try trainedTeacher.get() }
+    /// The shared small gmm2d teacher (``TestTeachers/gmm2d()``).
+    static func teacher() throws -> URL { try TestTeachers.gmm2d() }
 
     static func configuration(steps: Int) throws -> RunConfiguration {
         var c = RunConfiguration()

@@ -1,3 +1,4 @@
+import DIPPComponents
 import DIPPData
 import DIPPDiffusion
 import DIPPNN
@@ -15,7 +16,7 @@ import Testing
     @Test func builtInsRefuseOptionsOutOfRange() throws {
         let components = Components.standard()
         var rng = RandomStream(seed: 1)
-        let context = RunContext(teacher: EDMDenoiser(DenoiserConfiguration(), rng: &rng), train: GaussianMixture2D().sample(64, rng: &rng),
+        let context = RunContext(teacher: try! Components.standard().denoiser(DenoiserConfiguration(), rng: &rng), train: GaussianMixture2D().sample(64, rng: &rng),
                                  seed: 0, classifierFolder: FileManager.default.temporaryDirectory)
         func refused(_ body: () throws -> Void, _ key: String) {
             #expect { try body() } throws: { error in ((error as? ConfigurationError)?.location.contains(key) ?? false) }
@@ -35,7 +36,7 @@ import Testing
 
     @Test func aDivergenceRegisteredByTheUserTrains() throws {
         let components = Components.standard()
-        components.divergences.register("halved-ikl", summary: "IKL at a factor", options: HalvedIntegralKL()) { o, _ in o }
+        components.register(HalvedIntegralKL.self)
         var c = try AlignmentRunTests.configuration(steps: 4)
         c.divergence = ComponentSpec("halved-ikl", options: ["factor": .number(0.25)])
         let folder = Self.folder("divergence")
@@ -55,7 +56,7 @@ import Testing
 
     @Test func aRewardRegisteredByTheUserIsMaximised() throws {
         let components = Components.standard()
-        components.rewards.register("centre", summary: "−‖x‖²") { _ in CentreReward() }
+        components.register(CentreReward.self)
         var c = try AlignmentRunTests.configuration(steps: 30)
         c.reward = "centre"
         c.algorithm.rewardScale = 5
@@ -67,7 +68,7 @@ import Testing
 
     @Test func aSamplerRegisteredByTheUserSamples() throws {
         let components = Components.standard()
-        components.samplers.register("midpoint", summary: "explicit midpoint", options: MidpointSampler()) { o, _ in o }
+        components.register(MidpointSampler.self)
         let teacher = try AlignmentRunTests.teacher()
         var lines: [String] = []
         let report = try SampleReport.sampleTeacher(folder: teacher, sampler: ComponentSpec("midpoint", options: ["steps": .number(6)]),
@@ -77,15 +78,20 @@ import Testing
         #expect(lines.contains { $0.hasPrefix("sampled 80") })
     }
 
-    /// Every built-in is listed with its options, and every kind the issue names is a registry.
+    /// Every kind is a registry in the catalogue, and a built-in's options are listed with their
+    /// defaults (its own Codable options: SiD's `noise` is ``ScoreIdentity/sigmaDistribution``).
     @Test func theCatalogueListsEveryKind() {
         let listing = Components.standard().listing
         #expect(listing.map(\.kind) == ["generator", "divergence", "reward", "guidance", "TA objective", "sampler", "evaluator",
-                                        "data set", "denoiser architecture"])
-        let divergences = listing.first { $0.kind == "divergence" }!.entries
-        #expect(divergences.map(\.name) == ["ikl", "sid", "sds"])
-        #expect(divergences[1].defaults["alpha"] == .number(1.2) && divergences[1].defaults["noise"] == (try? JSONValue(encoding: NoiseDistribution.sid)))
-        let samplers = listing.first { $0.kind == "sampler" }!.entries.map(\.name)
-        #expect(samplers == ["heun", "euler", "edm-stochastic", "one-step"])
+                                        "data set", "denoiser architecture", "text encoder"])
+        let sid = listing.first { $0.kind == "divergence" }!.entries.first { $0.name == "sid" }
+        #expect(sid?.defaults["alpha"] == .number(1.2) && sid?.defaults["noise"] == (try? JSONValue(encoding: NoiseDistribution.sid)))
+    }
+
+    /// Catalogues are independent: a registration in one is not seen by another.
+    @Test func catalogueRegistrationsStayInTheirCatalogue() {
+        let mine = Components.standard()
+        mine.register(RingDataSet.self)
+        #expect(mine.dataSets.contains("ring") && !Components.standard().dataSets.contains("ring"))
     }
 }

@@ -4,6 +4,7 @@ import DIPPEvaluation
 import DIPPNN
 import DIPPRuns
 import DIPPTensor
+import DIPPTestSupport
 import DiffInstruct
 import Foundation
 import Testing
@@ -15,18 +16,15 @@ import Testing
 /// weights to copy).
 @Suite(.serialized) struct ToyDistillationTests {
     /// An MLP teacher pre-trained on the 8-mode mixture (short schedule), shared by the cases.
-    static let mlpTeacherFolder = FileManager.default.temporaryDirectory.appendingPathComponent("dipp-toy-teacher-\(UUID())")
-
     static func mlpTeacher() throws -> EDMDenoiser {
-        if let model = try? EDMDenoiser.load(runFolder: mlpTeacherFolder) { return model }
-        var c = TeacherTrainingConfiguration()
-        c.data = "gmm2d"
-        c.hidden = [256, 256, 256]
-        c.steps = 1500
-        c.batchSize = 256
-        c.emaHalfLifeSamples = 20_000
-        c.checkpointEvery = 1500
-        return try TeacherTrainer(configuration: c, folder: mlpTeacherFolder).run(progress: false)
+        let folder = try TestTeachers.trained("gmm2d-mlp-1500") { c in
+            c.data = "gmm2d"
+            c.hidden = [256, 256, 256]
+            c.steps = 1500
+            c.batchSize = 256
+            c.emaHalfLifeSamples = 20_000
+        }
+        return try EDMDenoiser.load(runFolder: folder)
     }
 
     static func analyticTeacher() -> GaussianMixtureDenoiser {

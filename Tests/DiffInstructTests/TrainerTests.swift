@@ -137,8 +137,7 @@ import Testing
         let x = generator.sample(conditions: Conditions(labels: [Int](repeating: 0, count: 4000)), rng: &sampleRNG).storage
         for j in 0..<2 {
             let v = stride(from: j, to: x.count, by: 2).map { Double(x[$0]) }
-            let mean = v.reduce(0, +) / Double(v.count)
-            let std = (v.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(v.count)).squareRoot()
+            let (mean, std) = (Statistics.mean(v), Statistics.sampleStandardDeviation(v))
             #expect(Swift.abs(mean - [1, -1][j]) < 0.05, "coordinate \(j): mean \(mean)")
             #expect(Swift.abs(std - 0.5) < 0.025, "coordinate \(j): std \(std)")
         }

@@ -1,5 +1,6 @@
 import DIPPData
 import DIPPRuns
+import DIPPTensor
 import Foundation
 import Testing
 

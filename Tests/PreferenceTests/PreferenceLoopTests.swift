@@ -4,6 +4,7 @@ import DIPPLabel
 import DIPPNN
 import DIPPRuns
 import DIPPTensor
+import DIPPTestSupport
 import DiffInstruct
 import Foundation
 import Testing
@@ -11,16 +12,11 @@ import Testing
 /// The loop "sample → label → train reward → align" on a small digits teacher: the labelling
 /// routes, the simulated annotator, `rm:RUN` in DI++ and the reward statistics it logs.
 @Suite struct PreferenceLoopTests {
-    /// A digits teacher (MLP 2×128, 300 steps) and a 30-step one-step generator from it, made once per process.
+    /// The shared digits teacher (``TestTeachers/digits()``) and a 30-step one-step generator
+    /// from it, made once per process.
     static let runs: Result<(teacher: URL, generator: URL), Error> = Result {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("dipp-preference-runs-\(UUID())")
-        var t = TeacherTrainingConfiguration()
-        t.data = "digits"
-        t.hidden = [128, 128]
-        t.steps = 300
-        t.checkpointEvery = 300
-        let teacher = root.appendingPathComponent("teacher")
-        try TeacherTrainer(configuration: t, folder: teacher).run(progress: false)
+        let teacher = try TestTeachers.digits()
         var c = RunConfiguration.distillDefaults
         c.teacher = teacher.path
         c.algorithm.steps = 30

@@ -1,4 +1,5 @@
 import DIPPNN
+import DIPPTensor
 
 extension DenoiserConfiguration {
     /// Refuses a configuration no network can be built from, naming the key: a configuration
@@ -9,7 +10,6 @@ extension DenoiserConfiguration {
         func refuse(_ key: String, _ what: String, _ hint: String) -> ConfigurationError {
             ConfigurationError(location: "\(source), key '\(keyPrefix)\(key)'", what: what, hint: hint)
         }
-        try DenoiserNetworks.validate(architecture, path: keyPrefix + "architecture")
         guard noiseFeatures >= 2, noiseFeatures % 2 == 0 else {
             throw refuse("noiseFeatures", "\(noiseFeatures) sinusoidal features", "an even number ≥ 2 (cosines and sines in pairs; default 32)")
         }

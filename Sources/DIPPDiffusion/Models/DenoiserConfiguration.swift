@@ -2,7 +2,7 @@ import DIPPNN
 
 /// Everything needed to rebuild a trainable denoiser; saved next to every checkpoint.
 public struct DenoiserConfiguration: Codable, Sendable, Equatable {
-    /// A name in ``DenoiserNetworks/registry``: `mlp` (vectors: the 2-D toy, 8x8 digits as
+    /// A registered architecture (`Components.architectures`): `mlp` (vectors: the 2-D toy, 8x8 digits as
     /// 64-vectors), `unet` (`[C, H, W]` images), or one registered by the user.
     public var architecture: String = "mlp"
     /// Per-sample shape of the data.

@@ -7,19 +7,26 @@ public struct EDMDenoiser: ScoreModel, Layer {
     public let configuration: DenoiserConfiguration
     public let preconditioning: EDMPreconditioning
     public let network: any DenoiserNetwork
+    /// Builds a network of this architecture (for ``copy()`` and ``reinitialised(rng:)``).
+    public let build: DenoiserNetworks.Build
 
-    /// A freshly initialised denoiser (seeded).
-    public init(_ configuration: DenoiserConfiguration, rng: inout RandomStream) {
+    /// A freshly initialised denoiser (seeded) with the network `build` makes for `configuration`
+    /// (`Components.denoiser(_:rng:)` looks the build up by `configuration.architecture`).
+    public init(_ configuration: DenoiserConfiguration, build: @escaping DenoiserNetworks.Build, rng: inout RandomStream) {
         self.configuration = configuration
+        self.build = build
         preconditioning = EDMPreconditioning(sigmaData: configuration.sigmaData)
-        network = DenoiserNetworks.make(configuration, rng: &rng)
+        network = build(configuration, &rng)
     }
+
+    /// A new denoiser of the same architecture and configuration, initialised from `rng`.
+    public func reinitialised(rng: inout RandomStream) -> EDMDenoiser { EDMDenoiser(configuration, build: build, rng: &rng) }
 
     /// An independent copy with the same configuration and parameter values (e.g. the TA,
     /// initialised from the teacher).
     public func copy() -> EDMDenoiser {
         var rng = RandomStream(seed: 0)
-        let clone = EDMDenoiser(configuration, rng: &rng)
+        let clone = reinitialised(rng: &rng)
         clone.copyParameters(from: self)
         return clone
     }

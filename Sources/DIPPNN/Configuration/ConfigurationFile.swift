@@ -15,8 +15,8 @@ public enum ConfigurationFile {
         do {
             user = try JSONSerialization.jsonObject(with: data)
         } catch {
-            throw ConfigurationError(location: source, what: "not valid JSON (\(error.localizedDescription))",
-                                     hint: "configuration files are JSON objects, e.g. {\"steps\": 1000}")
+            throw ConfigurationError(location: source, what: "not valid JSON",
+                                     hint: "configuration files are JSON objects, e.g. {\"steps\": 1000}", cause: error)
         }
         guard let userObject = user as? [String: Any] else {
             throw ConfigurationError(location: source, what: "the top level is not a JSON object",
@@ -35,8 +35,8 @@ public enum ConfigurationFile {
             throw ConfigurationError(location: "\(source), key '\(key)'", what: "missing '\(missing.stringValue)'",
                                      hint: "see Documentation/Configuration.md for what this value needs")
         } catch {
-            throw ConfigurationError(location: source, what: "cannot be decoded: \(error)",
-                                     hint: "see Documentation/Configuration.md")
+            throw ConfigurationError(location: source, what: "cannot be decoded",
+                                     hint: "see Documentation/Configuration.md", cause: error)
         }
     }
 
@@ -131,15 +131,19 @@ public enum ConfigurationFile {
     }
 }
 
-/// A configuration file or value that cannot be used.
-public struct ConfigurationError: DiagnosticError {
-    public let location: String
-    public let what: String
-    public let hint: String
 
-    public init(location: String, what: String, hint: String) {
-        self.location = location
-        self.what = what
-        self.hint = hint
+/// A closed set of named choices in a configuration file (`"weighting": "l2"`): decoding an
+/// unknown name fails with the valid ones listed (`'uint' is not one of unit, l2, dmd`), which
+/// the configuration error then shows with the key.
+public protocol ConfigurationChoice: RawRepresentable, CaseIterable, Codable where RawValue == String {}
+
+extension ConfigurationChoice {
+    public init(from decoder: any Decoder) throws {
+        let name = try decoder.singleValueContainer().decode(String.self)
+        guard let choice = Self(rawValue: name) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                    debugDescription: "'\(name)' is not one of \(Self.allCases.map(\.rawValue).joined(separator: ", "))"))
+        }
+        self = choice
     }
 }

@@ -1,3 +1,4 @@
+import DIPPTensor
 import Foundation
 
 /// Where each value of a resolved configuration came from — `dipp … --show-config`.

@@ -1,3 +1,4 @@
+import DIPPComponents
 import DIPPData
 import DIPPDiffusion
 import DIPPEvaluation
@@ -24,6 +25,10 @@ public final class AlignmentRun {
     public let generator: any Generator
     public let reward: (any RewardModel)?
     public let trainer: DIPPTrainer
+    /// The catalogue the configuration's names were looked up in (and its evaluators).
+    public let components: Components
+    /// The progress bar's name (default: `distill` without a reward, else `align`).
+    public var progressLabel: String?
     public var communicator: any Communicator { trainer.communicator }
 
     public var teacher: EDMDenoiser { teacherRun.teacher }
@@ -40,7 +45,8 @@ public final class AlignmentRun {
     ///     `algorithm.batchSize` is the global batch and must split evenly over its ranks.
     public init(configuration: RunConfiguration, folder: URL, components: Components = .standard(), initialWeights: URL? = nil,
                 communicator: any Communicator = SingleProcess()) throws {
-        teacherRun = try TeacherRun(folder: URL(fileURLWithPath: configuration.teacher))
+        self.components = components
+        teacherRun = try TeacherRun(folder: URL(fileURLWithPath: configuration.teacher), components: components)
         let c = try components.normalized(configuration)
         let a = c.algorithm
         if (a.assistantGuidance != 1 || a.assistantTrainingGuidance != 1) && a.assistantLabelDropout <= 0 {
@@ -89,7 +95,7 @@ public final class AlignmentRun {
         case .teacher: assistant = teacher.copy()
         case .random:
             var rng = RandomStream(seed: c.algorithm.seed, .assistantInitialisation)
-            assistant = EDMDenoiser(teacher.configuration, rng: &rng)
+            assistant = teacher.reinitialised(rng: &rng)
         }
         let divergence = try components.divergences.make(c.divergence, context: context, path: "divergence")
         try Self.checkDivergenceNoise(divergence, configuration: c)
@@ -114,7 +120,7 @@ public final class AlignmentRun {
         let c = configuration.algorithm
         var report = try Self.evaluate(generator, train: train, heldOut: heldOut, perClass: configuration.reportPerClass,
                                        seed: c.seed, folder: folder, name: "generator", classifierFolder: classifierFolder,
-                                       conditioner: conditioner)
+                                       conditioner: conditioner, components: components)
         if let reward {
             report.rewardName = reward.name
             report.initialMeanReward = summary.initialReward.map(Double.init)
@@ -161,7 +167,7 @@ public final class AlignmentRun {
         if let step = try trainer.resume(from: store), root { log("resuming from \(store.url(step: step).path) (step \(step))") }
         let initialReward = reward.map { meanReward($0, of: generator) }
         let logger = root ? try TrainingLog(folder: folder, resumedStep: trainer.step) : nil
-        let label = reward == nil ? "distill" : "align"
+        let label = progressLabel ?? (reward == nil ? "distill" : "align")
         let reporter = progress && root ? ProgressReporter(total: c.steps, label: label, startStep: trainer.step) : nil
         var probe: QualityProbe?   // built at its first use (it may train the in-project classifier)
         let (start, firstStep) = (Date(), trainer.step)
@@ -248,7 +254,7 @@ public final class AlignmentRun {
 
     /// Mean reward of 1000 one-step samples with balanced labels (fixed seed).
     public func meanReward(_ reward: any RewardModel, of generator: any Generator) -> Float {
-        let labels = ModelEvaluation.balancedLabels(classes: train.classCount, perClass: max(1, 1000 / train.classCount))
+        let labels = ModelEvaluation.balancedLabels(classes: train.classCount, perClass: max(1, 1000 / max(train.classCount, 1)))
         var rng = RandomStream(seed: 99, .rewardProbe)
         let conditions = conditioner.conditions(labels: labels)
         let x = generator.sample(conditions: conditions, rng: &rng)
@@ -257,14 +263,15 @@ public final class AlignmentRun {
 
     /// One-step samples → PNG + metrics.
     public static func evaluate(_ generator: any Generator, train: LabeledDataset, heldOut: LabeledDataset, perClass: Int, seed: UInt64,
-                                folder: URL, name: String, classifierFolder: URL, conditioner: Conditioner = .labels) throws -> EvaluationReport {
+                                folder: URL, name: String, classifierFolder: URL, conditioner: Conditioner = .labels,
+                                components: Components = .standard()) throws -> EvaluationReport {
         let labels = ModelEvaluation.balancedLabels(classes: train.classCount, perClass: perClass)
         var rng = RandomStream(seed: seed, .evaluationSamples)
         let samples = generator.sample(conditions: conditioner.conditions(labels: labels), rng: &rng)
         try ModelEvaluation.writePicture(samples: samples, labels: labels, data: train, perClass: perClass,
                                          to: folder.appendingPathComponent("samples-\(name).png").path)
-        return try ModelEvaluation.evaluate(samples: samples, labels: labels, train: train, heldOut: heldOut, sampler: "one-step generator",
-                                            evaluations: 1, classifierFolder: classifierFolder)
+        return try components.evaluate(samples: samples, labels: labels, train: train, heldOut: heldOut, sampler: "one-step generator",
+                                       evaluations: 1, classifierFolder: classifierFolder)
     }
 }
 

@@ -1,3 +1,4 @@
+import DIPPComponents
 import DIPPNN
 import DiffInstruct
 
@@ -36,7 +37,7 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     /// The algorithm's settings.
     public var algorithm = DIPPConfiguration()
 
-    public enum AssistantInitialisation: String, Codable, Sendable {
+    public enum AssistantInitialisation: String, Codable, Sendable, CaseIterable, ConfigurationChoice {
         case teacher, random
     }
 

@@ -1,3 +1,4 @@
+import DIPPData
 import Foundation
 
 /// A line plot written as SVG (no plotting library needed; every browser and editor shows it):
@@ -43,13 +44,9 @@ public struct LinePlot {
         func py(_ y: Double) -> Double { height - bottom - (transform(y) - y0) / (y1 - y0) * (height - top - bottom) }
         func f(_ v: Double) -> String { String(format: "%.1f", v) }
         func label(_ v: Double) -> String { String(format: abs(v) >= 1000 || (abs(v) < 0.01 && v != 0) ? "%.2g" : "%.3g", v) }
-        func escaped(_ s: String) -> String {
-            s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-                .replacingOccurrences(of: "\"", with: "&quot;")
-        }
         var out = ["<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"sans-serif\" font-size=\"12\">",
                    "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
-                   "<text x=\"\(f(width / 2 - right / 2 + left / 2))\" y=\"22\" text-anchor=\"middle\" font-size=\"14\">\(escaped(title))</text>"]
+                   "<text x=\"\(f(width / 2 - right / 2 + left / 2))\" y=\"22\" text-anchor=\"middle\" font-size=\"14\">\(SVGText.escaped(title))</text>"]
         // Axes and ticks.
         out.append("<line x1=\"\(f(left))\" y1=\"\(f(height - bottom))\" x2=\"\(f(width - right))\" y2=\"\(f(height - bottom))\" stroke=\"black\"/>")
         out.append("<line x1=\"\(f(left))\" y1=\"\(f(top))\" x2=\"\(f(left))\" y2=\"\(f(height - bottom))\" stroke=\"black\"/>")
@@ -60,9 +57,9 @@ public struct LinePlot {
             out.append("<text x=\"\(f(left - 6))\" y=\"\(f(py(yv) + 4))\" text-anchor=\"end\">\(label(yv))</text>")
             out.append("<line x1=\"\(f(left))\" y1=\"\(f(py(yv)))\" x2=\"\(f(width - right))\" y2=\"\(f(py(yv)))\" stroke=\"#ddd\"/>")
         }
-        out.append("<text x=\"\(f((left + width - right) / 2))\" y=\"\(f(height - 12))\" text-anchor=\"middle\">\(escaped(xLabel))</text>")
+        out.append("<text x=\"\(f((left + width - right) / 2))\" y=\"\(f(height - 12))\" text-anchor=\"middle\">\(SVGText.escaped(xLabel))</text>")
         out.append("<text transform=\"translate(16 \(f((top + height - bottom) / 2))) rotate(-90)\" text-anchor=\"middle\">"
-                   + "\(escaped(yLabel + (logY ? " (log scale)" : "")))</text>")
+                   + "\(SVGText.escaped(yLabel + (logY ? " (log scale)" : "")))</text>")
         for (i, s) in series.enumerated() {
             let colour = Self.colours[i % Self.colours.count]
             let points = s.x.indices.filter { s.y[$0].isFinite }
@@ -76,10 +73,10 @@ public struct LinePlot {
             let values = points.map { String(format: "%g", s.y[$0]) }.joined(separator: " ")
             let steps = points.map { String(format: "%g", s.x[$0]) }.joined(separator: " ")
             out.append("<polyline points=\"\(line)\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" "
-                       + "data-series=\"\(escaped(s.name))\" data-x=\"\(steps)\" data-y=\"\(values)\"/>")
+                       + "data-series=\"\(SVGText.escaped(s.name))\" data-x=\"\(steps)\" data-y=\"\(values)\"/>")
             let ly = top + 10 + Double(i) * 18
             out.append("<line x1=\"\(f(width - right + 12))\" y1=\"\(f(ly))\" x2=\"\(f(width - right + 32))\" y2=\"\(f(ly))\" stroke=\"\(colour)\" stroke-width=\"2\"/>")
-            out.append("<text x=\"\(f(width - right + 38))\" y=\"\(f(ly + 4))\">\(escaped(s.name))</text>")
+            out.append("<text x=\"\(f(width - right + 38))\" y=\"\(f(ly + 4))\">\(SVGText.escaped(s.name))</text>")
         }
         out.append("</svg>")
         return out.joined(separator: "\n") + "\n"

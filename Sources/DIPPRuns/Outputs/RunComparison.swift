@@ -1,5 +1,6 @@
 import DIPPEvaluation
 import DIPPNN
+import DIPPTensor
 import Foundation
 
 /// `dipp compare RUN…`: runs side by side — the settings in which their `config.json` differ,

@@ -1,3 +1,4 @@
+import DIPPComponents
 import DIPPData
 import DIPPDiffusion
 import DIPPEvaluation
@@ -14,7 +15,8 @@ public enum SampleReport {
     public static func run(model: any ScoreModel, guidance: any Guidance, sampler: any Sampler, train: LabeledDataset,
                     heldOut: LabeledDataset, perClass: Int, seed: UInt64, folder: URL, classifierFolder: URL, name: String,
                     save: String? = nil, trainingSeconds: Double? = nil, reward: (any RewardModel)? = nil,
-                    conditioner: Conditioner = .labels, print: (String) -> Void = { Swift.print($0) }) throws -> EvaluationReport {
+                    conditioner: Conditioner = .labels, components: Components = .standard(),
+                    print: (String) -> Void = { Swift.print($0) }) throws -> EvaluationReport {
         guard perClass >= 1 else {
             throw ConfigurationError(location: "--per-class", what: "\(perClass) samples per class leaves nothing to sample and score",
                                      hint: "give at least 1 (the report's figures want 100 or more)")
@@ -39,7 +41,7 @@ public enum SampleReport {
         let picture = folder.appendingPathComponent("samples-\(name).png").path
         try ModelEvaluation.writePicture(samples: samples, labels: labels, data: train, perClass: perClass, to: picture)
         let guided = (guidance as? ClassifierFreeGuidance).map { ", CFG \($0.scale)" } ?? ""
-        var report = try ModelEvaluation.evaluate(samples: samples, labels: labels, train: train, heldOut: heldOut,
+        var report = try components.evaluate(samples: samples, labels: labels, train: train, heldOut: heldOut,
                                                   sampler: sampler.description + guided, evaluations: sampler.evaluations,
                                                   classifierFolder: classifierFolder)
         report.wallSeconds = trainingSeconds
@@ -62,13 +64,13 @@ public enum SampleReport {
     public static func sampleTeacher(folder: URL, sampler spec: ComponentSpec, components: Components = .standard(), guidanceScale: Float = 1,
                                      perClass: Int, seed: UInt64, name: String, save: String? = nil, reward: ComponentSpec? = nil,
                                      out: URL? = nil, print: (String) -> Void = { Swift.print($0) }) throws -> EvaluationReport {
-        let teacherRun = try TeacherRun(folder: folder)
+        let teacherRun = try TeacherRun(folder: folder, components: components)
         let sampler = try components.samplers.make(spec, context: SamplerContext(), path: "sampler")
         let scorer = try reward.flatMap { try makeReward($0, teacherRun: teacherRun, seed: seed, components: components) }
         return try run(model: teacherRun.teacher, guidance: ClassifierFreeGuidance(scale: guidanceScale), sampler: sampler,
                        train: teacherRun.train, heldOut: teacherRun.heldOut, perClass: perClass, seed: seed, folder: out ?? folder,
                        classifierFolder: teacherRun.classifierFolder, name: name, save: save, reward: scorer,
-                       conditioner: teacherRun.conditioner, print: print)
+                       conditioner: teacherRun.conditioner, components: components, print: print)
     }
 
     /// `dipp sample --generator`: a finished distill/align run sampled in one step; optionally
@@ -82,7 +84,7 @@ public enum SampleReport {
         let scorer = try reward.flatMap { try makeReward($0, teacherRun: run.teacherRun, seed: seed, components: components) }
         return try self.run(model: run.teacher, guidance: ClassifierFreeGuidance(scale: 1), sampler: sampler, train: run.train,
                             heldOut: run.heldOut, perClass: perClass, seed: seed, folder: out ?? runFolder, classifierFolder: run.classifierFolder,
-                            name: name, save: save, reward: scorer, conditioner: run.conditioner, print: print)
+                            name: name, save: save, reward: scorer, conditioner: run.conditioner, components: components, print: print)
     }
 
     /// A registered reward (or plugin) for the teacher's data.

@@ -1,3 +1,4 @@
+import DIPPTensor
 import Foundation
 
 /// A figure measured over several seeds: mean, sample standard deviation and a 95% confidence
@@ -9,14 +10,10 @@ public struct SeedSpread: Codable, Sendable, Equatable {
     public init(_ values: [Double]) { self.values = values }
 
     public var count: Int { values.count }
-    public var mean: Double { values.isEmpty ? .nan : values.reduce(0, +) / Double(values.count) }
+    public var mean: Double { Statistics.mean(values) }
 
     /// Sample standard deviation (`n − 1` in the denominator; 0 for one value).
-    public var standardDeviation: Double {
-        guard values.count > 1 else { return 0 }
-        let m = mean
-        return (values.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(values.count - 1)).squareRoot()
-    }
+    public var standardDeviation: Double { Statistics.sampleStandardDeviation(values) }
 
     /// Half-width of the 95% confidence interval of the mean: `t_{0.975, n−1}·sd/√n`.
     public var confidenceHalfWidth: Double {

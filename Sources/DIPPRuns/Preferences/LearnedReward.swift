@@ -1,3 +1,4 @@
+import DIPPComponents
 import DIPPData
 import DIPPDiffusion
 import DIPPNN
@@ -13,7 +14,7 @@ import Foundation
 ///
 /// Differentiable in `x` through the tape, so DI++ uses it like any built-in reward
 /// (`--reward rm:RUN`). Saved as `reward.safetensors` + `reward.json` (``LearnedRewardConfiguration``).
-public final class LearnedReward: RewardModel, Layer {
+public final class LearnedReward: RewardModel, Layer, ComponentRegistration {
     public let configuration: LearnedRewardConfiguration
     public let layers: [Linear]
 
@@ -23,7 +24,22 @@ public final class LearnedReward: RewardModel, Layer {
         layers = zip(sizes, sizes.dropFirst()).map { Linear(inputSize: $0, outputSize: $1, rng: &rng) }
     }
 
-    public var name: String { "learned-reward" }
+    /// `rm:RUN`, as the reward was named (`rm` for one not loaded by name).
+    public internal(set) var name = "rm"
+
+    public static func register(in components: Components) {
+        components.rewards.registerResolver(pattern: "rm:RUN", summary: "a reward model learned from preference pairs (`dipp reward train --out RUN`)",
+                                            matches: { $0.hasPrefix("rm:") }) { spec, context, _ in
+            let reward = try LearnedReward.load(from: URL(fileURLWithPath: String(spec.name.dropFirst("rm:".count))))
+            reward.name = spec.name
+            guard reward.configuration.sampleShape == context.train.sampleShape else {
+                throw ConfigurationError(location: "reward '\(spec.name)'",
+                                         what: "learned on samples of shape \(reward.configuration.sampleShape), the data's are \(context.train.sampleShape)",
+                                         hint: "train the reward on pairs drawn from a generator of this teacher's data")
+            }
+            return reward
+        }
+    }
     public var expectedSampleShape: [Int]? { configuration.sampleShape }
 
     public var namedParameters: [(name: String, tensor: Tensor)] {

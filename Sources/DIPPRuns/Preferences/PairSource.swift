@@ -1,3 +1,4 @@
+import DIPPComponents
 import DIPPDiffusion
 import DIPPTensor
 import DiffInstruct

@@ -1,5 +1,6 @@
 import DIPPData
 import DIPPNN
+import DIPPTensor
 import Foundation
 
 /// One judgement between two samples drawn for the same condition (a class or a prompt): the

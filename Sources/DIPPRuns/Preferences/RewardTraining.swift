@@ -1,3 +1,4 @@
+import DIPPComponents
 import DIPPData
 import DIPPDiffusion
 import DIPPNN
@@ -63,10 +64,11 @@ public enum RewardTraining {
 
     /// Conditioning chosen from the pairs: prompts if any pair has one, else labels if every pair
     /// has one, else none.
-    public static func configuration(for pairs: [PreferencePair], textEncoder: String = "all-MiniLM-L6-v2") throws -> LearnedRewardConfiguration {
+    public static func configuration(for pairs: [PreferencePair], textEncoder: String = "all-MiniLM-L6-v2",
+                                     components: Components = .standard()) throws -> LearnedRewardConfiguration {
         let shape = pairs[0].shape
         if pairs.contains(where: { $0.prompt != nil }) {
-            let encoder = try TextEncoders.load(textEncoder)
+            let encoder = try components.textEncoder(textEncoder)
             return LearnedRewardConfiguration(sampleShape: shape, conditioning: .prompt, textDimension: encoder.dimension, textEncoder: encoder.identifier)
         }
         if pairs.allSatisfy({ $0.label != nil }) {
@@ -76,7 +78,7 @@ public enum RewardTraining {
     }
 
     /// Trains a reward on `pairs` (progress lines through `log`).
-    public static func train(pairs: [PreferencePair], configuration: LearnedRewardConfiguration,
+    public static func train(pairs: [PreferencePair], configuration: LearnedRewardConfiguration, components: Components = .standard(),
                              log: (String) -> Void = { _ in }) throws -> (reward: LearnedReward, report: Report) {
         let t = configuration.training
         guard pairs.count >= 2 else {
@@ -99,8 +101,8 @@ public enum RewardTraining {
         let heldOut = Array(order.prefix(heldOutCount)).sorted(), rest = Array(order.dropFirst(heldOutCount))
         let validationCount = t.validationFraction > 0 && rest.count >= 2 ? max(1, Int((Double(rest.count) * t.validationFraction).rounded())) : 0
         let validation = Array(rest.prefix(validationCount)), trainIndices = Array(rest.dropFirst(validationCount))
-        let trainSet = try batch(pairs, trainIndices, configuration), testSet = try batch(pairs, heldOut, configuration)
-        let validationSet = try batch(pairs, validation, configuration)
+        let trainSet = try batch(pairs, trainIndices, configuration, components), testSet = try batch(pairs, heldOut, configuration, components)
+        let validationSet = try batch(pairs, validation, configuration, components)
         var best: (epoch: Int, loss: Double, weights: [[Float]]) = (0, .infinity, model.parameters.map(\.storage))
 
         var adam = Adam(.init(learningRate: t.learningRate, weightDecay: t.weightDecay))
@@ -178,7 +180,7 @@ public enum RewardTraining {
     static func softplus(_ x: Float) -> Float { x > 20 ? x : Foundation.log1p(Foundation.exp(x)) }
 
     /// The pairs at `indices` as tensors, with their conditions.
-    static func batch(_ pairs: [PreferencePair], _ indices: [Int], _ c: LearnedRewardConfiguration) throws -> Batch {
+    static func batch(_ pairs: [PreferencePair], _ indices: [Int], _ c: LearnedRewardConfiguration, _ components: Components) throws -> Batch {
         let d = c.sampleShape.reduce(1, *), n = indices.count
         let chosen = indices.map { pairs[$0] }
         let conditions: Conditions
@@ -188,7 +190,7 @@ public enum RewardTraining {
         case .label:
             conditions = Conditions(labels: chosen.map { $0.label ?? Conditions.nullLabel })
         case .prompt:
-            let encoder = try TextEncoders.load(c.textEncoder ?? "all-MiniLM-L6-v2")
+            let encoder = try components.textEncoder(c.textEncoder ?? "all-MiniLM-L6-v2")
             let prompts = chosen.map { $0.prompt ?? "" }
             let pooled = n > 0 ? encoder.embed(prompts).storage : []
             conditions = Conditions(count: n, labels: chosen.map { $0.label ?? Conditions.nullLabel },

@@ -1,3 +1,5 @@
+import DIPPComponents
+import DIPPData
 import DIPPDiffusion
 import DIPPNN
 import DIPPTensor
@@ -27,7 +29,7 @@ public enum HiddenUtility: String, Codable, Sendable, CaseIterable {
         let channels = pixels.count / (h * w)
         var ink = [Float](repeating: 0, count: h * w)
         for (k, v) in pixels.enumerated() { ink[k % (h * w)] += min(max((v + 1) / 2, 0), 1) / Float(channels) }
-        if self == .strokeMass { return ink.reduce(0, +) / Float(h * w) }
+        if self == .strokeMass { return StrokeMass.of(pixels) }
         if self == .crispness { return ink.reduce(0) { $0 + abs(2 * $1 - 1) } / Float(h * w) }
         var (m, my, mx) = (Float(1e-6), Float(0), Float(0))
         for y in 0..<h { for x in 0..<w { let a = ink[y * w + x]; (m, my, mx) = (m + a, my + a * Float(y), mx + a * Float(x)) } }
@@ -106,7 +108,7 @@ extension SimulatedAnnotator {
 /// A hidden utility as a differentiable reward, `--reward utility:stroke-mass|crispness`: the
 /// benchmark's oracle, and a way to score any run's samples on it (`dipp sample --reward …`).
 /// Images in `[−1, 1]`; ink `(x + 1)/2` clipped to `[0, 1]` as ``HiddenUtility`` measures it.
-public struct HiddenUtilityReward: RewardModel {
+public struct HiddenUtilityReward: RewardModel, ComponentRegistration {
     public let utility: HiddenUtility
 
     /// The utilities written with tensor ops (the others have no gradient here).
@@ -120,11 +122,24 @@ public struct HiddenUtilityReward: RewardModel {
         self.utility = utility
     }
 
-    public var name: String { "utility-\(utility.rawValue)" }
+    public var name: String { "utility:\(utility.rawValue)" }
+
+    public static func register(in components: Components) {
+        components.rewards.registerResolver(pattern: "utility:NAME", summary: "a hidden utility of the preference benchmark: stroke-mass or crispness",
+                                            matches: { $0.hasPrefix("utility:") }) { spec, _, _ in
+            let name = String(spec.name.dropFirst("utility:".count))
+            guard let utility = HiddenUtility(rawValue: name) else {
+                throw ConfigurationError(location: "reward '\(spec.name)'", what: "unknown utility '\(name)'",
+                                         hint: "use utility:stroke-mass or utility:crispness")
+            }
+            return try HiddenUtilityReward(utility)
+        }
+    }
 
     public func reward(_ x: Tensor, conditions: Conditions) -> Tensor {
+        guard utility == .crispness else { return StrokeMass.of(x) }
         let n = x.shape[0]
         let ink = ((x.reshaped([n, x.count / max(n, 1)]) + 1) * 0.5).clamped(min: 0, max: 1)
-        return (utility == .crispness ? (ink * 2 - 1).abs() : ink).mean(axis: 1)
+        return (ink * 2 - 1).abs().mean(axis: 1)
     }
 }

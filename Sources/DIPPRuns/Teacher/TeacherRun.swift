@@ -1,3 +1,4 @@
+import DIPPComponents
 import DIPPData
 import DIPPDiffusion
 import DIPPNN
@@ -16,12 +17,14 @@ public struct TeacherRun {
     /// Labels → conditions: the training captions of each class for a text-conditioned teacher.
     public let conditioner: Conditioner
 
-    public init(folder: URL) throws {
+    /// - Parameter components: where the data set, the architecture and the text encoder are
+    ///   looked up by name.
+    public init(folder: URL, components: Components = .standard()) throws {
         self.folder = folder
-        teacher = try EDMDenoiser.load(runFolder: folder)
+        teacher = try EDMDenoiser.load(runFolder: folder, components: components)
         configuration = try ConfigurationFile.read(folder.appendingPathComponent("config.json").path, over: TeacherTrainingConfiguration())
-        (train, heldOut) = try configuration.loadData()
-        conditioner = try configuration.conditioner(train: train)
+        (train, heldOut) = try configuration.loadData(components)
+        conditioner = try configuration.conditioner(train: train, components: components)
         guard teacher.configuration.textDimension == (conditioner.embeddings?.dimension ?? 0) else {
             throw ConfigurationError(location: folder.appendingPathComponent("model.json").path,
                                      what: "the teacher reads text embeddings of size \(teacher.configuration.textDimension), "
@@ -36,8 +39,8 @@ public struct TeacherRun {
 
 extension TeacherTrainingConfiguration {
     /// The data set and its seeded train / held-out split.
-    public func loadData() throws -> (train: LabeledDataset, heldOut: LabeledDataset) {
-        let all = try DataSets.load(data, file: dataFile.isEmpty ? nil : dataFile, seed: seed)
+    public func loadData(_ components: Components = .standard()) throws -> (train: LabeledDataset, heldOut: LabeledDataset) {
+        let all = try components.loadData(data, file: dataFile.isEmpty ? nil : dataFile, seed: seed)
         let (train, heldOut) = all.split(fraction: trainFraction, seed: seed)
         guard train.count >= 1, heldOut.count >= 2 else {   // training and the report's statistics need both
             throw ConfigurationError(location: "configuration, key 'trainFraction'",
@@ -48,25 +51,25 @@ extension TeacherTrainingConfiguration {
     }
 
     /// Captioned data: its training captions per class through ``textEncoder``; else labels.
-    public func conditioner(train: LabeledDataset) throws -> Conditioner {
+    public func conditioner(train: LabeledDataset, components: Components = .standard()) throws -> Conditioner {
         guard let prompts = train.captionsByClass else { return .labels }
-        return Conditioner(promptsByClass: prompts, embeddings: PromptEmbeddingCache(encoder: try TextEncoders.load(textEncoder)),
+        return Conditioner(promptsByClass: prompts, embeddings: PromptEmbeddingCache(encoder: try components.textEncoder(textEncoder)),
                            turntableViews: train.cameras == nil ? 0 : 8)
     }
 }
 
 extension EDMDenoiser {
     /// Loads a trained denoiser from a run folder: `model.json` and `teacher.safetensors`.
-    public static func load(runFolder folder: URL) throws -> EDMDenoiser {
+    public static func load(runFolder folder: URL, components: Components = .standard()) throws -> EDMDenoiser {
         let modelFile = folder.appendingPathComponent("model.json")
         guard let json = FileManager.default.contents(atPath: modelFile.path) else {
             throw ConfigurationError(location: modelFile.path, what: "no model.json in the run folder",
                                      hint: "pass the --out folder of a finished `dipp pretrain` run")
         }
         let configuration = try ConfigurationFile.decode(json, over: DenoiserConfiguration(), source: modelFile.path)
-        try configuration.validate(source: modelFile.path)
+        try components.validate(configuration, source: modelFile.path)
         var rng = RandomStream(seed: 0)
-        let model = EDMDenoiser(configuration, rng: &rng)
+        let model = try components.denoiser(configuration, rng: &rng)
         let weights = folder.appendingPathComponent("teacher.safetensors")
         try model.load(SafeTensors.read(contentsOf: weights).tensors, source: weights.path)
         return model

@@ -1,3 +1,4 @@
+import DIPPComponents
 import DIPPData
 import DIPPDiffusion
 import DIPPNN
@@ -25,32 +26,38 @@ public struct TeacherTrainer {
     public let communicator: any Communicator
 
     /// Loads the data and builds (or, with a compatible `config.json`, re-opens) the run.
-    public init(configuration: TeacherTrainingConfiguration, folder: URL, communicator: any Communicator = SingleProcess()) throws {
+    /// - Parameter components: where the data set, the architecture and the text encoder are
+    ///   looked up by name.
+    public init(configuration: TeacherTrainingConfiguration, folder: URL, components: Components = .standard(),
+                communicator: any Communicator = SingleProcess()) throws {
         let c = configuration
         guard c.batchSize % communicator.size == 0 else {
             throw ConfigurationError(location: "configuration, batchSize", what: "the batch of \(c.batchSize) does not split evenly over \(communicator.size) processes",
                                      hint: "use a batch size that is a multiple of the process count (mpirun -np)")
         }
         self.communicator = communicator
-        if !c.architecture.isEmpty { try DenoiserNetworks.validate(c.architecture) }   // empty: chosen from the data
+        if !c.architecture.isEmpty, !components.architectures.contains(c.architecture) {   // empty: the data's own
+            throw ConfigurationError(location: "configuration, key 'architecture'", what: "unknown denoiser architecture '\(c.architecture)'",
+                                     hint: "one of: \(components.names("denoiser architecture")), or leave it empty for the data's own")
+        }
         try c.validate()
-        let (train, held) = try c.loadData()
+        let (train, held) = try c.loadData(components)
         try ConfigurationFile.checkResumable(c, folder: folder, defaults: TeacherTrainingConfiguration()) { $0.steps = 0 }
         self.configuration = c
         self.folder = folder
         data = train
         heldOut = held
-        conditioner = try c.conditioner(train: train)
+        conditioner = try c.conditioner(train: train, components: components)
         let network = Self.denoiserConfiguration(c, data: train, textDimension: conditioner.embeddings?.dimension ?? 0)
-        try network.validate()
+        try components.validate(network)
         try c.checkMemory(sampleCount: Shape.count(train.sampleShape))
         var rng = RandomStream(seed: c.seed, .teacherInitialisation)
-        model = EDMDenoiser(network, rng: &rng)
+        model = try components.denoiser(network, rng: &rng)
     }
 
     /// The denoiser configuration implied by the training configuration and the data.
     public static func denoiserConfiguration(_ c: TeacherTrainingConfiguration, data: LabeledDataset, textDimension: Int = 0) -> DenoiserConfiguration {
-        let architecture = c.architecture.isEmpty ? (data.sampleShape.count == 3 ? "unet" : "mlp") : c.architecture
+        let architecture = c.architecture.isEmpty ? data.architecture : c.architecture
         return DenoiserConfiguration(architecture: architecture, sampleShape: data.sampleShape, classCount: data.classCount,
                                      sigmaData: c.sigmaData > 0 ? c.sigmaData : data.standardDeviation, hidden: c.hidden,
                                      embeddingDimension: c.embeddingDimension > 0 ? c.embeddingDimension : textDimension > 0 ? 64 : 16,

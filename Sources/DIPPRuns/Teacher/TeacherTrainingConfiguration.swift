@@ -1,4 +1,5 @@
 import DIPPNN
+import DIPPTensor
 import Foundation
 
 /// Everything `dipp pretrain` needs; written to `config.json` in the run folder.

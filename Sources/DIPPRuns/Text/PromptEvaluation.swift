@@ -64,7 +64,7 @@ public enum PromptEvaluation {
         let predicted = classifier.predict(samples.reshaped([n, d]))
         let asked = prompts.flatMap { [Prompt](repeating: $0, count: perPrompt) }
         let agreement = Double(zip(predicted, asked).filter { $0 == $1.digit }.count) / Double(max(n, 1))
-        let mass = (0..<n).map { Double(DigitCaptions.strokeMass(samples.storage[($0 * d)..<(($0 + 1) * d)])) }
+        let mass = StrokeMass.ofEach(samples.storage, dimension: d).map(Double.init)
         func meanMass(_ t: DigitCaptions.Thickness?, digit: Int? = nil) -> Double {
             SeedSpread(asked.indices.filter { asked[$0].thickness == t && (digit == nil || asked[$0].digit == digit) }.map { mass[$0] }).mean
         }

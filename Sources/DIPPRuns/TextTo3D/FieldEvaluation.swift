@@ -62,12 +62,9 @@ public enum FieldEvaluation {
     /// The agreement classifier: 24 classes (`Shapes3D.objects` order), trained once on 150
     /// ground-truth views of every pair and cached in `folder`.
     public static func classifier(renderer: VolumeRenderer, folder: URL) throws -> Classifier {
-        let data = Shapes3D.dataSet(objects: Shapes3D.objects, views: 150, renderer: renderer, seed: 7)
         // The cache is named by the renders' content, so a change to the data retrains it.
-        let checksum = data.values.reduce(into: UInt64(14_695_981_039_346_656_037)) { $0 = ($0 ^ UInt64($1.bitPattern)) &* 1_099_511_628_211 }
-        let named = LabeledDataset(name: "shapes3d-all-\(renderer.imageSize)-\(String(checksum % 1_000_000_007, radix: 36))", values: data.values, labels: data.labels,
-                                   sampleShape: data.sampleShape, imageSize: data.imageSize, classNames: data.classNames)
-        return try Classifier.loadOrTrain(on: named, configuration: .init(), folder: folder)
+        let data = Shapes3D.dataSet(objects: Shapes3D.objects, views: 150, renderer: renderer, seed: 7)
+        return try Classifier.loadOrTrain(on: data, configuration: .init(), folder: folder)
     }
 
     /// Nodes per side of the grid IoU and the mesh are measured on.

@@ -1,3 +1,4 @@
+import DIPPComponents
 import DIPPData
 import DIPPEvaluation
 import DIPPNN
@@ -62,7 +63,8 @@ public enum TextTo3D {
                                      hint: "pass --prompt \"a red torus\"")
         }
         let run = try AlignmentRun(configuration: configuration, folder: folder, components: components, communicator: communicator)
-        guard run.train.cameras != nil, let size = run.train.imageSize?.height else {
+        run.progressLabel = "text-to-3d"
+        guard run.train.kind == .renderedViews, let size = run.train.imageSize?.height else {
             throw ConfigurationError(location: "configuration, key 'teacher'", what: "the teacher's data \(run.train.name) has no cameras",
                                      hint: "text-to-3D needs a teacher trained with --data shapes3d")
         }

@@ -1,12 +1,5 @@
 import Foundation
 
-/// A compute setting from the environment that DIPP cannot use: `DIPP_PRECISION`,
-/// `DIPP_CONVOLUTION`, `DIPP_THREADS` or `DIPP_MAX_ISA` set to a value none of its choices
-/// names.
-public struct EnvironmentError: DiagnosticError {
-    public let what: String, location: String, hint: String
-}
-
 extension Compute {
     /// The thread counts `DIPP_THREADS` and `--threads` accept.
     public static let threadRange = 1...4096
@@ -21,13 +14,13 @@ extension Compute {
         _ = try threadsSetting(environment)
         if let value = environment["DIPP_MAX_ISA"], !value.isEmpty {
             guard CPU.Level(name: value) != nil else {
-                throw EnvironmentError(what: "'\(value)' names no instruction-set level", location: "DIPP_MAX_ISA",
+                throw EnvironmentError(location: "DIPP_MAX_ISA", what: "'\(value)' names no instruction-set level",
                                        hint: "one of \(CPU.Level.allCases.map(\.description).joined(separator: ", ")), or unset it")
             }
             // The cap was read before main; oneDNN refuses it only when built without the option.
             if let status = CPU.current.oneDNNCapFailure, value == ProcessInfo.processInfo.environment["DIPP_MAX_ISA"] {
-                throw EnvironmentError(what: "oneDNN did not accept the cap (dnnl_set_max_cpu_isa status \(status)): its kernels would run uncapped",
-                                       location: "DIPP_MAX_ISA", hint: "use a oneDNN built with the ISA cap (Debian's libdnnl is), or unset it")
+                throw EnvironmentError(location: "DIPP_MAX_ISA", what: "oneDNN did not accept the cap (dnnl_set_max_cpu_isa status \(status)): its kernels would run uncapped",
+                                       hint: "use a oneDNN built with the ISA cap (Debian's libdnnl is), or unset it")
             }
         }
     }
@@ -40,7 +33,7 @@ extension Compute {
         guard let value = environment[name], !value.isEmpty else { return nil }
         guard let choice = T(rawValue: value.lowercased()) else {
             let choices = T.allCases.map(\.rawValue).joined(separator: " or ")
-            throw EnvironmentError(what: "'\(value)' is not \(choices)", location: name, hint: "\(name)=\(T.allCases.first!.rawValue), or unset it")
+            throw EnvironmentError(location: name, what: "'\(value)' is not \(choices)", hint: "\(name)=\(T.allCases.first!.rawValue), or unset it")
         }
         return choice
     }
@@ -49,7 +42,7 @@ extension Compute {
     static func threadsSetting(_ environment: [String: String]) throws -> Int? {
         guard let value = environment["DIPP_THREADS"], !value.isEmpty else { return nil }
         guard let threads = Int(value.trimmingCharacters(in: .whitespaces)), Compute.threadRange.contains(threads) else {
-            throw EnvironmentError(what: "'\(value)' is not a number of threads from 1 to \(Compute.threadRange.upperBound)", location: "DIPP_THREADS",
+            throw EnvironmentError(location: "DIPP_THREADS", what: "'\(value)' is not a number of threads from 1 to \(Compute.threadRange.upperBound)",
                                    hint: "e.g. DIPP_THREADS=\(ProcessInfo.processInfo.activeProcessorCount), or unset it for all cores")
         }
         return threads

@@ -47,8 +47,7 @@ extension Conformance {
         results.append(ConformanceResult("deterministic", same, same ? "same rng, same samples" : "samples differ for the same rng"))
         for axis in 0..<2 {
             let values = (0..<count).map { Double(x.storage[$0 * 2 + axis]) }
-            let m = values.reduce(0, +) / Double(count)
-            let s = (values.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(count - 1)).squareRoot()
+            let (m, s) = (Statistics.mean(values), Statistics.sampleStandardDeviation(values))
             let ok = Swift.abs(m - Double(mean[axis])) <= Double(tolerance * std) && Swift.abs(s - Double(std)) <= Double(tolerance * std)
             results.append(ConformanceResult("moments-\(axis)", ok,
                                              String(format: "mean %.4f (exact %.4f), std %.4f (exact %.4f)", m, mean[axis], s, std)))

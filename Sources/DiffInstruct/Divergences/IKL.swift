@@ -1,4 +1,5 @@
 import DIPPDiffusion
+import DIPPNN
 import DIPPTensor
 import Foundation
 
@@ -18,7 +19,7 @@ import Foundation
 ///   regulariser's force is bounded and a large reward can out-pull it (reward hacking).
 /// - `dmd`: `1/mean_i|x₀ − D̃_ref|` (DMD2's and SiD's normaliser).
 public struct IntegralKL: Divergence, Codable, Sendable, Equatable {
-    public enum Weighting: String, Codable, Sendable, CaseIterable {
+    public enum Weighting: String, Codable, Sendable, CaseIterable, ConfigurationChoice {
         case unit, l2, dmd
     }
 
@@ -26,7 +27,7 @@ public struct IntegralKL: Divergence, Codable, Sendable, Equatable {
 
     public init(weighting: Weighting = .unit) { self.weighting = weighting }
 
-    public var name: String { "ikl-\(weighting.rawValue)" }
+    public var name: String { "ikl" }
 
     public func generatorLoss(_ inputs: DivergenceInputs) -> DivergenceTerm {
         let x = inputs.noisy

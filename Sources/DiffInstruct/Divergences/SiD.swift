@@ -16,8 +16,14 @@ import DIPPTensor
 /// not the loss.
 public struct ScoreIdentity: Divergence, Codable, Sendable, Equatable {
     public var alpha: Float
-    /// σ for the generator and the TA (SiD: ``NoiseDistribution/sid``).
+    /// σ for the generator and the TA (SiD: ``NoiseDistribution/sid``; SiD's σ schedule, the
+    /// Karras ramp capped at t_max = 800); replaces `algorithm.noise`. The option `noise`.
     public var sigmaDistribution: NoiseDistribution
+
+    enum CodingKeys: String, CodingKey {
+        case alpha
+        case sigmaDistribution = "noise"
+    }
 
     public init(alpha: Float = 1.2, noise: NoiseDistribution = .sid) {
         self.alpha = alpha

@@ -10,7 +10,7 @@ import DIPPTensor
 /// maximum of 1), which PNGs then clip silently. The parameters are the wrapped generator's,
 /// under the same names, so checkpoints are interchangeable.
 public struct BoundedGenerator: Generator {
-    public enum Mode: String, Codable, Sendable, CaseIterable {
+    public enum Mode: String, Codable, Sendable, CaseIterable, ConfigurationChoice {
         case none, clamp, tanh
     }
 

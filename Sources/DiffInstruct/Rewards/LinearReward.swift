@@ -5,10 +5,10 @@ import DIPPTensor
 /// `α_rew·k / E_σ[σ²/(s²+σ²)]` under unit weighting).
 public struct LinearReward: RewardModel {
     public let direction: [Float]
+    /// `linear`, or `linear:k1,k2,…` when the direction was given in the name.
+    public let name: String
 
-    public init(direction: [Float]) { self.direction = direction }
-
-    public var name: String { "linear" }
+    public init(direction: [Float], name: String = "linear") { (self.direction, self.name) = (direction, name) }
 
     public func reward(_ x: Tensor, conditions: Conditions) -> Tensor {
         let n = x.shape[0]

@@ -64,6 +64,6 @@ public struct DIPPConfiguration: Codable, Sendable, Equatable {
 ///   at α_rew = 1 every reward pushes a sample with a gradient of RMS `rewardGradientTarget` per
 ///   value, whatever its units (a reward scaled by k behaves identically). The factor `ρ/ĝ` is
 ///   logged as `reward_normalizer`.
-public enum RewardNormalization: String, Codable, Sendable {
+public enum RewardNormalization: String, Codable, Sendable, CaseIterable, ConfigurationChoice {
     case none, gradient
 }

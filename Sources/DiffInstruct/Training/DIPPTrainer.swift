@@ -95,7 +95,7 @@ public final class DIPPTrainer {
     /// The σ distribution of both updates: the divergence's own (SiD's ramp) or the configuration's.
     public var noise: NoiseDistribution { divergence.noise ?? configuration.noise }
 
-    /// One DI++ step. Throws ``TrainingError`` naming the step and the term when a loss or a
+    /// One DI++ step. Throws `NonFiniteValueError` naming the step and the term when a loss or a
     /// gradient is not finite (nothing is updated then).
     @discardableResult
     public func trainStep() throws -> StepMetrics {

@@ -1,7 +1,9 @@
 import ArgumentParser
+import DIPPComponents
 import DIPPData
 import DIPPDiffusion
 import DIPPNN
+import DIPPRuns
 import DIPPTensor
 import DiffInstruct
 import Foundation
@@ -17,7 +19,7 @@ import Foundation
 struct BenchDIStep: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "di-step", abstract: "DI++ steps per second on workload W1 (and teacher pre-training steps per second).")
 
-    @Option(help: "Thread counts, comma-separated.") var threads: String = "1,2"
+    @Option(help: "Thread counts, comma-separated.") var threads = ThreadCounts(argument: "1,2")!
     @Option(help: "Timed seconds per measurement (after 5 warm-up steps).") var seconds: Double = 5
     @Option(help: "Matrix-product precisions, comma-separated: fp32, bf16 (operands rounded to bfloat16, fp32 accumulation).")
     var precision: String = "fp32"
@@ -28,13 +30,12 @@ struct BenchDIStep: ParsableCommand {
     var memorySteps: Int?
 
     func run() throws {
-        let counts = threads.split(separator: ",").compactMap { Int($0) }
-        guard !counts.isEmpty, counts.allSatisfy({ $0 > 0 }) else { throw ValidationError("--threads: e.g. 1,2") }
+        let counts = threads.counts
         printMachineHeader()
         let model = DenoiserConfiguration(architecture: "mlp", sampleShape: [2], classCount: 8, sigmaData: 2.84,
                                           hidden: [256, 256, 256], embeddingDimension: 16, noiseFeatures: 32)
         var rng = RandomStream(seed: 0)
-        let teacher = EDMDenoiser(model, rng: &rng)
+        let teacher = try Components.standard().denoiser(model, rng: &rng)
         if let batches {
             let sizes = batches.split(separator: ",").compactMap { Int($0) }
             guard !sizes.isEmpty, sizes.allSatisfy({ $0 > 0 }) else { throw ValidationError("--batches: e.g. 128,256,512") }
@@ -99,7 +100,7 @@ struct BenchDIStep: ParsableCommand {
     /// Returns a closure performing one EDM pre-training step on fresh mixture data.
     func pretrainStep(model: DenoiserConfiguration) throws -> () throws -> Void {
         var rng = RandomStream(seed: 1)
-        let network = EDMDenoiser(model, rng: &rng)
+        let network = try Components.standard().denoiser(model, rng: &rng)
         var adam = Adam(.init(learningRate: 2e-3))
         let loss = EDMLoss()
         let n = batchSize

@@ -1,7 +1,9 @@
 import ArgumentParser
+import DIPPComponents
 import DIPPData
 import DIPPDiffusion
 import DIPPNN
+import DIPPRuns
 import DIPPTensor
 import Foundation
 
@@ -13,22 +15,23 @@ import Foundation
 struct BenchUNetStep: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "unet-step", abstract: "Seconds per pre-training step of the Fashion-MNIST U-Net teacher.")
 
-    @Option(help: "Thread counts, comma-separated.") var threads: String = "2"
+    @Option(help: "Thread counts, comma-separated.") var threads = ThreadCounts(argument: "2")!
     @Option(help: "Batch size.") var batchSize: Int = 256
     @Option(help: "Timed steps (after 2 warm-up steps).") var steps: Int = 5
     @Option(help: "Precisions of the convolutions and matrix products, comma-separated: fp32, bf16.") var precision: String = "fp32"
     @Option(help: "fp32 convolution algorithms, comma-separated: winograd, direct (bf16 is always direct).") var convolution: String = "winograd"
 
+    func validate() throws {
+        guard batchSize > 0, steps > 0 else { throw ValidationError("--batch-size and --steps must be positive") }
+    }
+
     func run() throws {
-        let counts = threads.split(separator: ",").compactMap { Int($0) }
-        guard !counts.isEmpty, counts.allSatisfy({ $0 > 0 }), batchSize > 0, steps > 0 else {
-            throw ValidationError("--threads, --batch-size and --steps must be positive")
-        }
+        let counts = threads.counts
         printMachineHeader()
         let model = DenoiserConfiguration(architecture: "unet", sampleShape: [1, 28, 28], classCount: 10, sigmaData: 0.5, embeddingDimension: 16,
                                           noiseFeatures: 32, channels: [32, 64, 64])
         var rng = RandomStream(seed: 0)
-        let network = EDMDenoiser(model, rng: &rng)
+        let network = try Components.standard().denoiser(model, rng: &rng)
         var adam = Adam(.init(learningRate: 2e-3))
         let params = network.parameters
         var ema = ExponentialMovingAverage(params, schedule: .halfLife(images: 50_000, rampUp: 0.05))

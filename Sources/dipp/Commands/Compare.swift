@@ -12,9 +12,12 @@ struct Compare: ParsableCommand {
     @Argument(help: "Run folders (dipp pretrain, distill or align --out folders).") var runs: [String]
     @Option(help: "Folder for compare.md and the plots (default: runs/compare).") var out: String = "runs/compare"
 
+    func validate() throws {
+        guard !runs.isEmpty else { throw ValidationError("give at least one run folder") }
+    }
+
     func run() throws {
         try reportingErrors {
-            guard !runs.isEmpty else { throw ValidationError("give at least one run folder") }
             let comparison = try RunComparison(folders: runs.map { URL(fileURLWithPath: $0) })
             let file = try comparison.write(to: URL(fileURLWithPath: out))
             print("Settings that differ:\n" + (comparison.differences.rows.isEmpty ? "none\n" : comparison.differences.text))

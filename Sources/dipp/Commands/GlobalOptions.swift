@@ -1,5 +1,8 @@
 import ArgumentParser
+import DIPPNN
+import DIPPRuns
 import DIPPTensor
+import DiffInstruct
 import Foundation
 
 /// Options every compute command takes.
@@ -8,10 +11,16 @@ struct ComputeOptions: ParsableArguments {
     var threads: Int?
 
     @Option(help: "Precision of the matrix products and convolutions: fp32, or bf16 (operands rounded to bfloat16, fp32 accumulation; default: DIPP_PRECISION or fp32).")
-    var precision: String?
+    var precision: Compute.Precision?
 
     @Option(help: "Convolution algorithm: winograd (3x3 stride-1 fp32 convolutions with channel counts multiples of 16, where oneDNN has the kernels; direct elsewhere) or direct (default: DIPP_CONVOLUTION or winograd).")
-    var convolution: String?
+    var convolution: Compute.ConvolutionAlgorithm?
+
+    func validate() throws {
+        if let threads, !Compute.threadRange.contains(threads) {
+            throw ValidationError("--threads must be between 1 and \(Compute.threadRange.upperBound), e.g. --threads 2")
+        }
+    }
 
     /// Applies the flags. Under `mpirun` without `--threads` or `DIPP_THREADS`, the cores are
     /// shared among the ranks on this machine (`OMPI_COMM_WORLD_LOCAL_SIZE`), so that N ranks
@@ -19,24 +28,13 @@ struct ComputeOptions: ParsableArguments {
     /// (``CPU/hasNativeBF16``), with a one-line note on standard error unless `quiet`.
     func apply(quiet: Bool = false) throws {
         if let t = threads {
-            guard Compute.threadRange.contains(t) else {
-                throw ValidationError("--threads must be between 1 and \(Compute.threadRange.upperBound). Hint: e.g. --threads 2")
-            }
             Compute.threads = t
         } else if let local = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap(Int.init),
                   ProcessInfo.processInfo.environment["DIPP_THREADS"] == nil, local > 1 {
             Compute.threads = max(1, ProcessInfo.processInfo.activeProcessorCount / local)
         }
-        if let precision {
-            guard let p = Compute.Precision(rawValue: precision) else { throw ValidationError("--precision must be fp32 or bf16") }
-            Compute.precision = p
-        }
-        if let convolution {
-            guard let a = Compute.ConvolutionAlgorithm(rawValue: convolution) else {
-                throw ValidationError("--convolution must be winograd or direct")
-            }
-            Compute.convolutionAlgorithm = a
-        }
+        if let precision { Compute.precision = precision }
+        if let convolution { Compute.convolutionAlgorithm = convolution }
         if Compute.precision == .bf16 && !CPU.current.hasNativeBF16 && !quiet {
             FileHandle.standardError.write(Data("""
                 note: bf16 is emulated on this CPU (ISA \(CPU.current.level), no bf16 kernels in oneDNN): operands are rounded to \
@@ -44,6 +42,22 @@ struct ComputeOptions: ParsableArguments {
                 """.utf8))
         }
     }
+}
+
+extension Compute.Precision: ExpressibleByArgument {}
+extension Compute.ConvolutionAlgorithm: ExpressibleByArgument {}
+
+/// `--threads 1,2` of the benchmarks: thread counts, each in ``Compute/threadRange``.
+struct ThreadCounts: ExpressibleByArgument {
+    let counts: [Int]
+
+    init?(argument: String) {
+        let counts = argument.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !counts.isEmpty, counts.allSatisfy({ $0.map(Compute.threadRange.contains) ?? false }) else { return nil }
+        self.counts = counts.map { $0! }
+    }
+
+    var defaultValueDescription: String { counts.map(String.init).joined(separator: ",") }
 }
 
 /// `--precision` of the benchmarks: comma-separated precisions, e.g. `fp32,bf16`.
@@ -54,7 +68,9 @@ func precisionList(_ text: String) throws -> [Compute.Precision] {
     }
 }
 
-/// Prints a user-facing error the house way (where: what, then the hint) and exits with status 1.
+/// Prints a user-facing error the house way (where: what, then the hint) and exits with status 1;
+/// usage errors (``ValidationError``, thrown from `validate()`) are left to ArgumentParser, which
+/// prints the usage and exits with 64.
 func reportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
@@ -62,6 +78,14 @@ func reportingErrors(_ body: () throws -> Void) throws {
         FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
         throw ExitCode.failure
     }
+}
+
+/// Runs `body` as one rank of the job the environment describes (`mpirun`: MPI; else one
+/// process), and finalises MPI after it, however it ends.
+func withCommunicator<T>(_ body: (any Communicator) throws -> T) throws -> T {
+    let communicator = try Communicators.fromEnvironment()
+    defer { (communicator as? MPICommunicator)?.finalize() }
+    return try body(communicator)
 }
 
 /// The flags a command applies to its configuration, with the keys they name (the `flag` stage
@@ -81,3 +105,7 @@ struct FlagStage {
         if given { keys.insert(key) }
     }
 }
+
+extension IntegralKL.Weighting: ExpressibleByArgument {}
+extension Preset: ExpressibleByArgument {}
+extension HiddenUtility: ExpressibleByArgument {}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DIPPComponents
 import DIPPLabel
 import DIPPPlugins
 import DIPPRuns
@@ -24,7 +25,7 @@ struct Label: ParsableCommand {
         try reportingErrors {
             let folder = URL(fileURLWithPath: runFolder)
             let file = pairs.map { URL(fileURLWithPath: $0) } ?? folder.appendingPathComponent("pairs.jsonl")
-            let session = try LabelSession(runFolder: folder, pairsFile: file, seed: seed, components: PluginComponents.standard())
+            let session = try LabelSession(runFolder: folder, pairsFile: file, seed: seed, components: CLI.components)
             if session.repairedBytes > 0 { print("removed a torn last line (\(session.repairedBytes) bytes) from \(file.path)") }
             let (host, port) = (self.host, self.port)
             let finished = DispatchSemaphore(value: 0)
@@ -43,7 +44,8 @@ struct Label: ParsableCommand {
             }
             finished.wait()
             if let error = failure.error {
-                throw ValidationError("the server stopped: \(error) (is port \(port) in use?)")
+                throw ServerError(location: "http://\(host):\(port)/", what: "the labelling server stopped",
+                                  hint: "is port \(port) in use? Choose another with --port", cause: error)
             }
         }
     }

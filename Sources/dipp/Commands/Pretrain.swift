@@ -1,4 +1,5 @@
 import ArgumentParser
+import DIPPComponents
 import DIPPData
 import DIPPDiffusion
 import DIPPEvaluation
@@ -17,7 +18,8 @@ struct Pretrain: ParsableCommand {
     static var defaults: TeacherTrainingConfiguration { TeacherTrainingConfiguration() }
 
     @Option(help: "JSON configuration file (unknown keys are rejected; see --show-config).") var config: String?
-    @Option(help: "Data set: gmm2d, digits, digits-text (captions; needs Scripts/install-text-encoder) or fashion-mnist (default: \(Self.defaults.data)).") var data: String?
+    @Option(help: ArgumentHelp("Data set (default: \(Self.defaults.data); `dipp components \"data set\"` describes them; digits-text needs Scripts/install-text-encoder).",
+                               valueName: CLI.names("data set").replacingOccurrences(of: ", ", with: "|"))) var data: String?
     @Option(help: "Data file or folder instead of the default location.") var dataFile: String?
     @Option(help: "Training steps (default: \(Self.defaults.steps)).") var steps: Int?
     @Option(help: "Batch size (default: \(Self.defaults.batchSize)).") var batchSize: Int?
@@ -55,24 +57,24 @@ struct Pretrain: ParsableCommand {
             }
             let folder = URL(fileURLWithPath: out)
             let start = Date()
-            let communicator = try Communicators.fromEnvironment()
-            defer { (communicator as? MPICommunicator)?.finalize() }
-            let trainer = try TeacherTrainer(configuration: c, folder: folder, communicator: communicator)
-            guard communicator.isRoot else {   // the other ranks of an mpirun job train; rank 0 writes and reports
-                _ = try trainer.run(progress: false)
-                return
+            try withCommunicator { communicator in
+                let trainer = try TeacherTrainer(configuration: c, folder: folder, components: CLI.components, communicator: communicator)
+                guard communicator.isRoot else {   // the other ranks of an mpirun job train; rank 0 writes and reports
+                    _ = try trainer.run(progress: false)
+                    return
+                }
+                if communicator.size > 1 { print("data-parallel over \(communicator.size) processes (MPI), \(Compute.threads) thread(s) each") }
+                print("pretrain: \(c.data) (\(trainer.data.count) training samples, \(trainer.heldOut.count) held out), \(trainer.model.configuration.architecture) denoiser with \(trainer.model.parameterCount) parameters → \(folder.path)")
+                let teacher = try trainer.run { print($0) }
+                let seconds = Date().timeIntervalSince(start)
+                print(String(format: "trained %d steps in %.1f s", c.steps, seconds))
+                guard !noReport else { return }
+                let sampler = try CLI.components.samplers.make("heun", context: SamplerContext(), path: "sampler")
+                try SampleReport.run(model: teacher, guidance: ClassifierFreeGuidance(scale: 1), sampler: sampler,
+                                     train: trainer.data, heldOut: trainer.heldOut, perClass: perClass, seed: c.seed,
+                                     folder: folder, classifierFolder: folder.deletingLastPathComponent().appendingPathComponent("classifiers"),
+                                     name: "teacher", trainingSeconds: seconds, conditioner: trainer.conditioner, components: CLI.components)
             }
-            if communicator.size > 1 { print("data-parallel over \(communicator.size) processes (MPI), \(Compute.threads) thread(s) each") }
-            print("pretrain: \(c.data) (\(trainer.data.count) training samples, \(trainer.heldOut.count) held out), \(trainer.model.configuration.architecture) denoiser with \(trainer.model.parameterCount) parameters → \(folder.path)")
-            let teacher = try trainer.run { print($0) }
-            let seconds = Date().timeIntervalSince(start)
-            print(String(format: "trained %d steps in %.1f s", c.steps, seconds))
-            guard !noReport else { return }
-            let sampler = try Components.standard().samplers.make("heun", context: SamplerContext(), path: "sampler")
-            try SampleReport.run(model: teacher, guidance: ClassifierFreeGuidance(scale: 1), sampler: sampler,
-                                 train: trainer.data, heldOut: trainer.heldOut, perClass: perClass, seed: c.seed,
-                                 folder: folder, classifierFolder: folder.deletingLastPathComponent().appendingPathComponent("classifiers"),
-                                 name: "teacher", trainingSeconds: seconds, conditioner: trainer.conditioner)
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DIPPComponents
 import DIPPData
 import DIPPDiffusion
 import DIPPNN
@@ -15,7 +16,8 @@ struct Sample: ParsableCommand {
 
     @Option(help: "Run folder of `dipp pretrain` (diffusion sampling).") var model: String?
     @Option(help: "Run folder of `dipp distill` / `dipp align` (one-step sampling).") var generator: String?
-    @Option(help: "Sampler for --model: heun, euler, edm-stochastic, or JSON such as '{\"name\":\"heun\",\"steps\":32}'.") var sampler: String = "heun"
+    @Option(help: ArgumentHelp("Sampler for --model: a registered name, or JSON such as '{\"name\":\"heun\",\"steps\":32}' (`dipp components sampler`).",
+                               valueName: CLI.names("sampler").replacingOccurrences(of: ", ", with: "|"))) var sampler: String = "heun"
     @Option(help: "Sampler steps N (heun: 2N−1 evaluations; euler: N).") var steps: Int?
     @Option(help: "Classifier-free guidance scale α (1 = none).") var cfg: Float = 1
     @Option(help: "Samples per class (per prompt with --prompt).") var perClass: Int = 100
@@ -24,26 +26,31 @@ struct Sample: ParsableCommand {
     @Option(help: "Seed.") var seed: UInt64 = 0
     @Option(help: "Name of the outputs (samples-<name>.png, report-<name>.json) in the run folder.") var name: String?
     @Option(help: "Also write the samples with their conditions to this .safetensors file (tensors 'samples', 'labels').") var save: String?
-    @Option(help: "Score the samples with a reward: classifier, mode-distance, linear:k1,k2,…, a plugin PATH.so or ffi:… (mean ± sd in the report).")
+    @Option(help: ArgumentHelp("Score the samples with a reward: a registered name, rm:RUN, a plugin PATH.so or ffi:… (mean ± sd in the report).",
+                               valueName: CLI.names("reward").replacingOccurrences(of: ", ", with: "|")))
     var reward: String?
     @Option(help: "Folder for the PNG, the labelled SVG grid and the report (default: the run folder).") var out: String?
     @OptionGroup var compute: ComputeOptions
 
+    func validate() throws {
+        guard perClass >= 1, steps.map({ $0 >= 1 }) ?? true else { throw ValidationError("--steps and --per-class must be positive") }
+        guard cfg.isFinite else { throw ValidationError("--cfg must be a finite number, e.g. --cfg 2") }
+        guard (model == nil) != (generator == nil) else {
+            throw ValidationError("give exactly one of --model (a teacher run) or --generator (a distill/align run)")
+        }
+    }
+
     func run() throws {
         try reportingErrors {
             try compute.apply()
-            guard perClass >= 1, steps.map({ $0 >= 1 }) ?? true else { throw ValidationError("--steps and --per-class must be positive") }
-            guard cfg.isFinite else { throw ValidationError("--cfg must be a finite number, e.g. --cfg 2") }
-            guard (model == nil) != (generator == nil) else {
-                throw ValidationError("give exactly one of --model (a teacher run) or --generator (a distill/align run)")
-            }
-            let components = PluginComponents.standard()
+            let components = CLI.components
             var spec = try parseSpec(sampler)
             if let steps { spec = spec.setting("steps", .number(Double(steps))) }
             if !prompt.isEmpty {
                 try SampleReport.samplePrompts(prompt, teacherFolder: model.map { URL(fileURLWithPath: $0) },
                                                generatorFolder: generator.map { URL(fileURLWithPath: $0) }, sampler: spec, guidanceScale: cfg,
-                                               perPrompt: perClass, seed: seed, name: name ?? "prompts", out: outFolder, components: components)
+                                               perPrompt: perClass, seed: seed, name: name ?? "prompts", out: outFolder, save: save,
+                                               components: components)
                 return
             }
             if let generator {

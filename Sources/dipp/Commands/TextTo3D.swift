@@ -1,4 +1,5 @@
 import ArgumentParser
+import DIPPComponents
 import DIPPData
 import DIPPNN
 import DIPPPlugins
@@ -11,8 +12,8 @@ struct TextTo3DCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "text-to-3d",
         abstract: "Train a 3-D field for a prompt by DI++ from a camera-conditioned teacher (dipp pretrain --data shapes3d).",
-        discussion: "Writes turntable.png, evaluation.png, field.safetensors, mesh.ply and report.md/json into --out. "
-            + "Defaults: voxel field, IKL, 400 steps of 8 views, CFG 3 (Documentation/TextTo3D.md).")
+        discussion: "Writes turntable.png, evaluation.png, field.safetensors, mesh.ply and report.md/json into --out (Documentation/TextTo3D.md). "
+            + RunOptions.defaultsDiscussion(TextTo3D.defaults))
 
     @OptionGroup var options: RunOptions
     @Option(help: "The prompt, e.g. \"a red torus\".") var prompt: String
@@ -23,11 +24,17 @@ struct TextTo3DCommand: ParsableCommand {
     @Flag(help: "Fit the field to the ground truth's renders instead (the ceiling; the prompt must name a shapes3d pair).")
     var fitGroundTruth = false
 
+    func validate() throws {
+        guard options.prompts == nil else {
+            throw ValidationError("text-to-3d trains one field for one prompt: pass --prompt \"…\", not --prompts FILE")
+        }
+        if fitGroundTruth, Shapes3D.parse(prompt).0 == nil || Shapes3D.parse(prompt).1 == nil {
+            throw ValidationError("--fit-ground-truth needs a prompt naming a shapes3d shape and colour, e.g. \"a red torus\"")
+        }
+    }
+
     func run() throws {
         try reportingErrors {
-            guard options.prompts == nil else {
-                throw ValidationError("text-to-3d trains one field for one prompt: pass --prompt \"…\", not --prompts FILE")
-            }
             var provenance = ConfigurationProvenance()
             var c = try options.configuration(defaults: TextTo3D.defaults, preset: nil, reward: reward, rewardHyperparameters: rewardHyperparameters,
                                               rewardScale: rewardScale ?? (reward == nil ? nil : 1), provenance: &provenance)
@@ -37,23 +44,20 @@ struct TextTo3DCommand: ParsableCommand {
             let folder = URL(fileURLWithPath: options.out)   // made by the run once it is assembled
             if fitGroundTruth {
                 let (shape, colour) = Shapes3D.parse(prompt)
-                guard let shape, let colour else {
-                    throw ValidationError("--fit-ground-truth needs a prompt naming a shapes3d shape and colour, e.g. \"a red torus\"")
-                }
-                try TextTo3D.fitGroundTruth(Shapes3D.Object(shape, colour), configuration: c, teacherRun: TeacherRun(folder: URL(fileURLWithPath: c.teacher)),
-                                            folder: folder, components: PluginComponents.standard())
+                try TextTo3D.fitGroundTruth(Shapes3D.Object(shape!, colour!), configuration: c, teacherRun: TeacherRun(folder: URL(fileURLWithPath: c.teacher), components: CLI.components),
+                                            folder: folder, components: CLI.components)
                 print(try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8))
                 return
             }
-            let communicator = try Communicators.fromEnvironment()
-            defer { (communicator as? MPICommunicator)?.finalize() }
-            guard communicator.isRoot else {   // the other ranks of an mpirun job train; rank 0 measures and writes
-                _ = try TextTo3D.prepare(c, folder: folder, components: PluginComponents.standard(), communicator: communicator).0.train(progress: false)
-                return
+            try withCommunicator { communicator in
+                guard communicator.isRoot else {   // the other ranks of an mpirun job train; rank 0 measures and writes
+                    _ = try TextTo3D.prepare(c, folder: folder, components: CLI.components, communicator: communicator).0.train(progress: false)
+                    return
+                }
+                print("text-to-3d: \"\(prompt)\", \(c.generator.name) field, \(c.divergence.name), CFG \(c.algorithm.teacherGuidance) → \(options.out)"
+                      + (communicator.size > 1 ? ", data-parallel over \(communicator.size) processes" : ""))
+                try TextTo3D.run(c, folder: folder, components: CLI.components, communicator: communicator) { print($0) }
             }
-            print("text-to-3d: \"\(prompt)\", \(c.generator.name) field, \(c.divergence.name), CFG \(c.algorithm.teacherGuidance) → \(options.out)"
-                  + (communicator.size > 1 ? ", data-parallel over \(communicator.size) processes" : ""))
-            try TextTo3D.run(c, folder: folder, components: PluginComponents.standard(), communicator: communicator) { print($0) }
             print(try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8))
         }
     }

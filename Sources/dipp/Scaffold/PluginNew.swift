@@ -1,4 +1,5 @@
 import ArgumentParser
+import DIPPTensor
 import Foundation
 
 /// `dipp plugin new reward|generator --lang c|swift|rust NAME`: a plugin folder that builds
@@ -32,11 +33,13 @@ struct PluginNew: ParsableCommand {
         try reportingErrors {
             let root = URL(fileURLWithPath: dippRoot ?? Self.sourceRoot.path).standardizedFileURL
             guard FileManager.default.fileExists(atPath: root.appendingPathComponent("Sources/CDIPPPluginABI/include/dipp_plugin.h").path) else {
-                throw ValidationError("\(root.path) is not a DIPP checkout (no Sources/CDIPPPluginABI/include/dipp_plugin.h). Hint: pass --dipp-root")
+                throw ConfigurationError(location: root.path, what: "not a DIPP checkout (no Sources/CDIPPPluginABI/include/dipp_plugin.h)",
+                                         hint: "pass --dipp-root")
             }
             let folder = URL(fileURLWithPath: output).appendingPathComponent(name)
             guard !FileManager.default.fileExists(atPath: folder.path) else {
-                throw ValidationError("\(folder.path) already exists. Hint: choose another name or --output; nothing was overwritten")
+                throw ConfigurationError(location: folder.path, what: "the folder already exists; nothing was overwritten",
+                                         hint: "choose another name or --output")
             }
             let files = Self.files(kind: kind, language: lang, name: name, root: root)
             for (path, text) in files.sorted(by: { $0.key < $1.key }) {

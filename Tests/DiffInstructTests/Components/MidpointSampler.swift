@@ -1,9 +1,10 @@
+import DIPPComponents
 import DIPPDiffusion
 import DIPPTensor
 
-/// A user's sampler, in one file: the explicit midpoint method on the probability-flow ODE
-/// over EDM's levels (2 evaluations a step).
-struct MidpointSampler: Sampler, Codable {
+/// A contributor's sampler, in one file: the explicit midpoint method on the probability-flow
+/// ODE over EDM's levels (2 evaluations a step).
+struct MidpointSampler: Sampler, Codable, ComponentRegistration {
     var steps = 12
 
     var description: String { "midpoint \(steps) steps" }
@@ -23,5 +24,10 @@ struct MidpointSampler: Sampler, Codable {
             }
             return x
         }
+    }
+
+    static func register(in components: Components) {
+        components.samplers.register("midpoint", summary: "explicit midpoint on the probability-flow ODE (a contributor's sampler)",
+                                     options: MidpointSampler()) { o, _ in o }
     }
 }

@@ -1,3 +1,4 @@
+import DIPPComponents
 import DIPPData
 import DIPPDiffusion
 import DIPPNN
@@ -20,7 +21,7 @@ enum Harnesses {
         _ = try? SafeTensors.decode(Data(bytes), source: "fuzz")
     }
 
-    static let components = PluginComponents.standard()
+    static let components = Components.standard().withPlugins()
 
     /// Configuration files of every command, then every component they name, as a run checks them.
     static func configuration(_ bytes: [UInt8]) {

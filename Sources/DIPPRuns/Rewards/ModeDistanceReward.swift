@@ -1,17 +1,28 @@
+import DIPPComponents
 import DIPPData
 import DIPPDiffusion
-import DIPPEvaluation
+import DIPPNN
 import DIPPTensor
 import DiffInstruct
 
 /// For the 2-D toy: `r(x, c) = −‖x − μ_c‖²` (closer to the class's mode is better; `∅` → the
 /// nearest mode).
-public struct ModeDistanceReward: RewardModel {
+public struct ModeDistanceReward: RewardModel, ComponentRegistration {
     public let mixture: GaussianMixture2D
 
     public init(mixture: GaussianMixture2D = GaussianMixture2D()) { self.mixture = mixture }
 
     public var name: String { "mode-distance" }
+
+    public static func register(in components: Components) {
+        components.rewards.register("mode-distance", summary: "2-D toy: −‖x − μ_c‖² (closer to the class's mode is better)") { context in
+            guard context.train.dimension == 2 else {
+                throw ConfigurationError(location: "reward 'mode-distance'", what: "the data \(context.train.name) is not 2-D points",
+                                         hint: "mode-distance scores the 2-D toy (gmm2d)")
+            }
+            return ModeDistanceReward()
+        }
+    }
 
     public func reward(_ x: Tensor, conditions: Conditions) -> Tensor {
         let n = x.shape[0]
@@ -28,27 +39,5 @@ public struct ModeDistanceReward: RewardModel {
             return [mx, my]
         }
         return -(x.reshaped([n, 2]) - Tensor(shape: [n, 2], storage: targets)).square().sum(axis: 1)
-    }
-}
-
-/// The in-project classifier's `log p(c | x)` as a differentiable reward (conditional samples
-/// only: `∅` gets the log-probability of the most likely class).
-public struct ClassifierReward: RewardModel {
-    public let classifier: Classifier
-
-    public init(classifier: Classifier) {
-        self.classifier = classifier
-        classifier.setTrainable(false)
-    }
-
-    public var name: String { "classifier-log-prob" }
-
-    public func reward(_ x: Tensor, conditions: Conditions) -> Tensor {
-        var labels = conditions.labels
-        if labels.contains(Conditions.nullLabel) {
-            let predicted = classifier.predict(x.detached())
-            labels = zip(labels, predicted).map { $0 == Conditions.nullLabel ? $1 : $0 }
-        }
-        return classifier.logProbability(x, labels: labels)
     }
 }

@@ -1,16 +1,9 @@
 import ArgumentParser
+import DIPPComponents
 import DIPPPlugins
 import DIPPRuns
 import DIPPTensor
 import Foundation
-
-/// `dipp reward …`: reward models learned from preference pairs.
-struct Reward: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Reward models learned from preference pairs (Bradley–Terry), and simulated annotators for benchmarks.",
-        subcommands: [RewardTrain.self, RewardSimulate.self]
-    )
-}
 
 struct RewardTrain: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -45,34 +38,6 @@ struct RewardTrain: ParsableCommand {
                 if let validation { c.training.validationFraction = validation }
                 if let seed { c.training.seed = seed }
             }
-        }
-    }
-}
-
-struct RewardSimulate: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "simulate",
-        abstract: "Label pairs of a generator's samples with a simulated Bradley–Terry annotator whose utility the reward never sees.")
-
-    @Option(help: "Run folder of `dipp distill` / `dipp align` whose samples are judged.") var generator: String
-    @Option(help: "Hidden utility: stroke-mass, crispness, centring or uprightness.") var utility: String = HiddenUtility.strokeMass.rawValue
-    @Option(help: "Pairs to draw.") var count: Int = 2000
-    @Option(help: "Annotator noise τ in units of the utility's standard deviation.") var noise: Float = 0.5
-    @Option(help: "Pairs file to append to.") var out: String
-    @Option(help: "Seed.") var seed: UInt64 = 0
-    @OptionGroup var compute: ComputeOptions
-
-    func run() throws {
-        try reportingErrors {
-            try compute.apply()
-            guard let hidden = HiddenUtility(rawValue: utility) else {
-                throw ValidationError("unknown utility '\(utility)': choose \(HiddenUtility.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            guard count >= 1, noise > 0 else { throw ValidationError("--count must be ≥ 1 and --noise > 0") }
-            let source = try PairSource(runFolder: URL(fileURLWithPath: generator), components: PluginComponents.standard())
-            let pairs = SimulatedAnnotator.pairs(from: source, annotator: SimulatedAnnotator(utility: hidden, noise: noise), count: count, seed: seed)
-            for pair in pairs { try PreferencePairs.append(pair, to: URL(fileURLWithPath: out)) }
-            print("appended \(pairs.count) pairs to \(out) (\(pairs.filter { $0.choice == .tie }.count) ties)")
         }
     }
 }

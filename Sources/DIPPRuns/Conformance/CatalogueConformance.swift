@@ -1,0 +1,228 @@
+import DIPPComponents
+import DIPPData
+import DIPPDiffusion
+import DIPPEvaluation
+import DIPPNN
+import DIPPTensor
+import DiffInstruct
+import Foundation
+
+/// A run context the catalogue's entries are built in: a data set (at most a few hundred samples
+/// of it), a small untrained teacher of its shape, and conditions for a batch of its samples.
+public struct ConformanceProbe {
+    public let name: String
+    public let context: RunContext
+    public let heldOut: LabeledDataset
+    /// Four samples of the data and their conditions (labels, and cameras for rendered views).
+    public let samples: Tensor
+    public let conditions: Conditions
+
+    /// `data` (its first `limit` samples, split in halves) with a seeded MLP teacher of its shape.
+    public init(_ data: LabeledDataset, components: Components, classifierFolder: URL, limit: Int = 400) throws {
+        let small = data.subset(Array(0..<Swift.min(limit, data.count)))
+        let (train, heldOut) = small.split(fraction: 0.5, seed: 0)
+        var teacher = TeacherTrainingConfiguration()
+        (teacher.architecture, teacher.hidden, teacher.channels) = ("mlp", [32], [8, 8, 8])
+        var rng = RandomStream(seed: 4)
+        let model = try components.denoiser(TeacherTrainer.denoiserConfiguration(teacher, data: train), rng: &rng)
+        name = data.name
+        context = RunContext(teacher: model, train: train, seed: 0, classifierFolder: classifierFolder)
+        self.heldOut = heldOut
+        let batch = train.batch(Array(0..<Swift.min(4, train.count)))
+        samples = batch.samples
+        conditions = Conditions(count: batch.labels.count, labels: batch.labels,
+                                camera: train.cameras.map { CameraPose(dimension: $0.dimension, values: $0.rows(Array(0..<batch.labels.count)).values) })
+    }
+
+    /// The four kinds of data DIPP has, from `components`' data sets: 2-D points (`gmm2d`),
+    /// images with classes (`digits`), captioned images (`digits-text`), rendered views (`shapes3d`).
+    public static func standard(_ components: Components, classifierFolder: URL) throws -> [ConformanceProbe] {
+        try ["gmm2d", "digits", "digits-text", "shapes3d"].map { try ConformanceProbe(components.loadData($0), components: components, classifierFolder: classifierFolder) }
+    }
+}
+
+/// The conformance of one registered entry: the checks of every probe it was built in, and the
+/// probes that refused it (with a ``ConfigurationError``, as they should for data it is not for).
+public struct EntryConformance: CustomStringConvertible {
+    public let kind: String
+    public let name: String
+    public var results: [(probe: String, results: [ConformanceResult])] = []
+    public var refusals: [(probe: String, reason: String)] = []
+
+    /// Built in at least one probe, and every check there passed.
+    public var passed: Bool { !results.isEmpty && results.allSatisfy { $0.results.allPassed } }
+
+    public var description: String {
+        var lines = ["\(kind) '\(name)': \(passed ? "conforms" : "FAILS")"]
+        for (probe, r) in results { lines += r.map { "  [\(probe)] \($0)" } }
+        for (probe, reason) in refusals { lines.append("  [\(probe)] refused: \(reason)") }
+        if results.isEmpty { lines.append("  built in no probe") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension Conformance {
+    /// Every registered entry of the kinds with a contract — generators, divergences, rewards,
+    /// guidance, samplers, evaluators, data sets and architectures — built with its default
+    /// options in each probe and checked by its kind's checker. Resolver patterns (plugin paths,
+    /// `rm:RUN`) name files and are not probed here; `dipp plugin validate` checks plugins.
+    ///
+    /// An entry that throws anything but a ``ConfigurationError`` fails; one built in no probe fails.
+    public static func checkCatalogue(_ components: Components, probes: [ConformanceProbe],
+                                      kinds: Set<String>? = nil) -> [EntryConformance] {
+        var out: [EntryConformance] = []
+        func each<P, C>(_ registry: ComponentRegistry<P, C>, _ body: (String, inout EntryConformance) -> Void) {
+            guard kinds?.contains(registry.kind) ?? true else { return }
+            for entry in registry.catalogue.entries {
+                var conformance = EntryConformance(kind: registry.kind, name: entry.name)
+                body(entry.name, &conformance)
+                out.append(conformance)
+            }
+        }
+        func attempt(_ c: inout EntryConformance, _ probe: String, _ body: () throws -> [ConformanceResult]) {
+            do { c.results.append((probe, try body())) } catch let refusal as ConfigurationError {
+                c.refusals.append((probe, refusal.what))
+            } catch {
+                c.results.append((probe, [ConformanceResult("build", false, "threw \(error), not a ConfigurationError")]))
+            }
+        }
+        func named(_ name: String, _ expected: String) -> ConformanceResult {
+            ConformanceResult("name", name == expected, "name '\(name)', registered as '\(expected)'")
+        }
+        each(components.generators) { name, c in
+            for p in probes {
+                attempt(&c, p.name) {
+                    Conformance.checkGenerator(try components.generators.make(ComponentSpec(name), context: p.context, path: "generator"),
+                                               conditions: p.conditions)
+                }
+            }
+        }
+        each(components.divergences) { name, c in
+            attempt(&c, "any") {
+                let d = try components.divergences.make(ComponentSpec(name), context: probes[0].context, path: "divergence")
+                return [named(d.name, name)] + Conformance.checkDivergence(d)
+            }
+        }
+        each(components.rewards) { name, c in
+            for p in probes {
+                attempt(&c, p.name) {
+                    guard let r = try components.rewards.make(ComponentSpec(name), context: p.context, path: "reward") else {
+                        return [ConformanceResult("none", true, "no reward term")]
+                    }
+                    return [named(r.name, name)] + Conformance.checkReward(r, samples: p.samples, conditions: p.conditions)
+                }
+            }
+        }
+        each(components.guidance) { name, c in
+            attempt(&c, "mixture") { [checkGuidance(try components.guidance.make(ComponentSpec(name), context: probes[0].context, path: "guidance"))] }
+        }
+        each(components.samplers) { name, c in
+            attempt(&c, "gaussian") {
+                let exact = AffineGenerator(shift: [[1, -0.5]], scale: [0.7])
+                let steps: [String: JSONValue] = components.samplers.catalogue.entries.first { $0.name == name }?.defaults["steps"] == nil ? [:] : ["steps": .number(64)]
+                return Conformance.checkSampler(try components.samplers.make(ComponentSpec(name, options: steps), context: SamplerContext(generator: exact),
+                                                                             path: "sampler"))
+            }
+        }
+        each(components.evaluators) { name, c in
+            for p in probes {
+                attempt(&c, p.name) {
+                    let context = EvaluationContext(train: p.context.train, heldOut: p.heldOut, classifierFolder: p.context.classifierFolder)
+                    let evaluator = try components.evaluators.make(ComponentSpec(name), context: context, path: "evaluator")
+                    return [checkEvaluation(evaluator, data: p.heldOut)]
+                }
+            }
+        }
+        each(components.dataSets) { name, c in
+            attempt(&c, "own") { try checkDataSet(components.loadData(name), components: components, classifierFolder: probes[0].context.classifierFolder) }
+        }
+        each(components.architectures) { name, c in
+            for p in probes {
+                attempt(&c, p.name) {
+                    var configuration = p.context.teacher.configuration
+                    configuration.architecture = name
+                    try components.validate(configuration)
+                    var rng = RandomStream(seed: 4)
+                    let model = try components.denoiser(configuration, rng: &rng)
+                    return Conformance.checkScoreModel(model, samples: p.samples, conditions: p.conditions)
+                }
+            }
+        }
+        return out
+    }
+
+    /// Guidance at scale 1 is the conditional model itself, and finite at scale 3 (on a
+    /// three-mode Gaussian mixture, whose guided denoiser is exact).
+    static func checkGuidance(_ rule: GuidanceRule) -> ConformanceResult {
+        let model = GaussianMixtureDenoiser(means: [[0, 1], [2, -1], [-1, -1]], standardDeviations: [0.3, 0.5, 0.8])
+        var rng = RandomStream(seed: 2)
+        let x = Tensor.randomNormal([6, 2], using: &rng), conditions = Conditions(labels: [0, 1, 2, 0, 1, Conditions.nullLabel])
+        let sigma = Noise.constant(1.5, count: 6)
+        let plain = model.denoise(x, sigma: sigma, conditions: conditions).storage
+        let one = rule(1).denoise(model, x, sigma: sigma, conditions: conditions).storage
+        let three = rule(3).denoise(model, x, sigma: sigma, conditions: conditions).storage
+        let ok = zip(one, plain).allSatisfy { Swift.abs($0 - $1) <= 1e-5 } && three.allSatisfy(\.isFinite)
+        return ConformanceResult("scale-1", ok, ok ? "scale 1 is the conditional model; scale 3 finite" : "scale 1 differs from the model, or scale 3 is not finite")
+    }
+
+    /// An evaluator scores real held-out samples with finite metrics.
+    static func checkEvaluation(_ evaluator: any SampleEvaluator, data: LabeledDataset) -> ConformanceResult {
+        var report = EvaluationReport(data: data.name, sampler: "real", evaluationsPerSample: 0)
+        do {
+            let (samples, labels) = data.all
+            try evaluator.evaluate(samples: samples, labels: labels, into: &report)
+        } catch {
+            return ConformanceResult("evaluates", false, "threw \(error)")
+        }
+        var numbers: [Double] = []
+        if let m = report.mode { numbers += [m.fractionNearOwnMode, m.withinModeStd, m.mmd] }
+        if let i = report.image { numbers += [i.classAccuracy, i.frechetDistance] }
+        if let s = report.statistics { numbers += [s.meanGap, s.standardDeviationRatio, s.mmd] }
+        let ok = !numbers.isEmpty && numbers.allSatisfy { $0.isFinite }
+        return ConformanceResult("evaluates", ok, numbers.isEmpty ? "the report has no metrics" : "metrics of real samples: \(numbers)")
+    }
+
+    /// A data set describes itself consistently: samples, labels, shape, captions and cameras
+    /// agree; its evaluator and architecture are registered; a teacher of it can be built; and
+    /// its evaluator scores its own held-out samples (a few hundred of them) with finite metrics.
+    public static func checkDataSet(_ data: LabeledDataset, components: Components, classifierFolder: URL) throws -> [ConformanceResult] {
+        var results: [ConformanceResult] = []
+        results.append(ConformanceResult("count", data.count >= 4, "\(data.count) samples (at least 4: two to train on, two held out)"))
+        results.append(ConformanceResult("finite", data.values.allSatisfy(\.isFinite), "every value finite"))
+        let labelsOK = data.classCount == 0 ? data.labels.allSatisfy { $0 == -1 } : data.labels.allSatisfy { (0..<data.classCount).contains($0) }
+        results.append(ConformanceResult("labels", labelsOK, data.classCount == 0 ? "no classes: every label −1 (∅)" : "labels in 0..<\(data.classCount)"))
+        let kindOK: Bool
+        switch data.kind {
+        case .points: kindOK = true
+        case .image, .renderedViews:
+            let (h, w) = data.imageSize!
+            kindOK = h > 0 && w > 0 && data.dimension % (h * w) == 0
+        }
+        results.append(ConformanceResult("shape", kindOK, "\(data.kind.rawValue), sample shape \(data.sampleShape)"
+                                         + (data.imageSize.map { ", image \($0.height)×\($0.width)" } ?? "")))
+        if let byClass = data.captionsByClass {
+            results.append(ConformanceResult("captions", byClass.allSatisfy { !$0.isEmpty }, "every class has a caption"))
+        }
+        results.append(ConformanceResult("evaluator", components.evaluators.contains(data.evaluator), "evaluator '\(data.evaluator)' is registered"))
+        results.append(ConformanceResult("architecture", components.architectures.contains(data.architecture),
+                                         "architecture '\(data.architecture)' is registered"))
+        guard results.allPassed else { return results }
+        let small = data.subset(Array(0..<Swift.min(400, data.count))).split(fraction: 0.5, seed: 0)
+        var teacher = TeacherTrainingConfiguration()
+        (teacher.hidden, teacher.channels) = ([32], [8, 8, 8])
+        var configuration = TeacherTrainer.denoiserConfiguration(teacher, data: small.first)
+        configuration.textDimension = 0
+        var rng = RandomStream(seed: 4)
+        let model = try components.denoiser(configuration, rng: &rng)
+        let batch = small.first.batch(Array(0..<Swift.min(2, small.first.count)))
+        let conditions = Conditions(count: batch.labels.count, labels: batch.labels,
+                                    camera: small.first.cameras.map { CameraPose(dimension: $0.dimension, values: $0.rows(Array(0..<batch.labels.count)).values) })
+        let denoised = withoutGradients { model.denoise(batch.samples, sigma: Noise.constant(1, count: batch.labels.count), conditions: conditions) }
+        results.append(ConformanceResult("teacher", denoised.storage.allSatisfy(\.isFinite),
+                                         "a \(data.architecture) teacher of its shape denoises finitely"))
+        let context = EvaluationContext(train: small.first, heldOut: small.second, classifierFolder: classifierFolder)
+        results.append(checkEvaluation(try components.evaluators.make(ComponentSpec(data.evaluator), context: context, path: "evaluator"),
+                                       data: small.second))
+        return results
+    }
+}

@@ -1,0 +1,14 @@
+import ArgumentParser
+import DIPPComponents
+import DIPPPlugins
+import DIPPRuns
+import DIPPTensor
+import Foundation
+
+/// `dipp reward …`: reward models learned from preference pairs.
+struct Reward: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Reward models learned from preference pairs (Bradley–Terry), and simulated annotators for benchmarks.",
+        subcommands: [RewardTrain.self, RewardSimulate.self]
+    )
+}
