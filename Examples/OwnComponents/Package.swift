@@ -12,6 +12,7 @@ let package = Package(
             .product(name: "DIPPRuns", package: "DIPP"),
             .product(name: "DiffInstruct", package: "DIPP"),
             .product(name: "DIPPDiffusion", package: "DIPP"),
+            .product(name: "DIPPNN", package: "DIPP"),
             .product(name: "DIPPTensor", package: "DIPP"),
         ], path: "Sources/OwnComponents"),
     ],

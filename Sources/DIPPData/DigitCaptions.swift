@@ -1,4 +1,3 @@
-import DIPPData
 import Foundation
 
 /// Captions for the 8x8 digits (the `digits-text` data set), from a small grammar:

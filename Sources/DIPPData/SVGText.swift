@@ -1,4 +1,3 @@
-import DIPPData
 
 /// Text placed in SVG (a plot's labels, a grid's row names): `&`, `<`, `>` and `"` escaped, so a
 /// label may hold any character and may also sit in an attribute.

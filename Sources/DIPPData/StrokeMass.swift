@@ -1,4 +1,3 @@
-import DIPPData
 import DIPPTensor
 
 /// Stroke mass, the ink fraction of an image in `[−1, 1]`: `m(x) = mean_k clip((x_k + 1)/2, 0, 1)`

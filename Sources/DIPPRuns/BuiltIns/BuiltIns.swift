@@ -9,7 +9,7 @@ import DiffInstruct
 /// built-in is its file plus one line here; the listing, the help texts, `Configuration.md`'s
 /// tables and the conformance tests follow from the catalogue.
 public enum BuiltIns {
-    public static let all: [any ComponentRegistration.Type] = [
+    public static var all: [any ComponentRegistration.Type] { [
         // generators
         OneStepGenerator.self, MLPGenerator.self, VoxelFieldGenerator.self,
         // divergences
@@ -27,7 +27,7 @@ public enum BuiltIns {
         GaussianMixture2D.self, Digits.self, DigitCaptions.self, Shapes3D.self, FashionMNIST.self,
         // denoiser architectures and text encoders
         MLPDenoiserNetwork.self, UNetDenoiserNetwork.self, MiniLMEncoder.self,
-    ]
+    ] }
 }
 
 extension Components {

@@ -1,5 +1,4 @@
 import DIPPTensor
-import DiffInstruct
 
 /// A generator whose samples are renders of a 3-D field that can also be asked for the field
 /// itself — density and colour at any points — so a run can measure it (IoU), mesh it and save

@@ -1,4 +1,5 @@
 import DIPPComponents
+import DIPPNN
 import DIPPRuns
 import DiffInstruct
 import Foundation
