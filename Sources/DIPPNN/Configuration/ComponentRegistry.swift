@@ -21,6 +21,9 @@ public final class ComponentRegistry<Product, Context>: @unchecked Sendable {
     public struct Resolver {
         public let pattern: String
         public let summary: String
+        /// Names the resolver builds without files of the user's (`utility:stroke-mass`): what the
+        /// catalogue conformance check builds it with. Empty for names of files (`PATH.so`, `rm:RUN`).
+        public let examples: [String]
         let matches: (String) -> Bool
         let build: (ComponentSpec, Context, String) throws -> Product
     }
@@ -49,10 +52,11 @@ public final class ComponentRegistry<Product, Context>: @unchecked Sendable {
         register(name, summary: summary, options: NoOptions()) { _, context in try build(context) }
     }
 
-    /// Registers a resolver for names matching `pattern` (documentation) / `matches` (the test).
-    public func registerResolver(pattern: String, summary: String, matches: @escaping (String) -> Bool,
+    /// Registers a resolver for names matching `pattern` (documentation) / `matches` (the test);
+    /// `examples` are names it builds with nothing but the run (for the conformance check).
+    public func registerResolver(pattern: String, summary: String, examples: [String] = [], matches: @escaping (String) -> Bool,
                                  build: @escaping (ComponentSpec, Context, String) throws -> Product) {
-        lock.withLock { resolvers.append(Resolver(pattern: pattern, summary: summary, matches: matches, build: build)) }
+        lock.withLock { resolvers.append(Resolver(pattern: pattern, summary: summary, examples: examples, matches: matches, build: build)) }
     }
 
     private func add(_ entry: Entry) {

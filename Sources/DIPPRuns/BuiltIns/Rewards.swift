@@ -36,7 +36,7 @@ extension LinearReward: ComponentRegistration {
             try checked(o.direction.isEmpty ? [Float](repeating: 1, count: context.train.dimension) : o.direction,
                         dimension: context.train.dimension, spec: "linear")
         }
-        components.rewards.registerResolver(pattern: "linear:k1,k2,…", summary: "r(x) = kᵀx with k given inline",
+        components.rewards.registerResolver(pattern: "linear:k1,k2,…", summary: "r(x) = kᵀx with k given inline", examples: ["linear:1,-2"],
                                             matches: { $0.hasPrefix("linear:") }) { spec, context, _ in
             let values = spec.name.dropFirst("linear:".count).split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
             return try checked(values.allSatisfy { $0 != nil } ? values.map { $0! } : [], dimension: context.train.dimension, spec: spec.name)

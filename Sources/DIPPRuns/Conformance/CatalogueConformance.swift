@@ -13,7 +13,10 @@ public struct ConformanceProbe {
     public let name: String
     public let context: RunContext
     public let heldOut: LabeledDataset
-    /// Four samples of the data and their conditions (labels, and cameras for rendered views).
+    /// Four samples of the data, mapped by `0.95·x + 0.025`, and their conditions (labels, and
+    /// cameras for rendered views). The map moves quantised pixel values off the kinks of
+    /// piecewise rewards (a clamp at ±1, `|2·ink − 1|` at 0) by more than the gradient check's
+    /// step, as generator samples are: a central difference straddling a kink measures neither side.
     public let samples: Tensor
     public let conditions: Conditions
 
@@ -29,7 +32,7 @@ public struct ConformanceProbe {
         context = RunContext(teacher: model, train: train, seed: 0, classifierFolder: classifierFolder)
         self.heldOut = heldOut
         let batch = train.batch(Array(0..<Swift.min(4, train.count)))
-        samples = batch.samples
+        samples = batch.samples * 0.95 + 0.025
         conditions = Conditions(count: batch.labels.count, labels: batch.labels,
                                 camera: train.cameras.map { CameraPose(dimension: $0.dimension, values: $0.rows(Array(0..<batch.labels.count)).values) })
     }
@@ -64,8 +67,9 @@ public struct EntryConformance: CustomStringConvertible {
 extension Conformance {
     /// Every registered entry of the kinds with a contract — generators, divergences, rewards,
     /// guidance, samplers, evaluators, data sets and architectures — built with its default
-    /// options in each probe and checked by its kind's checker. Resolver patterns (plugin paths,
-    /// `rm:RUN`) name files and are not probed here; `dipp plugin validate` checks plugins.
+    /// options in each probe and checked by its kind's checker, and each resolver's examples
+    /// (`utility:stroke-mass`, `linear:1,-2`). Resolvers of files (plugin paths, `rm:RUN`) have no
+    /// example; `dipp plugin validate` checks plugins.
     ///
     /// An entry that throws anything but a ``ConfigurationError`` fails; one built in no probe fails.
     public static func checkCatalogue(_ components: Components, probes: [ConformanceProbe],
@@ -73,9 +77,10 @@ extension Conformance {
         var out: [EntryConformance] = []
         func each<P, C>(_ registry: ComponentRegistry<P, C>, _ body: (String, inout EntryConformance) -> Void) {
             guard kinds?.contains(registry.kind) ?? true else { return }
-            for entry in registry.catalogue.entries {
-                var conformance = EntryConformance(kind: registry.kind, name: entry.name)
-                body(entry.name, &conformance)
+            let catalogue = registry.catalogue
+            for name in catalogue.entries.map(\.name) + catalogue.resolvers.flatMap(\.examples) {
+                var conformance = EntryConformance(kind: registry.kind, name: name)
+                body(name, &conformance)
                 out.append(conformance)
             }
         }

@@ -126,6 +126,7 @@ public struct HiddenUtilityReward: RewardModel, ComponentRegistration {
 
     public static func register(in components: Components) {
         components.rewards.registerResolver(pattern: "utility:NAME", summary: "a hidden utility of the preference benchmark: stroke-mass or crispness",
+                                            examples: HiddenUtilityReward.differentiable.map { "utility:\($0.rawValue)" },
                                             matches: { $0.hasPrefix("utility:") }) { spec, _, _ in
             let name = String(spec.name.dropFirst("utility:".count))
             guard let utility = HiddenUtility(rawValue: name) else {
