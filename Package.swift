@@ -6,15 +6,18 @@ import PackageDescription
 //   DIPPTensor                 tensors, reverse-mode autodiff, RNG, GEMM backend, safetensors
 //   DIPPNN                     layers, optimizers, EMA, checkpoints, configuration files
 //   DIPPRender                 cameras, differentiable volume rendering, isosurface meshes (PLY)
-//   DIPPData                   data sets (gmm2d, digits, Fashion-MNIST), gzip, PNG
+//   DIPPData                   self-describing data sets (gmm2d, digits, Fashion-MNIST, shapes3d), gzip, PNG
 //   DIPPText                   text encoders: the WordPiece tokenizer, BERT, all-MiniLM-L6-v2, a trainable bag of tokens
 //   DIPPDiffusion              Conditions, ScoreModel, Guidance, EDM preconditioning/loss, samplers, denoisers
 //   DiffInstruct               the core: Generator, RewardModel, Divergence (IKL, SiD), TA objectives, the DI++
 //                              trainer, scheduled scalars, conformance checkers (no data, files or plugins)
-//   DIPPEvaluation             metrics: 2-D mode coverage, MMD, in-project classifiers, Fréchet distance
-//   DIPPRuns                   the application: component registry, run folders, teacher training, DI++ runs,
-//                              logs, built-ins that need data or classifiers
+//   DIPPEvaluation             evaluators (2-D mode coverage, sample statistics, in-project classifiers,
+//                              Fréchet distance), ClassifierReward
+//   DIPPComponents             the component catalogue: one registry per kind, per instance
 //   CDIPPPluginABI, DIPPPlugins  the versioned C plugin ABI and the host that loads plugins with dlopen
+//                              (plugin resolvers for any catalogue; no application module)
+//   DIPPRuns                   the application: the built-ins' registrations, run folders, teacher training,
+//                              DI++ runs, logs, catalogue conformance
 //   DIPPPluginSDK              Swift plugins: the core + the ABI only
 //   DIPPLabel                  the preference-labelling page (an HTTP server on FlyingFox)
 //   dipp                       the command-line tool

@@ -69,6 +69,10 @@ public final class Components: @unchecked Sendable {
     public let architectures = ComponentRegistry<DenoiserNetworks.Build, Void>(kind: "denoiser architecture")
     public let textEncoders = ComponentRegistry<TextEncoder, Void>(kind: "text encoder")
 
+    /// Text encoders built so far, by name: one instance per catalogue (see ``textEncoder(_:)``).
+    private var encoders: [String: TextEncoder] = [:]
+    private let lock = NSLock()
+
     /// An empty catalogue (`DIPPRuns` adds `Components.standard()`, every built-in registered).
     public init() {}
 
@@ -132,13 +136,19 @@ extension Components {
         return EDMDenoiser(configuration, build: build, rng: &rng)
     }
 
-    /// The text encoder `name`. Encoders keep their weights once per process (MiniLM's are
-    /// 90 MB), so catalogues, runs and evaluations share them.
+    /// The text encoder `name`, built once per catalogue, so a teacher run, its DI++ run and
+    /// their evaluations share one (MiniLM's weights are, besides, loaded once per process:
+    /// `MiniLM.shared()`).
     public func textEncoder(_ name: String) throws -> TextEncoder {
-        guard textEncoders.contains(name) else {
-            throw ConfigurationError(location: "textEncoder '\(name)'", what: "unknown text encoder", hint: "choose one of: \(names("text encoder"))")
+        try lock.withLock {
+            if let encoder = encoders[name] { return encoder }
+            guard textEncoders.contains(name) else {
+                throw ConfigurationError(location: "textEncoder '\(name)'", what: "unknown text encoder", hint: "choose one of: \(names("text encoder"))")
+            }
+            let encoder = try textEncoders.make(ComponentSpec(name), context: (), path: "textEncoder")
+            encoders[name] = encoder
+            return encoder
         }
-        return try textEncoders.make(ComponentSpec(name), context: (), path: "textEncoder")
     }
 }
 

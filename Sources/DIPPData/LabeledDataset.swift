@@ -63,8 +63,8 @@ public struct LabeledDataset: Sendable {
 
     public var kind: Kind { cameras != nil ? .renderedViews : imageSize != nil ? .image : .points }
 
-    /// FNV-1a (64-bit) over the sample shape, the values' bit patterns and the labels, in base
-    /// 36: names caches of models trained on this data (classifiers), so other data with the
+    /// An FNV-1a-style 64-bit hash over 64-bit words — the sample shape, each value's bit pattern,
+    /// the labels — in base 36: names caches of models trained on this data (classifiers), so other data with the
     /// same name never reuses them.
     public var contentHash: String {
         var h: UInt64 = 14_695_981_039_346_656_037
@@ -81,11 +81,12 @@ public struct LabeledDataset: Sendable {
     public var valueRange: (low: Float, high: Float) { (values.min() ?? 0, values.max() ?? 0) }
     public var dimension: Int { Shape.count(sampleShape) }
     public var classCount: Int { classNames.count }
-    /// The distinct captions of each class, in first-seen order (`nil` without captions).
+    /// The distinct captions of each class, in first-seen order (`nil` without captions; samples
+    /// without a class, label −1, are not in any).
     public var captionsByClass: [[String]]? {
         guard let captions else { return nil }
         var seen = Set<String>(), out = [[String]](repeating: [], count: classCount)
-        for (i, options) in captions.enumerated() {
+        for (i, options) in captions.enumerated() where labels[i] >= 0 {
             for caption in options where seen.insert(caption).inserted { out[labels[i]].append(caption) }
         }
         return out

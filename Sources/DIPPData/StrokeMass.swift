@@ -19,8 +19,11 @@ public enum StrokeMass {
     }
 
     /// `m(x)` of each image of a batch `[n, …]`, as a `[n]` tensor.
-    public static func of(_ images: Tensor) -> Tensor {
+    public static func of(_ images: Tensor) -> Tensor { ink(images).mean(axis: 1) }
+
+    /// The ink `clip((x + 1)/2, 0, 1)` of each image of a batch `[n, …]`, flattened to `[n, d]`.
+    public static func ink(_ images: Tensor) -> Tensor {
         let n = images.shape[0]
-        return ((images.reshaped([n, images.count / Swift.max(n, 1)]) + 1) * 0.5).clamped(min: 0, max: 1).mean(axis: 1)
+        return ((images.reshaped([n, images.count / Swift.max(n, 1)]) + 1) * 0.5).clamped(min: 0, max: 1)
     }
 }

@@ -50,8 +50,8 @@ public struct QualityProbe {
                 return [("quality/modes_covered", Float(modes.modesCovered)), ("quality/spread", Float(modes.spread)), ("quality/mmd", mmd)]
             }
         } else {
-            let d = train.dimension, reference = Array(heldOut.values.prefix(d * min(heldOut.count, 2000)))
-            let bandwidth = Swift.max(Double(d).squareRoot() * SampleStatisticsEvaluator.meanStandardDeviation(reference, dimension: d), 1e-6)
+            let d = train.dimension, reference = SampleStatisticsEvaluator.reference(heldOut)
+            let bandwidth = SampleStatisticsEvaluator.bandwidth(reference, dimension: d)
             measure = { samples in [("quality/mmd", Float(PointCloudMetrics.mmd(samples.storage, reference, dimension: d, bandwidth: bandwidth)))] }
         }
     }

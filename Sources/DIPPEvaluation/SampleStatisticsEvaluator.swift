@@ -20,8 +20,16 @@ public struct SampleStatisticsEvaluator: SampleEvaluator {
 
     public init(heldOut: LabeledDataset) { self.heldOut = heldOut }
 
-    /// `s̄`: the mean over dimensions of the per-dimension sample standard deviation of `values`.
-    public static func meanStandardDeviation(_ values: [Float], dimension d: Int) -> Double {
+    /// At most 2 000 held-out samples, row-major: what the samples are compared with.
+    public static func reference(_ heldOut: LabeledDataset) -> [Float] { Array(heldOut.values.prefix(heldOut.dimension * 2000)) }
+
+    /// The kernel bandwidth `√d · s̄` for `reference`, `s̄` the mean over dimensions of the
+    /// per-dimension sample standard deviation (at least 10⁻⁶).
+    public static func bandwidth(_ reference: [Float], dimension d: Int) -> Double {
+        Swift.max(Double(d).squareRoot() * meanStandardDeviation(reference, dimension: d), 1e-6)
+    }
+
+    static func meanStandardDeviation(_ values: [Float], dimension d: Int) -> Double {
         (0..<d).reduce(0.0) { $0 + Statistics.sampleStandardDeviation(column(values, $1, dimension: d)) } / Double(Swift.max(d, 1))
     }
 
@@ -29,17 +37,13 @@ public struct SampleStatisticsEvaluator: SampleEvaluator {
 
     public func evaluate(samples: Tensor, labels: [Int], into report: inout EvaluationReport) throws {
         let d = heldOut.dimension
-        let x = Array(samples.storage.prefix(d * 2000)), y = Array(heldOut.values.prefix(d * 2000))
-        var gap = 0.0, sx = 0.0, sy = 0.0
-        func column(_ v: [Float], _ j: Int) -> [Float] { Self.column(v, j, dimension: d) }
-        for j in 0..<d {
-            let (a, b) = (column(x, j), column(y, j))
-            gap += (Statistics.mean(a) - Statistics.mean(b)) * (Statistics.mean(a) - Statistics.mean(b))
-            sx += Statistics.sampleStandardDeviation(a)
-            sy += Statistics.sampleStandardDeviation(b)
+        let x = Array(samples.storage.prefix(d * 2000)), y = Self.reference(heldOut)
+        let gap = (0..<d).reduce(0.0) { sum, j in
+            let delta = Statistics.mean(Self.column(x, j, dimension: d)) - Statistics.mean(Self.column(y, j, dimension: d))
+            return sum + delta * delta
         }
-        let bandwidth = Swift.max(Double(d).squareRoot() * Self.meanStandardDeviation(y, dimension: d), 1e-6)
-        report.statistics = StatisticsReport(meanGap: (gap / Double(d)).squareRoot(), standardDeviationRatio: sx / Swift.max(sy, 1e-12),
-                                             mmd: PointCloudMetrics.mmd(x, y, dimension: d, bandwidth: bandwidth))
+        let spread = Self.meanStandardDeviation(x, dimension: d) / Swift.max(Self.meanStandardDeviation(y, dimension: d), 1e-12)
+        report.statistics = StatisticsReport(meanGap: (gap / Double(d)).squareRoot(), standardDeviationRatio: spread,
+                                             mmd: PointCloudMetrics.mmd(x, y, dimension: d, bandwidth: Self.bandwidth(y, dimension: d)))
     }
 }

@@ -6,7 +6,7 @@ import DIPPTensor
 extension ModeCoverageEvaluator: ComponentRegistration {
     public static func register(in components: Components) {
         components.evaluators.register("mode-coverage", summary: "the 2-D toy: fraction within 3σ of their mode, modes covered, spread, MMD² to held-out data") {
-            guard $0.train.dimension == 2, $0.train.classCount <= GaussianMixture2D().modes else {
+            guard $0.train.dimension == 2, (1...GaussianMixture2D().modes).contains($0.train.classCount) else {
                 throw ConfigurationError(location: "evaluator 'mode-coverage'", what: "the data \($0.train.name) is not the 2-D toy's points",
                                          hint: "mode-coverage measures samples of gmm2d; sample-statistics fits any data")
             }

@@ -22,19 +22,34 @@ public struct ConformanceProbe {
 
     /// `data` (its first `limit` samples, split in halves) with a seeded MLP teacher of its shape.
     public init(_ data: LabeledDataset, components: Components, classifierFolder: URL, limit: Int = 400) throws {
-        let small = data.subset(Array(0..<Swift.min(limit, data.count)))
-        let (train, heldOut) = small.split(fraction: 0.5, seed: 0)
-        var teacher = TeacherTrainingConfiguration()
-        (teacher.architecture, teacher.hidden, teacher.channels) = ("mlp", [32], [8, 8, 8])
-        var rng = RandomStream(seed: 4)
-        let model = try components.denoiser(TeacherTrainer.denoiserConfiguration(teacher, data: train), rng: &rng)
+        let (train, heldOut) = Self.halves(data, limit: limit)
         name = data.name
-        context = RunContext(teacher: model, train: train, seed: 0, classifierFolder: classifierFolder)
+        context = RunContext(teacher: try Self.smallTeacher(of: train, architecture: "mlp", components: components), train: train, seed: 0,
+                             classifierFolder: classifierFolder)
         self.heldOut = heldOut
-        let batch = train.batch(Array(0..<Swift.min(4, train.count)))
-        samples = batch.samples * 0.95 + 0.025
-        conditions = Conditions(count: batch.labels.count, labels: batch.labels,
-                                camera: train.cameras.map { CameraPose(dimension: $0.dimension, values: $0.rows(Array(0..<batch.labels.count)).values) })
+        let batch = Self.batch(of: train, count: 4)
+        (samples, conditions) = (batch.samples * 0.95 + 0.025, batch.conditions)
+    }
+
+    /// The first `limit` samples of `data`, split in halves (train, held out).
+    static func halves(_ data: LabeledDataset, limit: Int) -> (LabeledDataset, LabeledDataset) {
+        data.subset(Array(0..<Swift.min(limit, data.count))).split(fraction: 0.5, seed: 0)
+    }
+
+    /// A seeded, untrained teacher of `data`'s shape and classes (hidden [32], U-Net widths 8),
+    /// label-conditioned.
+    static func smallTeacher(of data: LabeledDataset, architecture: String, components: Components) throws -> EDMDenoiser {
+        var teacher = TeacherTrainingConfiguration()
+        (teacher.architecture, teacher.hidden, teacher.channels) = (architecture, [32], [8, 8, 8])
+        var rng = RandomStream(seed: 4)
+        return try components.denoiser(TeacherTrainer.denoiserConfiguration(teacher, data: data), rng: &rng)
+    }
+
+    /// The first `count` samples of `data` with their conditions (labels, and cameras for rendered views).
+    static func batch(of data: LabeledDataset, count: Int) -> (samples: Tensor, conditions: Conditions) {
+        let rows = Array(0..<Swift.min(count, data.count)), batch = data.batch(rows)
+        return (batch.samples, Conditions(count: rows.count, labels: batch.labels,
+                                          camera: data.cameras.map { CameraPose(dimension: $0.dimension, values: $0.rows(rows).values) }))
     }
 
     /// The four kinds of data DIPP has, from `components`' data sets: 2-D points (`gmm2d`),
@@ -71,14 +86,17 @@ extension Conformance {
     /// (`utility:stroke-mass`, `linear:1,-2`). Resolvers of files (plugin paths, `rm:RUN`) have no
     /// example; `dipp plugin validate` checks plugins.
     ///
-    /// An entry that throws anything but a ``ConfigurationError`` fails; one built in no probe fails.
+    /// An entry that throws anything but a ``ConfigurationError`` fails; one built in no probe
+    /// fails. A divergence's, reward's or TA objective's `name` must be its registered name.
+    /// `kinds` and `names` limit the check (`nil`: all); `probes` must not be empty.
     public static func checkCatalogue(_ components: Components, probes: [ConformanceProbe],
-                                      kinds: Set<String>? = nil) -> [EntryConformance] {
+                                      kinds: Set<String>? = nil, names: Set<String>? = nil) -> [EntryConformance] {
+        precondition(!probes.isEmpty, "checkCatalogue needs at least one probe (ConformanceProbe.standard)")
         var out: [EntryConformance] = []
         func each<P, C>(_ registry: ComponentRegistry<P, C>, _ body: (String, inout EntryConformance) -> Void) {
             guard kinds?.contains(registry.kind) ?? true else { return }
             let catalogue = registry.catalogue
-            for name in catalogue.entries.map(\.name) + catalogue.resolvers.flatMap(\.examples) {
+            for name in catalogue.entries.map(\.name) + catalogue.resolvers.flatMap(\.examples) where names?.contains(name) ?? true {
                 var conformance = EntryConformance(kind: registry.kind, name: name)
                 body(name, &conformance)
                 out.append(conformance)
@@ -116,6 +134,12 @@ extension Conformance {
                     }
                     return [named(r.name, name)] + Conformance.checkReward(r, samples: p.samples, conditions: p.conditions)
                 }
+            }
+        }
+        each(components.assistantObjectives) { name, c in
+            attempt(&c, "gaussian") {
+                let o = try components.assistantObjectives.make(ComponentSpec(name), context: probes[0].context, path: "assistantObjective")
+                return [named(o.name, name), checkAssistantObjective(o)]
             }
         }
         each(components.guidance) { name, c in
@@ -170,6 +194,24 @@ extension Conformance {
         return ConformanceResult("scale-1", ok, ok ? "scale 1 is the conditional model; scale 3 finite" : "scale 1 differs from the model, or scale 3 is not finite")
     }
 
+    /// A TA objective is smaller for the exact denoiser of the generator's distribution than for
+    /// one whose mean is off by 0.5 (an affine generator `N((1, −0.5), 0.7²)`, exact mixtures).
+    static func checkAssistantObjective(_ objective: any AssistantObjective) -> ConformanceResult {
+        let generator = AffineGenerator(shift: [[1, -0.5]], scale: [0.7])
+        var rng = RandomStream(seed: 6)
+        let n = 2048, conditions = Conditions(labels: [Int](repeating: 0, count: n))
+        let x0 = generator(generator.sampleLatents(count: n, rng: &rng), conditions: conditions)
+        let sigma = Tensor(shape: [n], storage: NoiseDistribution.logNormal(mean: -1, std: 1, minimum: 0.002, maximum: 80).sample(n, rng: &rng))
+        let noisy = x0 + Tensor.randomNormal(x0.shape, using: &rng) * Noise.perSample(sigma, rank: 2)
+        func loss(_ mean: [Float]) -> Float {
+            objective.loss(assistant: GaussianMixtureDenoiser(means: [mean], standardDeviations: [0.7]), guidance: ClassifierFreeGuidance(),
+                           x0: x0, noisy: noisy, sigma: sigma, conditions: conditions).scalar
+        }
+        let (exact, off) = (loss([1, -0.5]), loss([1.5, -0.5]))
+        let ok = exact.isFinite && off.isFinite && exact < off
+        return ConformanceResult("minimised-by-the-posterior-mean", ok, "loss \(exact) for the exact denoiser, \(off) with its mean off by 0.5")
+    }
+
     /// An evaluator scores real held-out samples with finite metrics.
     static func checkEvaluation(_ evaluator: any SampleEvaluator, data: LabeledDataset) -> ConformanceResult {
         var report = EvaluationReport(data: data.name, sampler: "real", evaluationsPerSample: 0)
@@ -200,34 +242,27 @@ extension Conformance {
         switch data.kind {
         case .points: kindOK = true
         case .image, .renderedViews:
-            let (h, w) = data.imageSize!
-            kindOK = h > 0 && w > 0 && data.dimension % (h * w) == 0
+            if let (h, w) = data.imageSize { kindOK = h > 0 && w > 0 && data.dimension % (h * w) == 0 } else { kindOK = false }
         }
         results.append(ConformanceResult("shape", kindOK, "\(data.kind.rawValue), sample shape \(data.sampleShape)"
                                          + (data.imageSize.map { ", image \($0.height)×\($0.width)" } ?? "")))
         if let byClass = data.captionsByClass {
-            results.append(ConformanceResult("captions", byClass.allSatisfy { !$0.isEmpty }, "every class has a caption"))
+            results.append(ConformanceResult("captions", data.classCount > 0 && byClass.allSatisfy { !$0.isEmpty },
+                                             "captions belong to classes (prompts are drawn per class), and every class has one"))
         }
         results.append(ConformanceResult("evaluator", components.evaluators.contains(data.evaluator), "evaluator '\(data.evaluator)' is registered"))
         results.append(ConformanceResult("architecture", components.architectures.contains(data.architecture),
                                          "architecture '\(data.architecture)' is registered"))
         guard results.allPassed else { return results }
-        let small = data.subset(Array(0..<Swift.min(400, data.count))).split(fraction: 0.5, seed: 0)
-        var teacher = TeacherTrainingConfiguration()
-        (teacher.hidden, teacher.channels) = ([32], [8, 8, 8])
-        var configuration = TeacherTrainer.denoiserConfiguration(teacher, data: small.first)
-        configuration.textDimension = 0
-        var rng = RandomStream(seed: 4)
-        let model = try components.denoiser(configuration, rng: &rng)
-        let batch = small.first.batch(Array(0..<Swift.min(2, small.first.count)))
-        let conditions = Conditions(count: batch.labels.count, labels: batch.labels,
-                                    camera: small.first.cameras.map { CameraPose(dimension: $0.dimension, values: $0.rows(Array(0..<batch.labels.count)).values) })
-        let denoised = withoutGradients { model.denoise(batch.samples, sigma: Noise.constant(1, count: batch.labels.count), conditions: conditions) }
+        let (train, heldOut) = ConformanceProbe.halves(data, limit: 400)
+        let model = try ConformanceProbe.smallTeacher(of: train, architecture: data.architecture, components: components)
+        let batch = ConformanceProbe.batch(of: train, count: 2)
+        let denoised = withoutGradients { model.denoise(batch.samples, sigma: Noise.constant(1, count: batch.conditions.count), conditions: batch.conditions) }
         results.append(ConformanceResult("teacher", denoised.storage.allSatisfy(\.isFinite),
                                          "a \(data.architecture) teacher of its shape denoises finitely"))
-        let context = EvaluationContext(train: small.first, heldOut: small.second, classifierFolder: classifierFolder)
+        let context = EvaluationContext(train: train, heldOut: heldOut, classifierFolder: classifierFolder)
         results.append(checkEvaluation(try components.evaluators.make(ComponentSpec(data.evaluator), context: context, path: "evaluator"),
-                                       data: small.second))
+                                       data: heldOut))
         return results
     }
 }

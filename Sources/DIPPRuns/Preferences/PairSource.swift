@@ -36,7 +36,8 @@ public struct PairSource {
     /// `count` pairs.
     public func draw(_ count: Int, rng: inout RandomStream) -> [Draw] {
         guard count > 0 else { return [] }
-        let labels = (0..<count).map { _ in rng.integer(below: classCount) }
+        // Data without classes: every pair is unconditional (∅).
+        let labels = (0..<count).map { _ in classCount > 0 ? rng.integer(below: classCount) : Conditions.nullLabel }
         let prompts = conditioner.promptsByClass.map { byClass in labels.map { byClass[$0][rng.integer(below: byClass[$0].count)] } }
         // Left samples of every pair, then right samples: one batch of 2·count.
         let conditions = prompts.map { conditioner.conditions(prompts: $0 + $0) } ?? Conditions(labels: labels + labels)

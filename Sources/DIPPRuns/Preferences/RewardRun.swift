@@ -1,3 +1,4 @@
+import DIPPComponents
 import DIPPNN
 import Foundation
 
@@ -9,14 +10,14 @@ public enum RewardRun {
     /// Trains on `pairsFile` into `folder`; `configure` may change the defaults chosen from the
     /// pairs (network, training options).
     @discardableResult
-    public static func train(pairsFile: URL, folder: URL, textEncoder: String = "all-MiniLM-L6-v2",
+    public static func train(pairsFile: URL, folder: URL, textEncoder: String = "all-MiniLM-L6-v2", components: Components = .standard(),
                              configure: (inout LearnedRewardConfiguration) -> Void = { _ in },
                              log: (String) -> Void = { print($0) }) throws -> (reward: LearnedReward, report: RewardTraining.Report) {
         let pairs = try PreferencePairs.read(pairsFile)
-        var configuration = try RewardTraining.configuration(for: pairs, textEncoder: textEncoder)
+        var configuration = try RewardTraining.configuration(for: pairs, textEncoder: textEncoder, components: components)
         configure(&configuration)
         log("\(pairs.count) pairs (\(pairs.filter { $0.choice == .tie }.count) ties), conditioning: \(configuration.conditioning.rawValue)")
-        let (reward, report) = try RewardTraining.train(pairs: pairs, configuration: configuration, log: log)
+        let (reward, report) = try RewardTraining.train(pairs: pairs, configuration: configuration, components: components, log: log)
         try reward.save(to: folder)
         try ConfigurationFile.write(report, to: folder.appendingPathComponent("report.json"))
         try Data(markdown(report, pairsFile: pairsFile).utf8).write(to: folder.appendingPathComponent("report.md"), options: .atomic)

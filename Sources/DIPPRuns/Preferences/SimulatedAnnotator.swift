@@ -24,12 +24,12 @@ public enum HiddenUtility: String, Codable, Sendable, CaseIterable {
     /// `u(x)` of one image. `shape` is `[…, H, W]`, or flat `[H·W]` for a square one-channel image
     /// (the digits' `[64]`).
     public func value(_ pixels: ArraySlice<Float>, shape: [Int]) -> Float {
+        if self == .strokeMass { return StrokeMass.of(pixels) }
         let side = Int(Double(pixels.count).squareRoot())
         let (h, w) = shape.count >= 2 ? (shape[shape.count - 2], shape[shape.count - 1]) : (side, pixels.count / max(side, 1))
         let channels = pixels.count / (h * w)
         var ink = [Float](repeating: 0, count: h * w)
         for (k, v) in pixels.enumerated() { ink[k % (h * w)] += min(max((v + 1) / 2, 0), 1) / Float(channels) }
-        if self == .strokeMass { return StrokeMass.of(pixels) }
         if self == .crispness { return ink.reduce(0) { $0 + abs(2 * $1 - 1) } / Float(h * w) }
         var (m, my, mx) = (Float(1e-6), Float(0), Float(0))
         for y in 0..<h { for x in 0..<w { let a = ink[y * w + x]; (m, my, mx) = (m + a, my + a * Float(y), mx + a * Float(x)) } }
@@ -138,9 +138,6 @@ public struct HiddenUtilityReward: RewardModel, ComponentRegistration {
     }
 
     public func reward(_ x: Tensor, conditions: Conditions) -> Tensor {
-        guard utility == .crispness else { return StrokeMass.of(x) }
-        let n = x.shape[0]
-        let ink = ((x.reshaped([n, x.count / max(n, 1)]) + 1) * 0.5).clamped(min: 0, max: 1)
-        return (ink * 2 - 1).abs().mean(axis: 1)
+        utility == .crispness ? (StrokeMass.ink(x) * 2 - 1).abs().mean(axis: 1) : StrokeMass.of(x)
     }
 }

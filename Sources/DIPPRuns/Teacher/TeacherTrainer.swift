@@ -36,10 +36,6 @@ public struct TeacherTrainer {
                                      hint: "use a batch size that is a multiple of the process count (mpirun -np)")
         }
         self.communicator = communicator
-        if !c.architecture.isEmpty, !components.architectures.contains(c.architecture) {   // empty: the data's own
-            throw ConfigurationError(location: "configuration, key 'architecture'", what: "unknown denoiser architecture '\(c.architecture)'",
-                                     hint: "one of: \(components.names("denoiser architecture")), or leave it empty for the data's own")
-        }
         try c.validate()
         let (train, held) = try c.loadData(components)
         try ConfigurationFile.checkResumable(c, folder: folder, defaults: TeacherTrainingConfiguration()) { $0.steps = 0 }

@@ -15,7 +15,7 @@ struct Align: ParsableCommand {
 
     @OptionGroup var options: RunOptions
     @Option(help: ArgumentHelp("Reward: a registered name, rm:RUN (learned by `dipp reward train`), PATH.so (a dipp.reward/1 plugin), or ffi:PATH:'float f(const float *x, int64_t n)'[;grad=…] (`dipp components reward`).",
-                               valueName: CLI.names("reward").replacingOccurrences(of: ", ", with: "|"))) var reward: String?
+                               valueName: CLI.valueName("reward"))) var reward: String?
     @Option(name: .customLong("reward-hyperparameter"), help: "A reward plugin's hyper-parameter, name=value (repeatable).")
     var rewardHyperparameters: [String] = []
     @Option(help: "Reward scale α_rew (0 = a control run that still logs the reward).") var rewardScale: Float?

@@ -12,4 +12,7 @@ enum CLI {
 
     /// `"ikl, sid, sds"`: a kind's registered names and patterns, for a flag's help.
     static func names(_ kind: String) -> String { components.names(kind) }
+
+    /// `"ikl|sid|sds"`: a kind's names as a flag's value name in `--help`.
+    static func valueName(_ kind: String) -> String { names(kind).replacingOccurrences(of: ", ", with: "|") }
 }

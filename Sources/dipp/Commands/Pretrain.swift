@@ -19,7 +19,7 @@ struct Pretrain: ParsableCommand {
 
     @Option(help: "JSON configuration file (unknown keys are rejected; see --show-config).") var config: String?
     @Option(help: ArgumentHelp("Data set (default: \(Self.defaults.data); `dipp components \"data set\"` describes them; digits-text needs Scripts/install-text-encoder).",
-                               valueName: CLI.names("data set").replacingOccurrences(of: ", ", with: "|"))) var data: String?
+                               valueName: CLI.valueName("data set"))) var data: String?
     @Option(help: "Data file or folder instead of the default location.") var dataFile: String?
     @Option(help: "Training steps (default: \(Self.defaults.steps)).") var steps: Int?
     @Option(help: "Batch size (default: \(Self.defaults.batchSize)).") var batchSize: Int?

@@ -16,11 +16,11 @@ struct RunOptions: ParsableArguments {
     var config: String?
     @Option(help: "Run folder of the `dipp pretrain` teacher.") var teacher: String?
     @Option(help: ArgumentHelp("Generator: a registered name or a dipp.generator/1 plugin PATH.so (`dipp components generator`).",
-                               valueName: CLI.names("generator").replacingOccurrences(of: ", ", with: "|")))
+                               valueName: CLI.valueName("generator")))
     var generator: String?
     @Option(name: .customLong("generator-hyperparameter"), help: "A generator plugin's hyper-parameter, name=value (repeatable).")
     var generatorHyperparameters: [String] = []
-    @Option(help: ArgumentHelp("Divergence (`dipp components divergence`).", valueName: CLI.names("divergence").replacingOccurrences(of: ", ", with: "|")))
+    @Option(help: ArgumentHelp("Divergence (`dipp components divergence`).", valueName: CLI.valueName("divergence")))
     var divergence: String?
     @Option(help: "IKL weighting.") var weighting: IntegralKL.Weighting?
     @Option(help: "Teacher CFG scale α_cfg (1: no guidance).") var cfg: Float?

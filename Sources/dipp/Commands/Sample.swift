@@ -17,7 +17,7 @@ struct Sample: ParsableCommand {
     @Option(help: "Run folder of `dipp pretrain` (diffusion sampling).") var model: String?
     @Option(help: "Run folder of `dipp distill` / `dipp align` (one-step sampling).") var generator: String?
     @Option(help: ArgumentHelp("Sampler for --model: a registered name, or JSON such as '{\"name\":\"heun\",\"steps\":32}' (`dipp components sampler`).",
-                               valueName: CLI.names("sampler").replacingOccurrences(of: ", ", with: "|"))) var sampler: String = "heun"
+                               valueName: CLI.valueName("sampler"))) var sampler: String = "heun"
     @Option(help: "Sampler steps N (heun: 2N−1 evaluations; euler: N).") var steps: Int?
     @Option(help: "Classifier-free guidance scale α (1 = none).") var cfg: Float = 1
     @Option(help: "Samples per class (per prompt with --prompt).") var perClass: Int = 100
@@ -27,7 +27,7 @@ struct Sample: ParsableCommand {
     @Option(help: "Name of the outputs (samples-<name>.png, report-<name>.json) in the run folder.") var name: String?
     @Option(help: "Also write the samples with their conditions to this .safetensors file (tensors 'samples', 'labels').") var save: String?
     @Option(help: ArgumentHelp("Score the samples with a reward: a registered name, rm:RUN, a plugin PATH.so or ffi:… (mean ± sd in the report).",
-                               valueName: CLI.names("reward").replacingOccurrences(of: ", ", with: "|")))
+                               valueName: CLI.valueName("reward")))
     var reward: String?
     @Option(help: "Folder for the PNG, the labelled SVG grid and the report (default: the run folder).") var out: String?
     @OptionGroup var compute: ComputeOptions

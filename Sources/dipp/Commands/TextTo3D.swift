@@ -57,8 +57,8 @@ struct TextTo3DCommand: ParsableCommand {
                 print("text-to-3d: \"\(prompt)\", \(c.generator.name) field, \(c.divergence.name), CFG \(c.algorithm.teacherGuidance) → \(options.out)"
                       + (communicator.size > 1 ? ", data-parallel over \(communicator.size) processes" : ""))
                 try TextTo3D.run(c, folder: folder, components: CLI.components, communicator: communicator) { print($0) }
+                print(try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8))
             }
-            print(try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8))
         }
     }
 }

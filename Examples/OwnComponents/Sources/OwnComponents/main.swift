@@ -12,8 +12,7 @@ components.register([SigmaWeightedIKL.self, RadiusReward.self])
 //    digits, rendered views) as its own tests build every built-in.
 let out = URL(fileURLWithPath: CommandLine.arguments.dropFirst().first ?? "runs/own-components")
 let probes = try ConformanceProbe.standard(components, classifierFolder: out.appendingPathComponent("classifiers"))
-let checked = Conformance.checkCatalogue(components, probes: probes, kinds: ["divergence", "reward"])
-    .filter { ["sigma-ikl", "radius"].contains($0.name) }
+let checked = Conformance.checkCatalogue(components, probes: probes, kinds: ["divergence", "reward"], names: ["sigma-ikl", "radius"])
 checked.forEach { print($0) }
 guard checked.count == 2, checked.allSatisfy(\.passed) else { print("a component fails its checks"); exit(1) }
 
