@@ -19,7 +19,7 @@ import Foundation
 struct BenchDIStep: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "di-step", abstract: "DI++ steps per second on workload W1 (and teacher pre-training steps per second).")
 
-    @Option(help: "Thread counts, comma-separated.") var threads = ThreadCounts(argument: "1,2")!
+    @Option(help: "Thread counts, comma-separated.") var threads = PositiveIntegers(argument: "1,2")!
     @Option(help: "Timed seconds per measurement (after 5 warm-up steps).") var seconds: Double = 5
     @Option(help: "Matrix-product precisions, comma-separated: fp32, bf16 (operands rounded to bfloat16, fp32 accumulation).")
     var precision: String = "fp32"
@@ -30,7 +30,7 @@ struct BenchDIStep: ParsableCommand {
     var memorySteps: Int?
 
     func run() throws {
-        let counts = threads.counts
+        let counts = threads.values
         printMachineHeader()
         let model = DenoiserConfiguration(architecture: "mlp", sampleShape: [2], classCount: 8, sigmaData: 2.84,
                                           hidden: [256, 256, 256], embeddingDimension: 16, noiseFeatures: 32)

@@ -11,7 +11,7 @@ import Foundation
 struct BenchTextEncoder: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "text-encoder", abstract: "Sentences per second of the all-MiniLM-L6-v2 encoder on the 210 digit prompts.")
 
-    @Option(help: "Thread counts, comma-separated.") var threads = ThreadCounts(argument: "1,2")!
+    @Option(help: "Thread counts, comma-separated.") var threads = PositiveIntegers(argument: "1,2")!
     @Option(help: "Timed seconds per measurement (after 2 warm-up passes).") var seconds: Double = 5
 
     /// The workload: per digit, training phrasings (plain, thin, bold), then held-out ones.
@@ -23,7 +23,7 @@ struct BenchTextEncoder: ParsableCommand {
     }
 
     func run() throws {
-        let counts = threads.counts
+        let counts = threads.values
         printMachineHeader()
         let encoder = try MiniLM.load()
         let prompts = Self.prompts

@@ -15,7 +15,7 @@ import Foundation
 struct BenchUNetStep: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "unet-step", abstract: "Seconds per pre-training step of the Fashion-MNIST U-Net teacher.")
 
-    @Option(help: "Thread counts, comma-separated.") var threads = ThreadCounts(argument: "2")!
+    @Option(help: "Thread counts, comma-separated.") var threads = PositiveIntegers(argument: "2")!
     @Option(help: "Batch size.") var batchSize: Int = 256
     @Option(help: "Timed steps (after 2 warm-up steps).") var steps: Int = 5
     @Option(help: "Precisions of the convolutions and matrix products, comma-separated: fp32, bf16.") var precision: String = "fp32"
@@ -26,7 +26,7 @@ struct BenchUNetStep: ParsableCommand {
     }
 
     func run() throws {
-        let counts = threads.counts
+        let counts = threads.values
         printMachineHeader()
         let model = DenoiserConfiguration(architecture: "unet", sampleShape: [1, 28, 28], classCount: 10, sigmaData: 0.5, embeddingDimension: 16,
                                           noiseFeatures: 32, channels: [32, 64, 64])

@@ -47,17 +47,17 @@ struct ComputeOptions: ParsableArguments {
 extension Compute.Precision: ExpressibleByArgument {}
 extension Compute.ConvolutionAlgorithm: ExpressibleByArgument {}
 
-/// `--threads 1,2` of the benchmarks: thread counts, each in ``Compute/threadRange``.
-struct ThreadCounts: ExpressibleByArgument {
-    let counts: [Int]
+/// A comma-separated list of positive integers: `--threads 1,2` of the benchmarks, `--hidden 128,128`.
+struct PositiveIntegers: ExpressibleByArgument {
+    let values: [Int]
 
     init?(argument: String) {
-        let counts = argument.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !counts.isEmpty, counts.allSatisfy({ $0.map(Compute.threadRange.contains) ?? false }) else { return nil }
-        self.counts = counts.map { $0! }
+        let values = argument.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
+        self.values = values.map { $0! }
     }
 
-    var defaultValueDescription: String { counts.map(String.init).joined(separator: ",") }
+    var defaultValueDescription: String { values.map(String.init).joined(separator: ",") }
 }
 
 /// `--precision` of the benchmarks: comma-separated precisions, e.g. `fp32,bf16`.

@@ -17,7 +17,7 @@ struct RewardTrain: ParsableCommand {
     @Option(help: "The pairs file (one JSON object per line; `dipp label` and `dipp reward simulate` write them).") var pairs: String
     @Option(help: "Folder for the reward model and its report.") var out: String
     @Option(help: "Epochs.") var epochs: Int?
-    @Option(help: "Hidden layer widths, e.g. 128,128.") var hidden: String?
+    @Option(help: "Hidden layer widths, e.g. 128,128.") var hidden: PositiveIntegers?
     @Option(help: "Share of pairs held out for accuracy and calibration.") var heldOut: Double?
     @Option(help: "Share of the remaining pairs that picks the epoch (early stopping; 0 keeps the last epoch).") var validation: Double?
     @Option(help: "Seed (weights, split, batch order).") var seed: UInt64?
@@ -26,14 +26,9 @@ struct RewardTrain: ParsableCommand {
     func run() throws {
         try reportingErrors {
             try compute.apply()
-            let widths = try hidden.map { text in
-                let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-                guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) > 0 }) else { throw ValidationError("--hidden takes positive widths such as 128,128") }
-                return values.map { $0! }
-            }
-            try RewardRun.train(pairsFile: URL(fileURLWithPath: pairs), folder: URL(fileURLWithPath: out)) { c in
+            try RewardRun.train(pairsFile: URL(fileURLWithPath: pairs), folder: URL(fileURLWithPath: out), components: CLI.components) { c in
                 if let epochs { c.training.epochs = epochs }
-                if let widths { c.network.hidden = widths }
+                if let hidden { c.network.hidden = hidden.values }
                 if let heldOut { c.training.heldOutFraction = heldOut }
                 if let validation { c.training.validationFraction = validation }
                 if let seed { c.training.seed = seed }
