@@ -8,17 +8,18 @@ import DiffInstruct
 public struct RunConfiguration: Codable, Sendable, Equatable {
     /// Run folder of the `dipp pretrain` teacher (`model.json`, `teacher.safetensors`, `config.json`).
     public var teacher: String = "runs/digits"
-    /// `one-step` (`sigmaInit`), `mlp` (latent ≠ data size), or a generator plugin `PATH.so`
-    /// (`hyperparameters`).
+    /// The components below are names in the run's catalogue with their options (`dipp components`
+    /// lists them; Configuration.md's tables are generated from it).
+    /// A registered generator or a generator plugin `PATH.so`.
     public var generator: ComponentSpec = "one-step"
-    /// `ikl` (`weighting`: unit, l2, dmd) or `sid` (`alpha`).
+    /// A registered divergence.
     public var divergence: ComponentSpec = "ikl"
-    /// `none`, `classifier`, `mode-distance`, `linear` (`direction`) / `linear:k1,k2,…`, a reward
-    /// plugin `PATH.so` (`hyperparameters`) or a foreign function `ffi:…`.
+    /// A registered reward (`none` for Diff-Instruct), a resolver's name (`rm:RUN`, `linear:…`), a
+    /// reward plugin `PATH.so` or a foreign function `ffi:…`.
     public var reward: ComponentSpec = "none"
-    /// How the teacher is guided: `cfg` or `cfg-interval`; the scale is `algorithm.teacherGuidance`.
+    /// How the teacher is guided (a registered guidance); the scale is `algorithm.teacherGuidance`.
     public var guidance: ComponentSpec = "cfg"
-    /// The TA's loss: `edm`.
+    /// The TA's loss (a registered TA objective).
     public var assistantObjective: ComponentSpec = "edm"
     /// Where the TA starts: a copy of the teacher (Algorithm 3), or fresh weights of its architecture.
     public var assistantInitialisation: AssistantInitialisation = .teacher

@@ -12,7 +12,7 @@ import Foundation
 /// `dipp sample`: samples from a pre-trained teacher (any registered sampler, optional CFG) or
 /// from a distilled generator (one step), with the PNG, the report and optionally the raw samples.
 struct Sample: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Sample a teacher (heun, euler, edm-stochastic, …) or a generator (one step) to a PNG (grid per class, or 2-D scatter) and report its metrics.")
+    static let configuration = CommandConfiguration(abstract: "Sample a teacher with a registered sampler or a generator (one step) to a PNG (grid per class, or 2-D scatter) and report its metrics.")
 
     @Option(help: "Run folder of `dipp pretrain` (diffusion sampling).") var model: String?
     @Option(help: "Run folder of `dipp distill` / `dipp align` (one-step sampling).") var generator: String?
