@@ -88,13 +88,16 @@ public final class Components: @unchecked Sendable {
         public let kind: String
         public let entries: [(name: String, summary: String, defaults: [String: JSONValue])]
         public let patterns: [(pattern: String, summary: String)]
+        /// The entries' names, then the patterns (``ComponentRegistry/names``).
+        public let names: [String]
     }
 
     /// Every kind, for `dipp components`, the generated help and `Configuration.md`.
     public var listing: [Group] {
         func describe<P, C>(_ r: ComponentRegistry<P, C>) -> Group {
             let c = r.catalogue
-            return Group(kind: r.kind, entries: c.entries.map { ($0.name, $0.summary, $0.defaults) }, patterns: c.resolvers.map { ($0.pattern, $0.summary) })
+            return Group(kind: r.kind, entries: c.entries.map { ($0.name, $0.summary, $0.defaults) }, patterns: c.resolvers.map { ($0.pattern, $0.summary) },
+                         names: r.names)
         }
         return [describe(generators), describe(divergences), describe(rewards), describe(guidance), describe(assistantObjectives),
                 describe(samplers), describe(evaluators), describe(dataSets), describe(architectures), describe(textEncoders)]
@@ -102,8 +105,7 @@ public final class Components: @unchecked Sendable {
 
     /// The names (and resolver patterns) of one kind, comma-separated: for help texts and hints.
     public func names(_ kind: String) -> String {
-        guard let group = listing.first(where: { $0.kind == kind }) else { return "" }
-        return (group.entries.map(\.name) + group.patterns.map(\.pattern)).joined(separator: ", ")
+        listing.first { $0.kind == kind }?.names.joined(separator: ", ") ?? ""
     }
 }
 

@@ -9,7 +9,7 @@ public struct ModeCoverageEvaluator: SampleEvaluator {
     public init(heldOut: LabeledDataset) { self.heldOut = heldOut }
 
     public func evaluate(samples: Tensor, labels: [Int], into report: inout EvaluationReport) throws {
-        let reference = Array(heldOut.values.prefix(2 * min(heldOut.count, 2000)))
-        report.mode = PointCloudMetrics.evaluate(samples: samples.storage, labels: labels, mixture: GaussianMixture2D(), reference: reference)
+        report.mode = PointCloudMetrics.evaluate(samples: samples.storage, labels: labels, mixture: GaussianMixture2D(),
+                                                 reference: heldOut.evaluationReference)
     }
 }

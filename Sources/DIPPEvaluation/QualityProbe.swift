@@ -38,7 +38,7 @@ public struct QualityProbe {
             }
         } else if train.evaluator == "mode-coverage" {
             let mixture = GaussianMixture2D()
-            let reference = Array(heldOut.values.prefix(2 * min(heldOut.count, 2000)))
+            let reference = heldOut.evaluationReference
             measure = { samples in
                 let mmd = Float(PointCloudMetrics.mmd(samples.storage, reference, dimension: 2, bandwidth: 1))
                 if classCount > 0 {
@@ -50,7 +50,7 @@ public struct QualityProbe {
                 return [("quality/modes_covered", Float(modes.modesCovered)), ("quality/spread", Float(modes.spread)), ("quality/mmd", mmd)]
             }
         } else {
-            let d = train.dimension, reference = SampleStatisticsEvaluator.reference(heldOut)
+            let d = train.dimension, reference = heldOut.evaluationReference
             let bandwidth = SampleStatisticsEvaluator.bandwidth(reference, dimension: d)
             measure = { samples in [("quality/mmd", Float(PointCloudMetrics.mmd(samples.storage, reference, dimension: d, bandwidth: bandwidth)))] }
         }

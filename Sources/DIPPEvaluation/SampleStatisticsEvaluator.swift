@@ -2,6 +2,12 @@ import DIPPData
 import DIPPTensor
 import Foundation
 
+extension LabeledDataset {
+    /// At most its first 2 000 samples, row-major: what the point evaluators and the quality
+    /// probe compare generated samples with.
+    public var evaluationReference: [Float] { Array(values.prefix(dimension * 2000)) }
+}
+
 /// What ``SampleStatisticsEvaluator`` measures.
 public struct StatisticsReport: Codable, Sendable, Equatable {
     /// `√(mean_j (x̄_j − ȳ_j)²)`: the root-mean-square gap between the samples' and the held-out
@@ -20,9 +26,6 @@ public struct SampleStatisticsEvaluator: SampleEvaluator {
 
     public init(heldOut: LabeledDataset) { self.heldOut = heldOut }
 
-    /// At most 2 000 held-out samples, row-major: what the samples are compared with.
-    public static func reference(_ heldOut: LabeledDataset) -> [Float] { Array(heldOut.values.prefix(heldOut.dimension * 2000)) }
-
     /// The kernel bandwidth `√d · s̄` for `reference`, `s̄` the mean over dimensions of the
     /// per-dimension sample standard deviation (at least 10⁻⁶).
     public static func bandwidth(_ reference: [Float], dimension d: Int) -> Double {
@@ -37,7 +40,7 @@ public struct SampleStatisticsEvaluator: SampleEvaluator {
 
     public func evaluate(samples: Tensor, labels: [Int], into report: inout EvaluationReport) throws {
         let d = heldOut.dimension
-        let x = Array(samples.storage.prefix(d * 2000)), y = Self.reference(heldOut)
+        let x = Array(samples.storage.prefix(d * 2000)), y = heldOut.evaluationReference
         let gap = (0..<d).reduce(0.0) { sum, j in
             let delta = Statistics.mean(Self.column(x, j, dimension: d)) - Statistics.mean(Self.column(y, j, dimension: d))
             return sum + delta * delta

@@ -71,6 +71,12 @@ public final class ComponentRegistry<Product, Context>: @unchecked Sendable {
         lock.withLock { (order.compactMap { entries[$0] }, resolvers) }
     }
 
+    /// The registered names, then the resolvers' patterns: what messages and help texts list.
+    public var names: [String] {
+        let c = catalogue
+        return c.entries.map(\.name) + c.resolvers.map(\.pattern)
+    }
+
     public func contains(_ name: String) -> Bool {
         lock.withLock { entries[name] != nil || resolvers.contains { $0.matches(name) } }
     }
@@ -100,10 +106,8 @@ public final class ComponentRegistry<Product, Context>: @unchecked Sendable {
     }
 
     private func unknownName(_ spec: ComponentSpec, path: String) -> ConfigurationError {
-        let c = catalogue
-        let names = (c.entries.map(\.name) + c.resolvers.map(\.pattern)).joined(separator: ", ")
-        return ConfigurationError(location: "configuration, key '\(path)'", what: "unknown \(kind) '\(spec.name)'",
-                                  hint: "one of: \(names) (`dipp components` lists them with their options)")
+        ConfigurationError(location: "configuration, key '\(path)'", what: "unknown \(kind) '\(spec.name)'",
+                           hint: "one of: \(names.joined(separator: ", ")) (`dipp components` lists them with their options)")
     }
 
     static func unknownOption(_ key: String, path: String, known: [String]) -> ConfigurationError {
