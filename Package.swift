@@ -3,8 +3,9 @@ import PackageDescription
 
 // Layers, lowest first (see Documentation/Architecture.md). Nothing below imports anything above.
 //   CDIPPBackend, CDIPPIO      C shims over Debian libraries (oneDNN, LAPACK, zlib, libpng)
+//   CDIPPMPI                   MPI loaded at run time with dlopen (data-parallel jobs under mpirun)
 //   DIPPTensor                 tensors, reverse-mode autodiff, RNG, GEMM backend, safetensors
-//   DIPPNN                     layers, optimizers, EMA, checkpoints, configuration files
+//   DIPPNN                     layers, optimizers, EMA, checkpoints, configuration files, the communicator
 //   DIPPRender                 cameras, differentiable volume rendering, isosurface meshes (PLY)
 //   DIPPData                   self-describing data sets (gmm2d, digits, Fashion-MNIST, shapes3d), gzip, PNG
 //   DIPPText                   text encoders: the WordPiece tokenizer, BERT, all-MiniLM-L6-v2, a trainable bag of tokens
@@ -15,7 +16,8 @@ import PackageDescription
 //                              Fréchet distance), ClassifierReward
 //   DIPPComponents             the component catalogue: one registry per kind, per instance
 //   CDIPPPluginABI, DIPPPlugins  the versioned C plugin ABI and the host that loads plugins with dlopen
-//                              (plugin resolvers for any catalogue; no application module)
+//                              (plugin resolvers for any catalogue; no application module);
+//   CDIPPFFI, CDIPPConfine     with libffi for foreign functions, and the validator's confined child process
 //   DIPPRuns                   the application: the built-ins' registrations, run folders, teacher training,
 //                              DI++ runs, logs, catalogue conformance
 //   DIPPPluginSDK              Swift plugins: the core + the ABI only

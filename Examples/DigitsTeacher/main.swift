@@ -1,5 +1,5 @@
 // Pre-trains the class-conditional digits teacher, samples it with the 18-step Heun sampler
-// and checks the target: the in-project classifier labels ≥ 90% of the samples as
+// and checks its target: the in-project classifier labels ≥ 90% of the samples as
 // their class. Exits non-zero when the target is missed.
 //
 //   swift run -c release digits-teacher          # fast mode (CI): 3000 steps

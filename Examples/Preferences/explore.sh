@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The single-seed exploration behind "The trade-off" in Documentation/Preferences.md: DI++ variants
-# aligned with seed 0's learned stroke-mass reward (2000 pairs, α_rew 1 unless a variant says),
+# aligned with seed 0's learned stroke-mass reward (2000 pairs, α_rew 1 unless a variant says, the running
+# `gradient` reward normalisation the example's page was measured with),
 # each scored on the hidden utility (`--reward utility:stroke-mass`) and FD-digits over the same
 # 1000 samples as `dipp sample` draws. Run `swift run -c release preferences --full` first (it
 # makes the teacher, the generator and the reward); runs are kept under runs/examples/preferences-explore.
@@ -24,7 +25,7 @@ printf '| variant | utility rise (sd) | FD-digits aligned / distilled |\n|---|--
 variant() {
   local name=$1; shift
   [ -f "$OUT/$name/generator.safetensors" ] || $DIPP align --teacher $S/teacher --init-from $S/ikl-unit-2000 \
-    --reward rm:$S/preferences-stroke-mass-2000/reward "$@" --out "$OUT/$name" >/dev/null 2>&1
+    --reward rm:$S/preferences-stroke-mass-2000/reward --reward-normalization gradient "$@" --out "$OUT/$name" >/dev/null 2>&1
   read -r FD U < <(score "$OUT/$name")
   python3 -c "print('| $name \`$*\` | %+.2f | %.2f |' % (($U - $U0) / $SD, $FD / $FD0))"
 }

@@ -102,6 +102,7 @@ ExampleRuns.main {
                                                         components: components) { c in
                 c.reward = ComponentSpec(setting.oracle ? "utility:\(utility.rawValue)" : "rm:\(learned.folder.path)")
                 c.algorithm.rewardScale = .constant(setting.rewardScale)
+                c.algorithm.rewardNormalization = .gradient   // the running normaliser its Results page was measured with
                 c.algorithm.steps = steps
             }
             let before = try measure(distilledFolder, reward: learned.reward), after = try measure(alignedFolder, reward: learned.reward)

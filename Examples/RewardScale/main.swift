@@ -2,7 +2,7 @@
 // foreign-function `ink` (mean brightness in [0, 1], ∇ = 1/128 per value) and the C symmetry
 // plugin (−mean squared left–right difference) — each aligned at α_rew = 0 (control), 1 and 10
 // from each seed's Diff-Instruct generator (`dipp align --reward R --reward-scale α --steps 300`,
-// gradient normalisation on, the default), over several seeds. Reports the raw reward's change,
+// the default reward normalisation), over several seeds. Reports the raw reward's change,
 // class accuracy and FD-digits (mean ± sd).
 //
 //   swift build -c release && swift run -c release reward-scale          # fast mode (CI)
@@ -27,6 +27,9 @@ let rewards: [(name: String, spec: String)] = [
 ]
 let scales: [Float] = [0, 1, 10]
 
+/// The default normalisation, which the page measures.
+let normalization = DIPPConfiguration().rewardNormalization
+
 ExampleRuns.main {
     var rows: [[String]] = []
     for reward in rewards {
@@ -34,7 +37,7 @@ ExampleRuns.main {
             var change: [Double] = [], accuracy: [Double] = [], fd: [Double] = [], before: [Double] = []
             for seed in runs.seeds {
                 let (_, distilled) = try runs.distilled(seed: seed)
-                let (result, _) = try runs.run("\(reward.name)-alpha\(scale)-\(steps)", seed: seed, base: .alignDefaults,
+                let (result, _) = try runs.run("\(reward.name)-alpha\(scale)-\(steps)-\(normalization.rawValue)", seed: seed, base: .alignDefaults,
                                                initialWeights: distilled.appendingPathComponent("generator.safetensors"),
                                                components: Components.standard().withPlugins()) { c in
                     c.reward = ComponentSpec(reward.spec)
@@ -55,12 +58,13 @@ ExampleRuns.main {
     let table = MarkdownTable(header: ["reward", "α_rew", "raw reward before", "reward change (%)", "class accuracy (%)", "FD-digits"],
                               rows: rows)
     let page = """
-    # α_rew with gradient normalisation (\(runs.mode) mode)
+    # α_rew with the default reward normalisation (\(runs.mode) mode)
 
     Made by `\(command)`. \(runs.seeds.count) seeds; each seed's teacher and Diff-Instruct generator as in
     `table1`. Each cell: `dipp align --init-from <the seed's generator> --reward R --reward-scale α
-    --steps \(steps)` (generator learning rate 2e-5, `rewardNormalization: gradient`,
-    `rewardGradientTarget` 0.022), mean ± sd over seeds. Reward change: (after − before)/|before| of the
+    --steps \(steps)` (generator learning rate 2e-5, `rewardNormalization: \(normalization.rawValue)`: the reward's
+    gradient measured over the first \(DIPPConfiguration().rewardNormalizationWarmup) steps, then held; `rewardGradientTarget` 0.022),
+    mean ± sd over seeds. Reward change: (after − before)/|before| of the
     raw mean reward on 1000 fixed samples. Class accuracy and FD-digits on 1000 class-balanced
     samples. The two rewards' raw gradients differ: `ink` is 1/128 per value everywhere; `symmetry`
     is proportional to each pixel's mirror difference.

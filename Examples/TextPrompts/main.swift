@@ -93,6 +93,7 @@ ExampleRuns.main {
                                                     initialWeights: distilledFolder.appendingPathComponent("generator.safetensors")) { c in
             c.reward = "prompt-alignment"
             c.algorithm.teacherGuidance = .constant(guidance)
+            c.algorithm.rewardNormalization = .gradient   // the running normaliser its Results page was measured with
             c.algorithm.steps = alignSteps
         }
         let alignedGenerator = try AlignmentRun.finished(runFolder: alignedFolder).generator

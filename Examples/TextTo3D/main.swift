@@ -9,6 +9,7 @@
 //   options: --seeds N (default 3; fast mode 1), --out DIR
 import DIPPComponents
 import DIPPData
+import DIPPDiffusion
 import DIPPNN
 import DIPPPlugins
 import DIPPRuns
@@ -67,7 +68,14 @@ func plugin(_ name: String) -> ComponentSpec {
 
 /// Per method, per prompt: the reports over seeds.
 var reports: [String: [String: [FieldReport]]] = [:]
-let methods = ["initial field (a ball)", "ceiling (fit to ground truth)", "DI++ IKL (VSD)", "SDS"]
+let methods = ["initial field (a ball)", "ceiling (fit to ground truth)", "DI++ IKL (VSD)", "SDS (DI++'s σ, w = σ, CFG 3)",
+               "SDS (DreamFusion's: uniform t, w = 1 − ᾱ, CFG 100)"]
+/// The trained methods: divergence and what else differs from `TextTo3D.defaults`.
+let trained: [(method: String, prefix: String, divergence: ComponentSpec, guidance: Float?)] = [
+    (methods[2], "ikl", "ikl", nil), (methods[3], "sds", "sds", nil),
+    (methods[4], "sds-dreamfusion", ComponentSpec("sds", options: ["weighting": .string("dreamfusion"),
+                                                                   "noise": try! JSONValue(encoding: NoiseDistribution.dreamFusion)]), 100),
+]
 
 ExampleRuns.main {
     for seed in runs.seeds {
@@ -86,12 +94,13 @@ ExampleRuns.main {
                 }
                 reports[method, default: [:]][prompt, default: []].append(report)
             }
-            for (method, divergence) in [(methods[2], "ikl"), (methods[3], "sds")] {
-                let folder = base.appendingPathComponent("\(divergence)-\(name)")
+            for (method, prefix, divergence, guidance) in trained {
+                let folder = base.appendingPathComponent("\(prefix)-\(name)")
                 let report = try cached(folder) {
-                    print("seed \(seed): \(divergence) for \"\(prompt)\" (\(steps) steps)")
+                    print("seed \(seed): \(prefix) for \"\(prompt)\" (\(steps) steps)")
                     var c = TextTo3D.defaults
-                    (c.teacher, c.prompts, c.divergence, c.algorithm.steps, c.algorithm.seed) = (teacher.path, [prompt], ComponentSpec(divergence), steps, seed)
+                    (c.teacher, c.prompts, c.divergence, c.algorithm.steps, c.algorithm.seed) = (teacher.path, [prompt], divergence, steps, seed)
+                    if let guidance { c.algorithm.teacherGuidance = .constant(guidance) }
                     return try TextTo3D.run(c, folder: folder, components: .standard(), progress: false)
                 }
                 reports[method, default: [:]][prompt, default: []].append(report)
@@ -110,7 +119,8 @@ ExampleRuns.main {
             }
         }
         let (r, plain) = (try warmth(1), try warmth(0))
-        rewardRows.append([object.prompt, cell(plain.map(\.iou)), cell(r.map(\.iou)), cell(plain.map(\.meanReward), 3), cell(r.map(\.meanReward), 3),
+        rewardRows.append([object.prompt, cell(plain.map(\.iouSignedDistance)), cell(r.map(\.iouSignedDistance)),
+                           cell(plain.map(\.fScore)), cell(r.map(\.fScore)), cell(plain.map(\.meanReward), 3), cell(r.map(\.meanReward), 3),
                            cell(plain.map(\.colourAgreement)), cell(r.map(\.colourAgreement))])
     }
 
@@ -123,8 +133,9 @@ ExampleRuns.main {
             $0.generator = ComponentSpec("voxel", options: ["orientationWeight": .number(orientationWeight)])
         }
         let plain = reports[methods[2]]?[object.prompt] ?? []
-        orientationRows.append([object.prompt, cell(plain.map(\.iou)), cell(r.map(\.iou)), cell(plain.map(\.iouSignedDistance)),
-                                cell(r.map(\.iouSignedDistance)), cell(plain.map(\.psnr), 1), cell(r.map(\.psnr), 1),
+        orientationRows.append([object.prompt, cell(plain.map(\.iouSignedDistance)), cell(r.map(\.iouSignedDistance)),
+                                cell(plain.map(\.chamfer), 3), cell(r.map(\.chamfer), 3), cell(plain.map(\.fScore)), cell(r.map(\.fScore)),
+                                cell(plain.map(\.psnr), 1), cell(r.map(\.psnr), 1),
                                 cell(plain.map(\.seconds), 0), cell(r.map(\.seconds), 0)])
     }
 
@@ -132,7 +143,8 @@ ExampleRuns.main {
     for (object, heldOut) in prompts {
         for method in methods {
             let r = reports[method]?[object.prompt] ?? []
-            rows.append([object.prompt + (heldOut ? " (held out)" : ""), method, cell(r.map(\.iou)), cell(r.map(\.iouSignedDistance)), cell(r.map(\.psnr), 1),
+            rows.append([object.prompt + (heldOut ? " (held out)" : ""), method, cell(r.map(\.iouSignedDistance)), cell(r.map(\.chamfer), 3),
+                         cell(r.map(\.fScore)), cell(r.map(\.iou)), cell(r.map(\.psnr), 1),
                          cell(r.map(\.shapeAgreement)), cell(r.map(\.colourAgreement)), cell(r.map(\.saturation)),
                          cell(r.map(\.groundTruthSaturation)), cell(methods.prefix(2).contains(method) ? [] : r.map(\.seconds), 0)])
         }
@@ -145,7 +157,8 @@ ExampleRuns.main {
             ($0.generator, $0.algorithm.generatorLearningRate) = (plugin("NeRFGenerator"), 5e-3)
         }
         let voxel = reports[methods[2]]?[object.prompt] ?? []
-        nerfRows.append([object.prompt, cell(voxel.map(\.iou)), cell(r.map(\.iou)), cell(voxel.map(\.agreement)), cell(r.map(\.agreement)),
+        nerfRows.append([object.prompt, cell(voxel.map(\.iouSignedDistance)), cell(r.map(\.iouSignedDistance)), cell(voxel.map(\.fScore)),
+                         cell(r.map(\.fScore)), cell(voxel.map(\.agreement)), cell(r.map(\.agreement)),
                          cell(voxel.map(\.psnr), 1), cell(r.map(\.psnr), 1), cell(r.map(\.seconds), 0)])
     }
 
@@ -154,27 +167,30 @@ ExampleRuns.main {
         for (label, held) in [("training pairs", false), ("held-out pairs", true)] {
             let r = prompts.filter { $0.heldOut == held }.flatMap { reports[method]?[$0.object.prompt] ?? [] }
             guard !r.isEmpty else { continue }
-            let shapesAbove = r.filter { ($0.iou ?? 0) >= 0.5 }.count
-            summary.append([method, label, cell(r.map(\.iou)), "\(shapesAbove) of \(r.count)", cell(r.map(\.iouSignedDistance)),
-                            cell(r.map(\.agreement)), cell(r.map(\.saturation))])
+            let shapesAbove = r.filter { ($0.iouSignedDistance ?? 0) >= 0.5 }.count
+            summary.append([method, label, cell(r.map(\.iouSignedDistance)), cell(r.map(\.chamfer), 3), cell(r.map(\.fScore)),
+                            "\(shapesAbove) of \(r.count)", cell(r.map(\.iou)), cell(r.map(\.agreement)), cell(r.map(\.saturation))])
         }
     }
     let rewardSection = rewardRows.isEmpty ? "" : "## A reward plugin on the renders\n\n"
         + "DI++ IKL with `--reward .build/release/libWarmthReward.so --reward-scale 1` (the warmth of a render, `(1/2P)Σ(R − B)`;\n"
         + "`Plugins/WarmthReward`) beside the control, the same run at `--reward-scale 0`. Warmth: the mean reward of the trained\n"
         + "field over 1000 turntable renders.\n\n"
-        + MarkdownTable(header: ["prompt", "IoU, α_rew 0", "IoU, α_rew 1", "warmth, α_rew 0", "warmth, α_rew 1",
+        + MarkdownTable(header: ["prompt", "IoU vs d < 0, α_rew 0", "IoU vs d < 0, α_rew 1", "F-score, α_rew 0", "F-score, α_rew 1",
+                                 "warmth, α_rew 0", "warmth, α_rew 1",
                                  "colour agreement, α_rew 0", "colour agreement, α_rew 1"], rows: rewardRows).text + "\n"
     let nerfSection = nerfRows.isEmpty ? "" : "## The NeRF-style C plugin\n\n"
         + "`--generator .build/release/libNeRFGenerator.so --learning-rate 5e-3` (`Plugins/NeRFGenerator`: an MLP field on a positional\n"
         + "encoding with its own ray marching and VJP, cameras through the ABI's conditions, the field through `dipp.field/1`), DI++ IKL,\n"
         + "beside the voxel field's DI++ IKL run on the same prompt.\n\n"
-        + MarkdownTable(header: ["prompt", "IoU voxel", "IoU NeRF", "agreement voxel", "agreement NeRF", "PSNR voxel", "PSNR NeRF", "NeRF seconds"],
+        + MarkdownTable(header: ["prompt", "IoU vs d < 0 voxel", "IoU vs d < 0 NeRF", "F-score voxel", "F-score NeRF", "agreement voxel",
+                                 "agreement NeRF", "PSNR voxel", "PSNR NeRF", "NeRF seconds"],
                         rows: nerfRows).text + "\n"
     let orientationSection = orientationRows.isEmpty ? "" : "## The orientation regulariser\n\n"
         + "DI++ IKL with `\"generator\": {\"name\": \"voxel\", \"orientationWeight\": \(Int(orientationWeight))}` (Ref-NeRF's term: visible surface\n"
         + "whose normal faces away from the camera is penalised) beside the same run without it.\n\n"
-        + MarkdownTable(header: ["prompt", "IoU, without", "IoU, with", "IoU vs d < 0, without", "IoU vs d < 0, with", "PSNR, without", "PSNR, with",
+        + MarkdownTable(header: ["prompt", "IoU vs d < 0, without", "IoU vs d < 0, with", "Chamfer, without", "Chamfer, with",
+                                 "F-score, without", "F-score, with", "PSNR, without", "PSNR, with",
                                  "seconds, without", "seconds, with"], rows: orientationRows).text + "\n"
     let page = """
     # Text-to-3D on shapes3d (\(runs.mode) mode)
@@ -182,19 +198,27 @@ ExampleRuns.main {
     Produced by `\(command)`: \(runs.seeds.count) seed(s); each seed trains its own teacher
     (`dipp pretrain --config Examples/TextTo3D/teacher.json --seed k`\(runs.full ? "" : ", 1500 steps in fast mode")); every field runs
     \(steps) steps of 8 views (the ceiling: the same optimiser on ground-truth renders). Cells are mean ± sd over seeds.
-    IoU on a 48³ grid (field and ground truth each occupied where a pixel-wide cube of its density is more opaque than
-    not; "IoU vs d < 0" against the exact shape instead), PSNR and agreement on 8 evaluation views (elevation 30°, azimuths π/8 + kπ/4); saturation of
-    the object's pixels beside the ground truth's (`Documentation/TextTo3D.md` defines each).
+    Shape scores first: "IoU vs d < 0" on a 48³ grid (the field occupied where a pixel-wide cube of its density is more
+    opaque than not, against the exact solid d < 0); Chamfer distance (box units, [−1, 1]³; objects are about 1.1 wide) and
+    F-score at τ = \(FieldEvaluation.fScoreTolerance) between \(FieldEvaluation.surfaceSampleCount) points on the field's mesh and as many on the true
+    surface; then "IoU (opacity rule)", which occupies the ground truth by the same opacity rule as the field (d < about
+    0.036 at 16×16 renders: fair for ranking methods, flattering as a shape score, and it moves with render resolution).
+    PSNR and agreement on 8 evaluation views (elevation 30°, azimuths π/8 + kπ/4); saturation of the object's pixels
+    beside the ground truth's (`Documentation/TextTo3D.md` defines each). The initial field (a ball) is the floor.
+    SDS is run twice: with DI++'s σ distribution, weight σ on ε̂ − ε and CFG 3 (the like-for-like baseline), and in
+    DreamFusion's configuration — t uniform on {20, …, 980} of Stable Diffusion's scaled-linear VP schedule (β 0.00085 →
+    0.012), read as σ = √((1 − ᾱ)/ᾱ) ∈ [0.14, 13.0] for the EDM teacher, w = 1 − ᾱ, CFG 100.
 
     ## Summary over prompts
 
-    Mean ± sd over the prompts of each group (and the seeds); "IoU ≥ 0.5" counts fields.
+    Mean ± sd over the prompts of each group (and the seeds); "IoU ≥ 0.5" counts fields by IoU vs d < 0.
 
-    \(MarkdownTable(header: ["method", "prompts", "IoU", "IoU ≥ 0.5", "IoU vs d < 0", "agreement (shape and colour)", "saturation"], rows: summary).text)
+    \(MarkdownTable(header: ["method", "prompts", "IoU vs d < 0", "Chamfer", "F-score", "IoU ≥ 0.5", "IoU (opacity rule)", "agreement (shape and colour)",
+                             "saturation"], rows: summary).text)
 
     ## Per prompt
 
-    \(MarkdownTable(header: ["prompt", "method", "IoU", "IoU vs d < 0", "PSNR (dB)", "shape agreement", "colour agreement", "saturation", "truth's saturation", "training seconds"], rows: rows).text)
+    \(MarkdownTable(header: ["prompt", "method", "IoU vs d < 0", "Chamfer", "F-score", "IoU (opacity rule)", "PSNR (dB)", "shape agreement", "colour agreement", "saturation", "truth's saturation", "training seconds"], rows: rows).text)
 
     \(rewardSection)\(nerfSection)\(orientationSection)Pictures of seed \(runs.seeds[0]) (each: the field's 8 evaluation views above the ground truth's), copied beside this page as
     `<method>-<prompt>.png` from `runs/examples/shapes3d-\(runs.mode)/seed-\(runs.seeds[0])/3d/<method>-<prompt>/evaluation.png`.

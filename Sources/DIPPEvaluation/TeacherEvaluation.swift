@@ -10,6 +10,9 @@ public struct EvaluationReport: Codable, Sendable {
     public var data: String
     public var sampler: String
     public var evaluationsPerSample: Int
+    /// Which samples the metrics come from: the model (EMA weights or not), how many, and the
+    /// random stream and seed that drew them.
+    public var samples: String?
     public var mode: ModeReport?
     public var image: ImageReport?
     public var statistics: StatisticsReport?
@@ -34,6 +37,8 @@ public struct EvaluationReport: Codable, Sendable {
     /// `α_rew` and the reward as the loss used it at the last step (`α_rew · r`, after any normalisation).
     public var rewardScale: String?
     public var rewardAsUsed: Double?
+    /// Which samples `initialMeanReward` and `meanReward` come from (when not ``samples``).
+    public var rewardSamples: String?
 
     /// An empty report for samples of `data` drawn with `sampler`; the evaluator fills in the metrics.
     public init(data: String, sampler: String, evaluationsPerSample: Int) {
@@ -43,6 +48,7 @@ public struct EvaluationReport: Codable, Sendable {
     /// A few human-readable lines.
     public var summary: String {
         var lines = ["data \(data), sampler \(sampler) (\(evaluationsPerSample) evaluations/sample)"]
+        if let samples { lines.append("samples: \(samples)") }
         if let m = mode {
             lines.append(String(format: "within 3σ of own mode: %.1f%%, every mode covered: %@, spread %.3f (data 0.300), MMD² to data: %.4f",
                                 100 * m.fractionNearOwnMode, m.everyModeCovered ? "yes" : "no", m.withinModeStd, m.mmd))
@@ -65,7 +71,8 @@ public struct EvaluationReport: Codable, Sendable {
             lines.append((initialMeanReward.map { String(format: "mean reward (%@): %.4f → %.4f", name, $0, after) }
                           ?? String(format: "mean reward (%@): %.4f", name, after))
                          + (rewardScale.map { " raw; α_rew \($0)" } ?? "")
-                         + (rewardAsUsed.map { String(format: ", as used in the loss %.4g", $0) } ?? ""))
+                         + (rewardAsUsed.map { String(format: ", as used in the loss %.4g", $0) } ?? "")
+                         + (rewardSamples.map { "; on \($0)" } ?? ""))
         }
         if let components {
             lines.append("components: " + components.keys.sorted().map { "\($0) \(components[$0]!)" }.joined(separator: "; "))

@@ -1,3 +1,4 @@
+import DIPPTensor
 import Foundation
 
 /// A triangle mesh with optional per-vertex colours, written as PLY (MeshLab, Blender and
@@ -10,6 +11,33 @@ public struct TriangleMesh: Sendable {
     public var faces: [SIMD3<Int32>] = []
 
     public init() {}
+
+    /// `count` points on the surface, uniform by area: a face drawn with probability ∝ its area
+    /// (a binary search of the cumulative areas), a point in it by the square-root rule
+    /// `(1 − √u)·a + √u(1 − v)·b + √u·v·c`. Empty for a mesh without area.
+    public func surfaceSamples(_ count: Int, rng: inout RandomStream) -> [SIMD3<Float>] {
+        var cumulative: [Double] = []
+        cumulative.reserveCapacity(faces.count)
+        var total = 0.0
+        for f in faces {
+            let (a, b, c) = (vertices[Int(f.x)], vertices[Int(f.y)], vertices[Int(f.z)])
+            let n = Camera.cross(b - a, c - a)
+            total += Double((n * n).sum().squareRoot()) / 2
+            cumulative.append(total)
+        }
+        guard total > 0 else { return [] }
+        let u = rng.uniform(3 * count)
+        return (0..<count).map { i in
+            let target = Double(u[3 * i]) * total
+            var (low, high) = (0, cumulative.count - 1)
+            while low < high {
+                let mid = (low + high) / 2
+                if cumulative[mid] < target { low = mid + 1 } else { high = mid }
+            }
+            let f = faces[low], r = u[3 * i + 1].squareRoot(), v = u[3 * i + 2]
+            return (1 - r) * vertices[Int(f.x)] + r * (1 - v) * vertices[Int(f.y)] + r * v * vertices[Int(f.z)]
+        }
+    }
 
     /// Extracts the surface `{f = level}` of a scalar grid `[G, G, G]` (index order z, y, x,
     /// node `(i, j, k)` at `(−1 + 2k/(G−1), −1 + 2j/(G−1), −1 + 2i/(G−1))`), inside where

@@ -50,7 +50,7 @@ import Testing
 
     @Test func componentsAreListedWithTheirOptions() throws {
         let run = try Self.dipp(["components", "divergence"])
-        #expect(run.status == 0 && run.output.contains("ikl —") && run.output.contains(#"{"alpha":1.2,"noise":"#) && run.output.contains("sds —"), "\(run.output)")
+        #expect(run.status == 0 && run.output.contains("ikl —") && run.output.contains(#"{"alpha":1.2,"assistantNoise":"#) && run.output.contains("sds —"), "\(run.output)")
         let all = try Self.dipp(["components"])
         for kind in ["generator:", "reward:", "guidance:", "TA objective:", "sampler:", "evaluator:", "data set:", "denoiser architecture:",
                      "PATH.so", "ffi:PATH"] {
@@ -166,7 +166,9 @@ import Testing
         let out = root.appendingPathComponent("scored")
         let run = try Self.dipp(["sample", "--generator", root.appendingPathComponent("di").path, "--reward", "classifier",
                                  "--per-class", "4", "--out", out.path])
-        #expect(run.status == 0 && run.output.contains("reward (classifier):") && run.output.contains("mean ± sd over 40 samples"), "\(run.output)")
+        #expect(run.status == 0 && run.output.contains("reward (classifier):") && run.output.contains("mean ± sd over these 40 samples")
+                && run.output.contains("samples: 40 samples (4 per class), evaluation stream, seed 0")
+                && run.output.contains("trained at CFG 1.0, α_rew 0.0") && !run.output.contains(", CFG 1.0 ("), "\(run.output)")
         #expect(!run.output.contains("nan →"), "\(run.output)")
         let report = try JSONDecoder().decode(EvaluationReportFields.self, from: Data(contentsOf: out.appendingPathComponent("report-one-step.json")))
         #expect(report.rewardName == "classifier" && report.meanReward < 0)

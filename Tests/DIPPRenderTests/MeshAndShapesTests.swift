@@ -40,6 +40,24 @@ import Testing
         #expect(ply.split(separator: "\n").count == 10 + mesh.vertices.count + mesh.faces.count)
     }
 
+    /// Points drawn on a sphere's mesh lie on it, spread uniformly by area: each octant holds
+    /// about an eighth of them.
+    @Test func surfaceSamplesAreOnTheSurfaceUniformlyByArea() {
+        let g = 32
+        let mesh = TriangleMesh.isosurface((0..<(g * g * g)).map { n -> Float in
+            let p = Shapes3D.point(n / (g * g), (n / g) % g, n % g, size: g)
+            return 0.6 - (p * p).sum().squareRoot()
+        }, size: g, level: 0)
+        var rng = RandomStream(seed: 3)
+        let points = mesh.surfaceSamples(8000, rng: &rng)
+        #expect(points.count == 8000)
+        for p in points { #expect(Swift.abs((p * p).sum().squareRoot() - 0.6) < 0.02) }
+        var octants = [Int](repeating: 0, count: 8)
+        for p in points { octants[(p.x > 0 ? 1 : 0) + (p.y > 0 ? 2 : 0) + (p.z > 0 ? 4 : 0)] += 1 }
+        #expect(octants.allSatisfy { Swift.abs($0 - 1000) < 120 }, "\(octants)")
+        #expect(TriangleMesh().surfaceSamples(10, rng: &rng).isEmpty)
+    }
+
     @Test func torusHasGenusOne() {
         let g = 24
         let occupancy = Shapes3D.occupancy(.torus, size: g)

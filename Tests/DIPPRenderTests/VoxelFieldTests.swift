@@ -157,4 +157,28 @@ import Testing
             if Swift.abs(d - bound) > 1e-3 { #expect(occupied[n] == (d < bound), "node \(n): d \(d)") }
         }
     }
+
+    /// Chamfer distance and F-score between two concentric spheres `δ` apart: every point is `δ`
+    /// from the other surface (plus the gap between samples), so Chamfer ≈ δ, the F-score ≈ 1
+    /// at τ well above δ and 0 below it; identical surfaces score Chamfer ≈ 0 and F ≈ 1. The true
+    /// surface of the sphere shape is its `d = 0` level set.
+    @Test func chamferAndFScoreOfConcentricSpheres() {
+        let g = FieldEvaluation.evaluationSize
+        func sphere(_ radius: Float) -> TriangleMesh {
+            TriangleMesh.isosurface((0..<(g * g * g)).map { n -> Float in
+                let p = Shapes3D.point(n / (g * g), (n / g) % g, n % g, size: g)
+                return radius - (p * p).sum().squareRoot()
+            }, size: g, level: 0)
+        }
+        var rng = RandomStream(seed: 1)
+        let truth = FieldEvaluation.groundTruthSurface(.sphere, size: g).surfaceSamples(4000, rng: &rng)
+        #expect(truth.allSatisfy { Swift.abs(Shapes3D.Shape.sphere.distance($0)) < 0.01 })
+        let same = sphere(0.55).surfaceSamples(4000, rng: &rng), larger = sphere(0.65).surfaceSamples(4000, rng: &rng)
+        let exact = FieldEvaluation.surfaceAgreement(same, truth, tolerance: 0.05)
+        #expect(exact.chamfer! < 0.02 && exact.fScore > 0.99, "\(exact)")
+        let off = FieldEvaluation.surfaceAgreement(larger, truth, tolerance: 0.05)
+        #expect(Swift.abs(off.chamfer! - 0.1) < 0.015 && off.fScore == 0, "\(off)")
+        #expect(FieldEvaluation.surfaceAgreement(larger, truth, tolerance: 0.15).fScore == 1)
+        #expect(FieldEvaluation.surfaceAgreement([], truth, tolerance: 0.05) == (nil, 0))
+    }
 }

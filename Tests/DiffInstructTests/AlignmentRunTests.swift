@@ -119,7 +119,8 @@ import Testing
                 == .object(["width": .number(32)]))
         let components = Components.standard()
         #expect(try components.divergences.normalized("sid", path: "divergence")
-                == ComponentSpec("sid", options: ["alpha": .number(1.2), "noise": JSONValue(encoding: NoiseDistribution.sid)]))
+                == ComponentSpec("sid", options: ["alpha": .number(1.2), "noise": JSONValue(encoding: NoiseDistribution.sid),
+                                                   "assistantNoise": JSONValue(encoding: NoiseDistribution.edm)]))
         do {
             _ = try components.divergences.normalized(read(#"{"divergence": {"name": "sid", "alfa": 1}}"#).divergence, path: "divergence")
             Issue.record("an unknown option was accepted")

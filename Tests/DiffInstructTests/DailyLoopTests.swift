@@ -14,8 +14,9 @@ import Testing
 @Suite(.serialized) struct DailyLoopTests {
     /// A Gaussian teacher, an affine generator, the exact TA, a linear reward `kᵀx`.
     static func trainer(direction: [Float], rewardScale: Float, normalization: RewardNormalization = .gradient,
-                        reward: Bool = true) -> (DIPPTrainer, AffineGenerator) {
+                        reward: Bool = true, warmup: Int = 50) -> (DIPPTrainer, AffineGenerator) {
         var c = DIPPConfiguration()
+        c.rewardNormalizationWarmup = warmup
         c.batchSize = 64
         c.generatorLearningRate = 0.01
         c.rewardScale = .constant(rewardScale)
@@ -50,6 +51,40 @@ import Testing
         let (raw2, h2) = Self.trainer(direction: [3, 4], rewardScale: 1, normalization: .none)
         for _ in 0..<5 { try raw1.trainStep(); try raw2.trainStep() }
         #expect(abs(h1.shift.storage[0] - h2.shift.storage[0]) > 1e-3)
+    }
+
+    /// The default, `frozen`: the factor is measured over the warm-up steps, then held — no
+    /// gradient of the reward is taken after it — and it too is independent of the reward's units.
+    @Test func frozenNormalisationHoldsItsFactorAfterTheWarmUp() throws {
+        #expect(DIPPConfiguration().rewardNormalization == .frozen)
+        let (small, g1) = Self.trainer(direction: [0.003, 0.004], rewardScale: 1, normalization: .frozen, warmup: 3)
+        let (large, g2) = Self.trainer(direction: [3, 4], rewardScale: 1, normalization: .frozen, warmup: 3)
+        var factors: [Float] = []
+        for step in 1...6 {
+            let metrics = try small.trainStep()
+            try large.trainStep()
+            factors.append(try #require(metrics["reward_normalizer"]))
+            #expect((metrics["reward_grad_norm"] != nil) == (step <= 3), "step \(step): the gradient is measured in the warm-up only")
+        }
+        // kᵀx has the same gradient everywhere, so the warm-up mean is exactly ‖k‖ and the factor ρ√d/‖k‖ throughout.
+        let expected: Float = DIPPConfiguration().rewardGradientTarget * Float(2).squareRoot() / 0.005
+        #expect(factors.allSatisfy { abs($0 - expected) < 1e-3 * expected }, "\(factors)")
+        #expect(factors[3...].allSatisfy { $0 == factors[2] })
+        for (a, b) in zip(g1.parameters, g2.parameters) {
+            for (x, y) in zip(a.storage, b.storage) { #expect(abs(x - y) < 1e-5 * max(1, abs(x)), "\(a.storage) vs \(b.storage)") }
+        }
+    }
+
+    /// A reward without a gradient cannot be normalised: refused with a hint, not divided by ~0.
+    @Test func aRewardWithoutAGradientIsRefusedByTheNormalisation() throws {
+        for normalization in [RewardNormalization.frozen, .gradient] {
+            let (trainer, generator) = Self.trainer(direction: [0, 0], rewardScale: 1, normalization: normalization)
+            let before = generator.parameters.map(\.storage)
+            #expect(throws: ConfigurationError.self) { try trainer.trainStep() }
+            #expect(generator.parameters.map(\.storage) == before, "nothing is updated")
+        }
+        let (raw, _) = Self.trainer(direction: [0, 0], rewardScale: 1, normalization: .none)
+        try raw.trainStep()
     }
 
     /// α_rew = 0 is a control run: it logs the reward and trains exactly as without one.

@@ -127,6 +127,7 @@ public final class AlignmentRun {
             report.meanReward = Double(meanReward(reward, of: generator))
             report.rewardScale = c.rewardScale.description
             report.rewardAsUsed = summary.lastRewardAsUsed
+            report.rewardSamples = rewardSamplesDescription(generator: "the initial and the EMA generator")
         }
         report.wallSeconds = summary.seconds
         report.steps = summary.steps
@@ -270,8 +271,17 @@ public final class AlignmentRun {
         let samples = generator.sample(conditions: conditioner.conditions(labels: labels), rng: &rng)
         try ModelEvaluation.writePicture(samples: samples, labels: labels, data: train, perClass: perClass,
                                          to: folder.appendingPathComponent("samples-\(name).png").path)
-        return try components.evaluate(samples: samples, labels: labels, train: train, heldOut: heldOut, sampler: "one-step generator",
-                                       evaluations: 1, classifierFolder: classifierFolder)
+        var report = try components.evaluate(samples: samples, labels: labels, train: train, heldOut: heldOut, sampler: "one-step generator",
+                                             evaluations: 1, classifierFolder: classifierFolder)
+        report.samples = "the EMA generator, \(SampleReport.count(labels, perClass: perClass)), evaluation stream, seed \(seed)"
+        return report
+    }
+
+    /// Which samples ``meanReward(_:of:)`` scores.
+    public func rewardSamplesDescription(generator: String) -> String {
+        let labels = ModelEvaluation.balancedLabels(classes: train.classCount, perClass: max(1, 1000 / max(train.classCount, 1)))
+        return "\(generator), \(SampleReport.count(labels, perClass: max(1, 1000 / max(train.classCount, 1)))), reward-probe stream, seed 99 "
+            + "(the same latents before and after training)"
     }
 }
 

@@ -10,15 +10,14 @@ extension IntegralKL: ComponentRegistration {
 
 extension ScoreIdentity: ComponentRegistration {
     public static func register(in components: Components) {
-        components.divergences.register("sid", summary: "Fisher divergence by score identity (SiD), alpha; σ on SiD's own schedule (noise)",
+        components.divergences.register("sid", summary: "Fisher divergence by score identity (SiD), alpha; the generator's σ on SiD's ramp (noise), the TA's on EDM's log-normal (assistantNoise)",
                                         options: ScoreIdentity()) { o, _ in o }
     }
 }
 
 extension ScoreDistillationSampling: ComponentRegistration {
     public static func register(in components: Components) {
-        components.divergences.register("sds", summary: "score distillation sampling (DreamFusion): IKL without a TA; the mode-seeking baseline") { _ in
-            ScoreDistillationSampling()
-        }
+        components.divergences.register("sds", summary: "score distillation sampling: IKL without a TA, the mode-seeking baseline; weighting sigma or dreamfusion, noise",
+                                        options: ScoreDistillationSampling()) { o, _ in o }
     }
 }

@@ -15,7 +15,7 @@ public enum SampleReport {
     public static func run(model: any ScoreModel, guidance: any Guidance, sampler: any Sampler, train: LabeledDataset,
                     heldOut: LabeledDataset, perClass: Int, seed: UInt64, folder: URL, classifierFolder: URL, name: String,
                     save: String? = nil, trainingSeconds: Double? = nil, reward: (any RewardModel)? = nil,
-                    conditioner: Conditioner = .labels, components: Components = .standard(),
+                    conditioner: Conditioner = .labels, components: Components = .standard(), samplerDescription: String? = nil,
                     print: (String) -> Void = { Swift.print($0) }) throws -> EvaluationReport {
         guard perClass >= 1 else {
             throw ConfigurationError(location: "--per-class", what: "\(perClass) samples per class leaves nothing to sample and score",
@@ -42,15 +42,16 @@ public enum SampleReport {
         try ModelEvaluation.writePicture(samples: samples, labels: labels, data: train, perClass: perClass, to: picture)
         let guided = (guidance as? ClassifierFreeGuidance).map { ", CFG \($0.scale)" } ?? ""
         var report = try components.evaluate(samples: samples, labels: labels, train: train, heldOut: heldOut,
-                                                  sampler: sampler.description + guided, evaluations: sampler.evaluations,
+                                                  sampler: samplerDescription ?? sampler.description + guided, evaluations: sampler.evaluations,
                                                   classifierFolder: classifierFolder)
+        report.samples = "\(count(labels, perClass: perClass)), evaluation stream, seed \(seed)"
         report.wallSeconds = trainingSeconds
         if let reward {   // scored by any reward, built-in or plugin
             let scores = withoutGradients { reward.reward(samples, conditions: conditions) }.storage.map { Double($0) }
             let spread = SeedSpread(scores)
             report.rewardName = reward.name
             report.meanReward = spread.mean
-            print(String(format: "reward (%@): %.4f ± %.4f (mean ± sd over %d samples)", reward.name, spread.mean, spread.standardDeviation, scores.count))
+            print(String(format: "reward (%@): %.4f ± %.4f (mean ± sd over these %d samples)", reward.name, spread.mean, spread.standardDeviation, scores.count))
         }
         try ConfigurationFile.write(report, to: folder.appendingPathComponent("report-\(name).json"))
         print(report.summary)
@@ -82,9 +83,18 @@ public enum SampleReport {
         let run = try AlignmentRun.finished(runFolder: runFolder, components: components)
         let sampler = try components.samplers.make("one-step", context: SamplerContext(generator: run.generator), path: "sampler")
         let scorer = try reward.flatMap { try makeReward($0, teacherRun: run.teacherRun, seed: seed, components: components) }
+        // A one-step generator reads no guidance at sampling time: it was trained at the run's α_cfg.
+        let a = run.configuration.algorithm
+        let trained = "one-step generator (EMA weights; trained at CFG \(a.teacherGuidance), α_rew \(a.rewardScale))"
         return try self.run(model: run.teacher, guidance: ClassifierFreeGuidance(scale: 1), sampler: sampler, train: run.train,
                             heldOut: run.heldOut, perClass: perClass, seed: seed, folder: out ?? runFolder, classifierFolder: run.classifierFolder,
-                            name: name, save: save, reward: scorer, conditioner: run.conditioner, components: components, print: print)
+                            name: name, save: save, reward: scorer, conditioner: run.conditioner, components: components,
+                            samplerDescription: trained, print: print)
+    }
+
+    /// `"1000 samples (100 per class)"`, or `"500 samples"` for data without classes.
+    public static func count(_ labels: [Int], perClass: Int) -> String {
+        labels.count == perClass ? "\(labels.count) samples" : "\(labels.count) samples (\(perClass) per class)"
     }
 
     /// A registered reward (or plugin) for the teacher's data.

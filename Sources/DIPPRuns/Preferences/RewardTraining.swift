@@ -87,7 +87,7 @@ public enum RewardTraining {
         }
         guard t.epochs >= 1, t.batchSize >= 1, t.heldOutFraction > 0, t.heldOutFraction < 1, t.validationFraction >= 0, t.validationFraction < 1 else {
             throw ConfigurationError(location: "training", what: "epochs and batchSize must be ≥ 1, heldOutFraction in (0, 1) and validationFraction in [0, 1)",
-                                     hint: "e.g. {\"epochs\": 60, \"batchSize\": 64, \"heldOutFraction\": 0.2}")
+                                     hint: "e.g. {\"epochs\": 50, \"batchSize\": 64, \"heldOutFraction\": 0.2}")
         }
         guard pairs[0].shape == configuration.sampleShape else {
             throw ConfigurationError(location: "pairs", what: "sample shape \(pairs[0].shape) differs from the reward's \(configuration.sampleShape)",

@@ -29,8 +29,8 @@ public struct TeacherTrainingConfiguration: Codable, Sendable, Equatable {
     public var beta2: Float = 0.999
     /// Global gradient-norm clip (0 = none).
     public var gradientClip: Float = 0
-    /// EMA half-life in samples (EDM rule) and its ramp-up ratio.
-    public var emaHalfLifeSamples: Double = 50_000
+    /// EMA half-life in samples (EDM's rule and defaults: 0.5 M, ramped up as 0.05·images seen).
+    public var emaHalfLifeSamples: Double = 500_000
     public var emaRampUp: Double = 0.05
     /// Noise levels: `ln σ ~ N(pMean, pStd²)`.
     public var pMean: Float = -1.2

@@ -8,7 +8,16 @@ import Foundation
 
 /// How a 3-D field is measured against the `shapes3d` ground truth (`Documentation/TextTo3D.md`):
 ///
-/// - **IoU**: on an evaluation grid of ``evaluationSize``³ nodes (finer than the field's own,
+/// - **IoU vs d < 0** (`iouSignedDistance`, the leading shape score): on an evaluation grid of
+///   ``evaluationSize``³ nodes, the field's occupancy (below) against the true solid `d(p) < 0`.
+/// - **Chamfer distance and F-score** on surfaces (Tatarchenko et al., 2019): ``surfaceSampleCount``
+///   points drawn uniformly by area on the field's mesh (below) and on the true surface
+///   (`d = 0`, the isosurface of `−d` on the same grid); Chamfer = ½(mean distance from each field
+///   point to the nearest true point + the converse), in the box's units (`[−1, 1]³`, objects
+///   about 1.1 wide); F-score = 2PR/(P + R) with P the fraction of field points within
+///   ``fScoreTolerance`` of a true point and R the converse. A field without a surface has no
+///   Chamfer distance and F-score 0.
+/// - **IoU (opacity rule)**: on an evaluation grid of ``evaluationSize``³ nodes (finer than the field's own,
 ///   so the field is read as it renders — raw values interpolated, then activated), a node is
 ///   occupied when a cube of its density one pixel wide would be more opaque than not,
 ///   `1 − exp(−σ·ℓ) > ½`, `ℓ = 2r·tan(fov/2)/S` the width of a pixel at the origin (0.137 at
@@ -35,6 +44,10 @@ public struct FieldReport: Codable, Sendable {
     public var iou: Double?
     /// IoU against the shape's `d(p) < 0` on the same nodes.
     public var iouSignedDistance: Double?
+    /// Chamfer distance between the field's surface and the true one (box units).
+    public var chamfer: Double?
+    /// F-score at ``FieldEvaluation/fScoreTolerance``.
+    public var fScore: Double?
     public var psnr: Double?
     public var shapeAgreement: Double?
     public var colourAgreement: Double?
@@ -69,6 +82,30 @@ public enum FieldEvaluation {
 
     /// Nodes per side of the grid IoU and the mesh are measured on.
     public static let evaluationSize = 48
+    /// Points per surface for the Chamfer distance and the F-score.
+    public static let surfaceSampleCount = 4000
+    /// τ of the F-score, in the box's units: about a third of a 16×16 render's pixel at the origin.
+    public static let fScoreTolerance: Float = 0.05
+
+    /// The true surface of `shape`: the isosurface `d = 0` of its signed distance on a `g³` grid.
+    public static func groundTruthSurface(_ shape: Shapes3D.Shape, size g: Int) -> TriangleMesh {
+        let p = nodes(size: g)
+        return TriangleMesh.isosurface((0..<(g * g * g)).map { -shape.distance(SIMD3(p[3 * $0], p[3 * $0 + 1], p[3 * $0 + 2])) }, size: g, level: 0)
+    }
+
+    /// Chamfer distance and F-score at `tolerance` between two point sets (nearest neighbours by
+    /// brute force); `nil` Chamfer and F-score 0 when either set is empty.
+    public static func surfaceAgreement(_ field: [SIMD3<Float>], _ truth: [SIMD3<Float>], tolerance: Float) -> (chamfer: Double?, fScore: Double) {
+        guard !field.isEmpty, !truth.isEmpty else { return (nil, 0) }
+        func nearest(_ from: [SIMD3<Float>], _ to: [SIMD3<Float>]) -> [Float] {
+            from.map { p in to.reduce(Float.infinity) { best, q in let d = p - q; return Swift.min(best, (d * d).sum()) }.squareRoot() }
+        }
+        let (toTruth, toField) = (nearest(field, truth), nearest(truth, field))
+        let mean = { (d: [Float]) in d.reduce(0.0) { $0 + Double($1) } / Double(d.count) }
+        let within = { (d: [Float]) in Double(d.filter { $0 <= tolerance }.count) / Double(d.count) }
+        let (precision, recall) = (within(toTruth), within(toField))
+        return ((mean(toTruth) + mean(toField)) / 2, precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0)
+    }
 
     /// The points of a `g³` grid over the box, z-major, flattened `[g³·3]`.
     public static func nodes(size g: Int) -> [Float] {
@@ -177,6 +214,10 @@ public enum FieldEvaluation {
                 let occupied = occupancy(density: fine, footprint: footprint)
                 report.iou = iou(occupied, occupancy(density: groundTruthDensity(shape, size: e), footprint: footprint))
                 report.iouSignedDistance = iou(occupied, Shapes3D.occupancy(shape, size: e))
+                var rng = RandomStream(seed: 0, .surfaceSamples)
+                let truth = groundTruthSurface(shape, size: e).surfaceSamples(surfaceSampleCount, rng: &rng)
+                let surface = mesh.surfaceSamples(surfaceSampleCount, rng: &rng)
+                (report.chamfer, report.fScore) = surfaceAgreement(surface, truth, tolerance: fScoreTolerance)
             }
         }
         var pictures = images(views)

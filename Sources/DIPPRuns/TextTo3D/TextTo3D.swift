@@ -116,12 +116,15 @@ public enum TextTo3D {
         try ConfigurationFile.write(report, to: folder.appendingPathComponent("report.json"))
         func value(_ x: Double?, _ format: String = "%.3f") -> String { x.map { String(format: format, $0) } ?? "–" }
         var lines = ["# Text-to-3D: \(report.prompt)", "",
-                     "| IoU | IoU vs d < 0 | PSNR (dB) | shape agreement | colour agreement | both | saturation (truth) | mesh |",
-                     "|---|---|---|---|---|---|---|---|",
-                     "| \(value(report.iou)) | \(value(report.iouSignedDistance)) | \(value(report.psnr, "%.2f")) | \(value(report.shapeAgreement, "%.2f")) | "
+                     "| IoU vs d < 0 | Chamfer | F-score (τ \(FieldEvaluation.fScoreTolerance)) | IoU (opacity rule) | PSNR (dB) | shape agreement | colour agreement | both | saturation (truth) | mesh |",
+                     "|---|---|---|---|---|---|---|---|---|---|",
+                     "| \(value(report.iouSignedDistance)) | \(value(report.chamfer, "%.4f")) | \(value(report.fScore)) | \(value(report.iou)) | "
+                     + "\(value(report.psnr, "%.2f")) | \(value(report.shapeAgreement, "%.2f")) | "
                      + "\(value(report.colourAgreement, "%.2f")) | \(value(report.agreement, "%.2f")) | "
                      + "\(value(report.saturation, "%.2f")) (\(value(report.groundTruthSaturation, "%.2f"))) | "
                      + (report.meshVertices.map { "\($0) vertices, \(report.meshFaces ?? 0) faces |" } ?? "– (the generator's density cannot be queried) |"), ""]
+        lines.append("Measured on the EMA field: its renders from the 8 evaluation cameras, its density on the \(FieldEvaluation.evaluationSize)³ grid, "
+                     + "\(FieldEvaluation.surfaceSampleCount) points on its mesh (seed 0).")
         if let name = report.rewardName {
             lines.append("Reward \(name): \(value(report.initialMeanReward, "%.4f")) → \(value(report.meanReward, "%.4f")).")
         }

@@ -38,6 +38,8 @@ public enum StreamIdentifier: UInt64, Sendable, CaseIterable {
     case shapesData = 0x3D00
     /// The random cameras of a text-to-3D run's evaluation views (PSNR, agreement).
     case cameraEvaluation = 0x3D01
+    /// Points on surfaces (Chamfer distance and F-score of text-to-3D fields).
+    case surfaceSamples = 0x3D02
 }
 
 extension RandomStream {

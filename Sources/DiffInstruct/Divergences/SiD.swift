@@ -10,27 +10,33 @@ import DIPPTensor
 /// Unlike IKL, gradients flow through both frozen networks with respect to their input `x`
 /// (the networks' weights are frozen by the trainer, `x` is not stop-gradient): SiD needs
 /// input-gradients of the denoisers and costs about three times an IKL step.
-/// `α = 1.2` by default (1.0 is also common). σ follows SiD's own schedule by default — the
-/// Karras ramp capped at `t_max = 800` (``NoiseDistribution/sid``) — not DI++'s log-normal.
+/// `α = 1.2` by default (1.0 is also common). σ follows SiD's own code by default: the generator's
+/// from the Karras ramp capped at `t_max = 800` (``NoiseDistribution/sid``), the TA's (SiD's fake
+/// score, trained by EDM's loss) from EDM's log-normal (−1.2, 1.2) — not DI++'s log-normal.
 /// The loss value oscillates around zero; watch sample quality (the runs' `quality/…` metrics),
 /// not the loss.
 public struct ScoreIdentity: Divergence, Codable, Sendable, Equatable {
     public var alpha: Float
-    /// σ for the generator and the TA (SiD: ``NoiseDistribution/sid``; SiD's σ schedule, the
-    /// Karras ramp capped at t_max = 800); replaces `algorithm.noise`. The option `noise`.
+    /// σ for the generator (SiD: ``NoiseDistribution/sid``, the Karras ramp capped at
+    /// t_max = 800); replaces `algorithm.noise`. The option `noise`.
     public var sigmaDistribution: NoiseDistribution
+    /// σ the TA is trained on (SiD: ``NoiseDistribution/edm``). The option `assistantNoise`.
+    public var assistantSigmaDistribution: NoiseDistribution
 
     enum CodingKeys: String, CodingKey {
         case alpha
         case sigmaDistribution = "noise"
+        case assistantSigmaDistribution = "assistantNoise"
     }
 
-    public init(alpha: Float = 1.2, noise: NoiseDistribution = .sid) {
+    public init(alpha: Float = 1.2, noise: NoiseDistribution = .sid, assistantNoise: NoiseDistribution = .edm) {
         self.alpha = alpha
         sigmaDistribution = noise
+        assistantSigmaDistribution = assistantNoise
     }
 
     public var noise: NoiseDistribution? { sigmaDistribution }
+    public var assistantNoise: NoiseDistribution? { assistantSigmaDistribution }
 
     public var name: String { "sid" }
 

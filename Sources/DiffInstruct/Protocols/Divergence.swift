@@ -51,18 +51,23 @@ public struct DivergenceTerm {
 /// anything. One self-contained file per implementation (`IKL.swift`, `SiD.swift`).
 ///
 /// A divergence may carry its own noise levels (`noise`, which then replaces the configuration's
-/// for the generator and the TA) and may not read the TA at all (`usesAssistant`: SDS), in which
-/// case the trainer skips the TA updates.
+/// for the generator and, unless `assistantNoise` says otherwise, the TA — SiD trains its TA on
+/// EDM's log-normal and draws the generator's σ from its ramp) and may not read the TA at all
+/// (`usesAssistant`: SDS), in which case the trainer skips the TA updates.
 public protocol Divergence {
     var name: String { get }
     func generatorLoss(_ inputs: DivergenceInputs) -> DivergenceTerm
     /// The σ distribution this divergence is defined with, or `nil` for the configuration's.
     var noise: NoiseDistribution? { get }
+    /// The σ distribution the TA is trained on, or `nil` for the generator's (`noise`, else the
+    /// configuration's).
+    var assistantNoise: NoiseDistribution? { get }
     /// Whether `generatorLoss` reads the TA (default `true`).
     var usesAssistant: Bool { get }
 }
 
 extension Divergence {
     public var noise: NoiseDistribution? { nil }
+    public var assistantNoise: NoiseDistribution? { nil }
     public var usesAssistant: Bool { true }
 }

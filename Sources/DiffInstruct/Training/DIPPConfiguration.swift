@@ -13,12 +13,15 @@ public struct DIPPConfiguration: Codable, Sendable, Equatable {
     public var assistantSteps: Int = 1
     /// `α_rew`: reward scale (0 = Diff-Instruct distillation).
     public var rewardScale: ScheduledScalar = 0
-    /// What `α_rew` multiplies: the raw reward, or the reward rescaled to a fixed gradient size
-    /// (``RewardNormalization``).
-    public var rewardNormalization: RewardNormalization = .gradient
-    /// `ρ` of the gradient normalisation, per √dimension: the reward's per-sample gradient norm is
+    /// What `α_rew` multiplies: the raw reward, or the reward in units fixed from its gradient
+    /// (``RewardNormalization``; the default measures them over the first
+    /// `rewardNormalizationWarmup` steps and then holds them, so β of eq. 3.6 stays constant).
+    public var rewardNormalization: RewardNormalization = .frozen
+    /// `ρ` of the gradient normalisations, per √dimension: the reward's per-sample gradient norm is
     /// rescaled to `rewardGradientTarget·√d` (d = values per sample).
     public var rewardGradientTarget: Float = 0.022
+    /// Generator steps over which ``RewardNormalization/frozen`` measures the reward's gradient.
+    public var rewardNormalizationWarmup: Int = 50
     /// `α_cfg` at the teacher; the TA's scales when evaluated and when trained (SiD-LSG).
     public var teacherGuidance: ScheduledScalar = 1
     public var assistantGuidance: Float = 1
@@ -35,10 +38,11 @@ public struct DIPPConfiguration: Codable, Sendable, Equatable {
     /// Global gradient-norm clip for the generator and the TA (0 = none).
     public var gradientClip: Float = 0
     /// Generator EMA: fixed decay when > 0 (DI++ alignment: 0.95), else EDM's adaptive rule
-    /// (`dipp distill`, DI++ §A.2): half-life `emaHalfLifeSamples` images, ramped up as
-    /// `min(h, emaRampUp·images seen)` when `emaRampUp` > 0.
+    /// (`dipp distill`, DI++ §A.2): half-life `emaHalfLifeSamples` images (EDM's 0.5 M), ramped
+    /// up as `min(h, emaRampUp·images seen)` when `emaRampUp` > 0 — so a run under 10 M images
+    /// (`h/emaRampUp`) never reaches `h`.
     public var emaDecay: Float = 0.95
-    public var emaHalfLifeSamples: Double = 50_000
+    public var emaHalfLifeSamples: Double = 500_000
     public var emaRampUp: Double = 0.05
     public var checkpointEvery: Int = 500
     public var logEvery: Int = 10
@@ -55,15 +59,24 @@ public struct DIPPConfiguration: Codable, Sendable, Equatable {
     }
 }
 
-/// How `α_rew` is measured.
+/// How `α_rew` is measured. The paper (eq. 3.10, Algorithm 3) adds `−α_rew·r(x₀)` per sample:
+/// `none`. The other two rescale the reward by `ρ/ĝ`, `ĝ` a mean of the per-sample gradient norm
+/// `‖∇ₓr(x₀)‖` and `ρ = rewardGradientTarget·√d`, so that at α_rew = 1 every reward pushes a
+/// sample with a gradient of RMS `rewardGradientTarget` per value, whatever its units (a reward
+/// scaled by k behaves identically). The factor is logged as `reward_normalizer`.
 ///
 /// - `none`: the loss adds `−α_rew·mean r(x₀)` — α_rew is in the reward's own units, so the same
 ///   α_rew is weak for one reward and destructive for another.
-/// - `gradient`: the loss adds `−α_rew·(ρ/ĝ)·mean r(x₀)`, where `ĝ` is a running mean (EMA 0.99,
-///   bias-corrected) of the per-sample gradient norm `‖∇ₓr(x₀)‖` and `ρ = rewardGradientTarget·√d`:
-///   at α_rew = 1 every reward pushes a sample with a gradient of RMS `rewardGradientTarget` per
-///   value, whatever its units (a reward scaled by k behaves identically). The factor `ρ/ĝ` is
-///   logged as `reward_normalizer`.
+/// - `frozen` (the default): `ĝ` is the plain mean over the first `rewardNormalizationWarmup`
+///   generator steps, then held: a fixed change of units, so the run optimises eq. 3.6 at one β
+///   and α_cfg : α_rew ratios keep their meaning (the reward's push fades as it saturates).
+/// - `gradient`: `ĝ` is a running mean (EMA 0.99, bias-corrected) for the whole run. For a
+///   saturating reward (a classifier's log p, a Bradley–Terry sigmoid) `ĝ` shrinks with the
+///   gradient, so the push never fades: β drifts and the run no longer optimises eq. 3.6 at a
+///   fixed β (`Documentation/Algorithm.md` measures the difference).
+///
+/// Both gradient modes refuse a reward whose gradient vanishes (`ĝ/√d` below 1e-9): the factor
+/// would be unbounded.
 public enum RewardNormalization: String, Codable, Sendable, CaseIterable, ConfigurationChoice {
-    case none, gradient
+    case none, frozen, gradient
 }

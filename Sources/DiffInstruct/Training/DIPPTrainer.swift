@@ -49,8 +49,9 @@ public final class DIPPTrainer {
     public private(set) var generatorOptimizer: Adam
     public private(set) var assistantOptimizer: Adam
     public private(set) var ema: ExponentialMovingAverage
-    /// The running mean of the reward's per-sample gradient norm (``RewardNormalization/gradient``):
-    /// the EMA's raw sum and its update count, for the bias correction.
+    /// The mean of the reward's per-sample gradient norm that ``RewardNormalization`` divides by:
+    /// for `gradient` the EMA's raw sum and its update count (for the bias correction); for
+    /// `frozen` the plain sum over the warm-up steps and their count.
     public private(set) var rewardGradientAverage: (sum: Double, count: Int) = (0, 0)
 
     public init(configuration: DIPPConfiguration, teacher: any ScoreModel, generator: any Generator, assistant: Assistant,
@@ -92,8 +93,10 @@ public final class DIPPTrainer {
         if communicator.size == 1 { try NonFiniteValueError.check(value, what: what, at: location) } else { checks.append((value, what)) }
     }
 
-    /// The σ distribution of both updates: the divergence's own (SiD's ramp) or the configuration's.
+    /// The σ distribution of the generator update (and of the TA's, unless ``assistantNoise``): the divergence's own (SiD's ramp) or the configuration's.
     public var noise: NoiseDistribution { divergence.noise ?? configuration.noise }
+    /// The σ the TA is trained on: the divergence's own for its TA, else the generator's.
+    public var assistantNoise: NoiseDistribution { divergence.assistantNoise ?? noise }
 
     /// One DI++ step. Throws `NonFiniteValueError` naming the step and the term when a loss or a
     /// gradient is not finite (nothing is updated then).
@@ -146,11 +149,13 @@ public final class DIPPTrainer {
             let meanReward = rewards.mean()
             try check(meanReward.scalar, "the mean reward (\(reward.name))", deferringInto: &checks)
             var normalizer: Float = 1
-            if c.rewardNormalization == .gradient {
+            if c.rewardNormalization != .none {
                 let (factor, gradientNorm) = try rewardNormalizer(reward, x0: x0, conditions: conditions)
                 normalizer = factor
-                // The reward term's per-sample push on x₀, to read beside the divergence's `y_norm`.
-                metrics.values += [("reward_normalizer", factor), ("reward_grad_norm", Swift.abs(rewardScale) * factor * gradientNorm)]
+                metrics.values.append(("reward_normalizer", factor))
+                // The reward term's per-sample push on x₀, to read beside the divergence's `y_norm`
+                // (measured while the normaliser is: every step of `gradient`, the warm-up of `frozen`).
+                if let gradientNorm { metrics.values.append(("reward_grad_norm", Swift.abs(rewardScale) * factor * gradientNorm)) }
             }
             if rewardScale != 0 { loss = loss - meanReward * (rewardScale * normalizer) }
             metrics.values += [("reward_mean", meanReward.scalar), ("reward_std", Self.standardDeviation(rewards.storage)),
@@ -181,21 +186,33 @@ public final class DIPPTrainer {
         return (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(values.count - 1)).squareRoot()
     }
 
-    /// `ρ/ĝ` of ``RewardNormalization/gradient``, after folding this batch's mean per-sample
-    /// gradient norm `‖∇ₓr(x₀)‖` (returned too) into the running mean `ĝ`.
-    private func rewardNormalizer(_ reward: any RewardModel, x0: Tensor, conditions: Conditions) throws -> (Float, Float) {
-        let n = x0.shape[0], d = x0.count / max(n, 1)
-        let input = Tensor(shape: x0.shape, storage: x0.storage, requiresGrad: true)
-        let g = Tensor.gradients(of: reward.reward(input, conditions: conditions).sum(), withRespectTo: [input])[0].storage
-        var norms = [(0..<n).map { i in g[(i * d)..<((i + 1) * d)].reduce(0) { $0 + Double($1) * Double($1) }.squareRoot() }
-            .reduce(0, +) / Double(max(n, 1))]
-        communicator.allReduceSum(&norms)   // the global batch's mean (equal shards)
-        let batchNorm = norms[0] / Double(communicator.size)
-        try NonFiniteValueError.check(Float(batchNorm), what: "the reward's gradient norm (\(reward.name))", at: location)
-        let beta = 0.99
-        rewardGradientAverage = (beta * rewardGradientAverage.sum + (1 - beta) * batchNorm, rewardGradientAverage.count + 1)
-        let average = rewardGradientAverage.sum / (1 - Foundation.pow(beta, Double(rewardGradientAverage.count)))
-        return (Float(Double(configuration.rewardGradientTarget) * Double(d).squareRoot() / max(average, 1e-12)), Float(batchNorm))
+    /// `ρ/ĝ` of ``RewardNormalization``, after folding this batch's mean per-sample gradient norm
+    /// `‖∇ₓr(x₀)‖` (returned too) into `ĝ` — unless `frozen` is past its warm-up, when `ĝ` is held
+    /// and the gradient is not computed (`nil`).
+    private func rewardNormalizer(_ reward: any RewardModel, x0: Tensor, conditions: Conditions) throws -> (Float, Float?) {
+        let c = configuration, n = x0.shape[0], d = x0.count / max(n, 1)
+        let frozen = c.rewardNormalization == .frozen
+        var batchNorm: Double?
+        if !frozen || rewardGradientAverage.count < max(c.rewardNormalizationWarmup, 1) {
+            let input = Tensor(shape: x0.shape, storage: x0.storage, requiresGrad: true)
+            let g = Tensor.gradients(of: reward.reward(input, conditions: conditions).sum(), withRespectTo: [input])[0].storage
+            var norms = [(0..<n).map { i in g[(i * d)..<((i + 1) * d)].reduce(0) { $0 + Double($1) * Double($1) }.squareRoot() }
+                .reduce(0, +) / Double(max(n, 1))]
+            communicator.allReduceSum(&norms)   // the global batch's mean (equal shards)
+            let norm = norms[0] / Double(communicator.size)
+            try NonFiniteValueError.check(Float(norm), what: "the reward's gradient norm (\(reward.name))", at: location)
+            let beta = frozen ? 1 : 0.99   // frozen: a plain sum
+            rewardGradientAverage = (beta * rewardGradientAverage.sum + (frozen ? 1 : 1 - beta) * norm, rewardGradientAverage.count + 1)
+            batchNorm = norm
+        }
+        let (sum, count) = (rewardGradientAverage.sum, Double(rewardGradientAverage.count))
+        let average = frozen ? sum / count : sum / (1 - Foundation.pow(0.99, count))
+        guard average / Double(d).squareRoot() >= 1e-9 else {
+            throw ConfigurationError(location: location, what: "the reward \(reward.name) has no gradient to normalise "
+                                     + "(mean ‖∇ₓr‖ = \(average) over \(count) steps): ρ/ĝ would be unbounded",
+                                     hint: "set algorithm.rewardNormalization to none and α_rew in the reward's own units")
+        }
+        return (Float(Double(c.rewardGradientTarget) * Double(d).squareRoot() / average), batchNorm.map(Float.init))
     }
 
     private func assistantStep(_ ta: any ScoreModel & Layer) throws -> (Float, Float) {
@@ -203,7 +220,7 @@ public final class DIPPTrainer {
         let conditions = conditionSampler.sample(count: n, rng: &rng).shard(rows)
         let z = generator.sampleLatents(count: n, rng: &rng).shard(rows)
         let x0 = withoutGradients { generator(z, conditions: conditions) }
-        let sigma = Tensor(shape: [n], storage: noise.sample(n, rng: &rng)).shard(rows)
+        let sigma = Tensor(shape: [n], storage: assistantNoise.sample(n, rng: &rng)).shard(rows)
         let x = x0 + Tensor.randomNormal([n] + x0.shape.dropFirst(), using: &rng).shard(rows) * Noise.perSample(sigma, rank: x0.rank)
         let dropped = conditions.dropping(Array(rng.uniform(n).map { $0 < c.assistantLabelDropout }[rows]))
         let loss = assistantObjective.loss(assistant: ta, guidance: guidance(c.assistantTrainingGuidance), x0: x0, noisy: x,

@@ -108,4 +108,5 @@ struct FlagStage {
 
 extension IntegralKL.Weighting: ExpressibleByArgument {}
 extension Preset: ExpressibleByArgument {}
+extension RewardNormalization: ExpressibleByArgument {}
 extension HiddenUtility: ExpressibleByArgument {}

@@ -26,6 +26,8 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Teacher CFG scale α_cfg (1: no guidance).") var cfg: Float?
     @Option(help: "Generator updates.") var steps: Int?
     @Option(help: "Batch size.") var batchSize: Int?
+    @Option(help: "What α_rew multiplies: none (the raw reward, as the paper writes it), frozen (the reward in units fixed from its gradient over the first 50 steps) or gradient (re-measured every step, so the push never fades).")
+    var rewardNormalization: RewardNormalization?
     @Option(help: "Text-conditioned teachers: a file of prompts (one per line) to train on instead of the teacher's captions.")
     var prompts: String?
     @Option(help: "Generator learning rate (distilling from the teacher's weights is stable at 1e-4; aligning, and CFG 4.5, need 2e-5).")
@@ -42,7 +44,7 @@ struct RunOptions: ParsableArguments {
     static func defaultsDiscussion(_ c: RunConfiguration) -> String {
         let a = c.algorithm
         return "Defaults: teacher \(c.teacher), generator \(c.generator), divergence \(c.divergence), reward \(c.reward), "
-            + "CFG \(a.teacherGuidance), α_rew \(a.rewardScale), \(a.steps) steps of batch \(a.batchSize), "
+            + "CFG \(a.teacherGuidance), α_rew \(a.rewardScale) (reward normalisation \(a.rewardNormalization)), \(a.steps) steps of batch \(a.batchSize), "
             + "learning rate \(a.generatorLearningRate) (TA \(a.assistantLearningRate)), checkpoint every \(a.checkpointEvery), seed \(a.seed). "
             + "--show-config prints every setting with where it came from."
     }
@@ -78,6 +80,7 @@ struct RunOptions: ParsableArguments {
         flags.name("reward.hyperparameters", given: !rewardHyperparameters.isEmpty)
         c.reward = try withHyperparameters(c.reward, rewardHyperparameters)
         flags.set(rewardScale, "algorithm.rewardScale") { c.algorithm.rewardScale = .constant($0) }
+        flags.set(rewardNormalization, "algorithm.rewardNormalization") { c.algorithm.rewardNormalization = $0 }
         try provenance.record("flag", c, explicit: flags.keys)
         return c
     }
@@ -130,7 +133,7 @@ struct RunOptions: ParsableArguments {
             if communicator.size > 1 { print("data-parallel over \(communicator.size) processes (MPI), \(Compute.threads) thread(s) each") }
             let a = run.configuration.algorithm
             print("\(run.reward == nil ? "distill" : "align"): \(run.configuration.generator.name) generator (\(run.generator.parameterCount) parameters), "
-                  + "\(run.configuration.divergence), CFG \(a.teacherGuidance), α_rew \(a.rewardScale)\(run.reward.map { " (\($0.name))" } ?? "") → \(out)")
+                  + "\(run.configuration.divergence), CFG \(a.teacherGuidance), α_rew \(a.rewardScale)\(run.reward.map { " (\($0.name), normalisation \(a.rewardNormalization))" } ?? "") → \(out)")
             if let foreign = run.reward as? ForeignFunctionReward, foreign.usesFiniteDifferences {
                 print("note: \(foreign.name) has no gradient function; ∇r comes from central finite differences (2·n calls per sample)")
             }
