@@ -75,13 +75,17 @@ import Testing
         }
     }
 
-    /// A reward without a gradient cannot be normalised: refused with a hint, not divided by ~0.
+    /// A reward without a gradient cannot be normalised: refused with a hint, not divided by ~0,
+    /// and neither the generator nor the normaliser moves. Unnormalised, or in a control run
+    /// (α_rew = 0, which measures nothing), it trains.
     @Test func aRewardWithoutAGradientIsRefusedByTheNormalisation() throws {
         for normalization in [RewardNormalization.frozen, .gradient] {
             let (trainer, generator) = Self.trainer(direction: [0, 0], rewardScale: 1, normalization: normalization)
             let before = generator.parameters.map(\.storage)
             #expect(throws: ConfigurationError.self) { try trainer.trainStep() }
-            #expect(generator.parameters.map(\.storage) == before, "nothing is updated")
+            #expect(generator.parameters.map(\.storage) == before && trainer.rewardGradientAverage == (0, 0) && trainer.step == 0)
+            let (control, _) = Self.trainer(direction: [0, 0], rewardScale: 0, normalization: normalization)
+            #expect(try control.trainStep()["reward_mean"] != nil)
         }
         let (raw, _) = Self.trainer(direction: [0, 0], rewardScale: 1, normalization: .none)
         try raw.trainStep()

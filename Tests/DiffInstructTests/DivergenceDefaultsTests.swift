@@ -68,6 +68,13 @@ struct DivergenceDefaultsTests {
         let made = try #require(try Components.standard().divergences.make(spec, context: context, path: "divergence") as? ScoreDistillationSampling)
         #expect(made == .dreamFusion)
         #expect(try Components.standard().divergences.make("sds", context: context, path: "divergence").noise == nil)
+        // A schedule that cannot be drawn from is refused with its key, not trapped on an index.
+        try NoiseDistribution.dreamFusion.validate(path: "divergence.noise")
+        for bad in [NoiseDistribution.variancePreserving(betaStart: 0.00085, betaEnd: 0.012, steps: 1000, minimumStep: 20, maximumStep: 1000),
+                    .variancePreserving(betaStart: 0.00085, betaEnd: 0.012, steps: 1000, minimumStep: 500, maximumStep: 400),
+                    .variancePreserving(betaStart: 0.02, betaEnd: 0.01, steps: 1000, minimumStep: 0, maximumStep: 10)] {
+            #expect(throws: ConfigurationError.self) { try bad.validate(path: "divergence.noise") }
+        }
     }
 
     /// SDS reads no TA: the trainer leaves it untouched and logs no TA loss.

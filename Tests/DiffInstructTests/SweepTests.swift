@@ -22,6 +22,22 @@ struct SweepTests {
         for bad in ["rewardScale", "=1", "rewardScale="] {
             #expect(throws: ConfigurationError.self) { try Sweep.Axis(parsing: bad) }
         }
+        // Commas inside JSON do not split values.
+        #expect(try Sweep.Axis(parsing: #"divergence.noise={"logNormal": {"mean": -1, "std": 1}},"x,y""#).values
+                == [.object(["logNormal": .object(["mean": .number(-1), "std": .number(1)])]), .string("x,y")])
+    }
+
+    /// A run records a component as an object with all its options: a cell naming it alone
+    /// matches by name (a plugin by its file); axes that set one key twice, or cells that would
+    /// share a folder, are refused.
+    @Test func componentNamesMatchTheirRecordsAndCellsAreDistinct() throws {
+        #expect(Sweep.same(.string("sid"), .object(["name": .string("sid"), "alpha": .number(1.2)])))
+        #expect(!Sweep.same(.string("sid"), .object(["name": .string("ikl")])))
+        #expect(Sweep.same(.string(".build/release/libX.so"), .object(["name": .string("/work/.build/release/libX.so")])))
+        #expect(Sweep.same(.number(0.1), .number(Double(Float(0.1)))) && !Sweep.same(.number(1), .number(2)))
+        for grid in [["rewardScale=1", "algorithm.rewardScale=2"], ["rewardScale=1,1.0"]] {
+            #expect(throws: ConfigurationError.self) { try Sweep(axes: grid.map(Sweep.Axis.init(parsing:)), seeds: [0]).cells(resolvingAgainst: Self.defaults) }
+        }
     }
 
     /// Every combination, the first axis slowest; bare keys of `algorithm` resolve there, and a
@@ -66,6 +82,8 @@ struct SweepTests {
         #expect(sweep.availableMetrics == ["image.frechetDistance", "meanReward"])
         let table = sweep.table(metrics: sweep.availableMetrics)
         #expect(table.header == ["rewardScale", "preset", "seeds", "image.frechetDistance", "meanReward"])
+        #expect(SweepReport(results: [.init(cell: cells[0], seeds: seeds(2, -0.5))]).table(metrics: ["meanReward"]).header
+                == ["rewardScale", "seeds", "meanReward"], "no preset column when nothing is marked")
         #expect(table.rows[1] == ["1", "cfg1-rew1", "2", "3.00 ± 0.14", "-0.2000 ± 0.0141"])
         #expect(sweep.frontier(x: "image.frechetDistance", y: "meanReward").map(\.cell) == [cells[0], cells[1], cells[3]])
         let svg = sweep.frontierPlot(x: "image.frechetDistance", y: "meanReward", title: "t")

@@ -40,6 +40,26 @@ public enum NoiseDistribution: Codable, Sendable, Equatable {
         }
     }
 
+    /// Refuses settings that cannot be drawn from (`path` names the key in errors).
+    public func validate(path: String) throws {
+        func refuse(_ what: String, _ hint: String) -> ConfigurationError {
+            ConfigurationError(location: "configuration, key '\(path)'", what: what, hint: hint)
+        }
+        switch self {
+        case let .logNormal(_, std, minimum, maximum):
+            guard std >= 0, minimum > 0, minimum <= maximum else { throw refuse("log-normal with std \(std) on [\(minimum), \(maximum)]", "std ≥ 0 and 0 < minimum ≤ maximum") }
+        case let .karras(tMax, minimum, maximum, rho):
+            guard tMax > 0, tMax <= 1000, minimum > 0, minimum <= maximum, rho > 0 else {
+                throw refuse("Karras ramp with tMax \(tMax), ρ \(rho) on [\(minimum), \(maximum)]", "0 < tMax ≤ 1000, ρ > 0 and 0 < minimum ≤ maximum")
+            }
+        case let .variancePreserving(betaStart, betaEnd, steps, minimumStep, maximumStep):
+            guard betaStart > 0, betaStart <= betaEnd, betaEnd < 1, steps >= 1, minimumStep >= 0, minimumStep <= maximumStep, maximumStep < steps else {
+                throw refuse("VP schedule β \(betaStart) → \(betaEnd) over \(steps) steps, t in \(minimumStep)…\(maximumStep)",
+                             "0 < betaStart ≤ betaEnd < 1 and 0 ≤ minimumStep ≤ maximumStep < steps, e.g. DreamFusion's 0.00085, 0.012, 1000, 20, 980")
+            }
+        }
+    }
+
     /// `count` draws.
     public func sample(_ count: Int, rng: inout RandomStream) -> [Float] {
         switch self {

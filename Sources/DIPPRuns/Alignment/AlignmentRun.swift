@@ -118,7 +118,7 @@ public final class AlignmentRun {
         }
         let summary = try train(progress: progress, log: log)
         let c = configuration.algorithm
-        var report = try Self.evaluate(generator, train: train, heldOut: heldOut, perClass: configuration.reportPerClass,
+        var report = try Self.evaluate(generator, described: "the EMA generator", train: train, heldOut: heldOut, perClass: configuration.reportPerClass,
                                        seed: c.seed, folder: folder, name: "generator", classifierFolder: classifierFolder,
                                        conditioner: conditioner, components: components)
         if let reward {
@@ -243,9 +243,13 @@ public final class AlignmentRun {
         return conditioner.sampler(prompts: c.prompts)
     }
 
-    /// A divergence with its own σ (``Divergence/noise``: SiD) replaces `algorithm.noise`: refuse a
-    /// configuration that sets both, so neither is silently ignored.
+    /// Refuses σ distributions that cannot be drawn from, and — a divergence with its own σ
+    /// (``Divergence/noise``: SiD) replacing `algorithm.noise` — a configuration that sets both, so
+    /// neither is silently ignored.
     public static func checkDivergenceNoise(_ divergence: any Divergence, configuration c: RunConfiguration) throws {
+        try c.algorithm.noise.validate(path: "algorithm.noise")
+        try divergence.noise?.validate(path: "divergence.noise")
+        try divergence.assistantNoise?.validate(path: "divergence.assistantNoise")
         guard divergence.noise != nil, c.algorithm.noise != DIPPConfiguration().noise else { return }
         throw ConfigurationError(location: "configuration, algorithm.noise",
                                  what: "the divergence \(c.divergence.name) draws σ from its own option divergence.noise, "
@@ -253,18 +257,23 @@ public final class AlignmentRun {
                                  hint: "set the noise levels as divergence.noise, e.g. {\"name\": \"\(c.divergence.name)\", \"noise\": {…}}")
     }
 
+    /// The reward probe's labels: about 1000, balanced over the classes.
+    var rewardProbeLabels: [Int] {
+        ModelEvaluation.balancedLabels(classes: train.classCount, perClass: max(1, 1000 / max(train.classCount, 1)))
+    }
+
     /// Mean reward of 1000 one-step samples with balanced labels (fixed seed).
     public func meanReward(_ reward: any RewardModel, of generator: any Generator) -> Float {
-        let labels = ModelEvaluation.balancedLabels(classes: train.classCount, perClass: max(1, 1000 / max(train.classCount, 1)))
+        let labels = rewardProbeLabels
         var rng = RandomStream(seed: 99, .rewardProbe)
         let conditions = conditioner.conditions(labels: labels)
         let x = generator.sample(conditions: conditions, rng: &rng)
         return reward.meanReward(x, conditions: conditions)
     }
 
-    /// One-step samples → PNG + metrics.
-    public static func evaluate(_ generator: any Generator, train: LabeledDataset, heldOut: LabeledDataset, perClass: Int, seed: UInt64,
-                                folder: URL, name: String, classifierFolder: URL, conditioner: Conditioner = .labels,
+    /// One-step samples → PNG + metrics; `described` names the generator in the report's `samples`.
+    public static func evaluate(_ generator: any Generator, described: String = "the generator", train: LabeledDataset, heldOut: LabeledDataset,
+                                perClass: Int, seed: UInt64, folder: URL, name: String, classifierFolder: URL, conditioner: Conditioner = .labels,
                                 components: Components = .standard()) throws -> EvaluationReport {
         let labels = ModelEvaluation.balancedLabels(classes: train.classCount, perClass: perClass)
         var rng = RandomStream(seed: seed, .evaluationSamples)
@@ -273,14 +282,14 @@ public final class AlignmentRun {
                                          to: folder.appendingPathComponent("samples-\(name).png").path)
         var report = try components.evaluate(samples: samples, labels: labels, train: train, heldOut: heldOut, sampler: "one-step generator",
                                              evaluations: 1, classifierFolder: classifierFolder)
-        report.samples = "the EMA generator, \(SampleReport.count(labels, perClass: perClass)), evaluation stream, seed \(seed)"
+        report.samples = "\(described), \(SampleReport.count(labels, perClass: perClass)), evaluation stream, seed \(seed)"
         return report
     }
 
     /// Which samples ``meanReward(_:of:)`` scores.
     public func rewardSamplesDescription(generator: String) -> String {
-        let labels = ModelEvaluation.balancedLabels(classes: train.classCount, perClass: max(1, 1000 / max(train.classCount, 1)))
-        return "\(generator), \(SampleReport.count(labels, perClass: max(1, 1000 / max(train.classCount, 1)))), reward-probe stream, seed 99 "
+        let labels = rewardProbeLabels
+        return "\(generator), \(SampleReport.count(labels, perClass: max(1, labels.count / max(train.classCount, 1)))), reward-probe stream, seed 99 "
             + "(the same latents before and after training)"
     }
 }

@@ -14,7 +14,8 @@ public struct Sweep {
         public var key: String
         public var values: [JSONValue]
 
-        /// Parses `key=v1,v2,…`; each value is JSON (`1`, `true`, `"x"`) or else a string (`sid`).
+        /// Parses `key=v1,v2,…`; each value is JSON (`1`, `true`, `"x"`, `{"a": 1, "b": 2}` — commas
+        /// inside brackets and quotes do not split) or else a string (`sid`).
         public init(parsing text: String) throws {
             let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
@@ -22,10 +23,29 @@ public struct Sweep {
                                          hint: "e.g. --grid rewardScale=0,0.5,1,2 or --grid algorithm.teacherGuidance=1,4.5")
             }
             key = parts[0]
-            values = parts[1].split(separator: ",", omittingEmptySubsequences: false).map { raw in
+            values = Self.topLevelItems(parts[1]).map { raw in
                 let text = raw.trimmingCharacters(in: .whitespaces)
                 return (try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))) ?? .string(text)
             }
+        }
+
+        /// `text` split at the commas outside brackets, braces and quotes.
+        static func topLevelItems(_ text: String) -> [String] {
+            var (items, current, depth, quoted) = ([String](), "", 0, false)
+            for ch in text {
+                switch ch {
+                case "\"": quoted.toggle()
+                case "[" where !quoted, "{" where !quoted: depth += 1
+                case "]" where !quoted, "}" where !quoted: depth -= 1
+                case "," where !quoted && depth == 0:
+                    items.append(current)
+                    current = ""
+                    continue
+                default: break
+                }
+                current.append(ch)
+            }
+            return items + [current]
         }
 
         public init(key: String, values: [JSONValue]) { (self.key, self.values) = (key, values) }
@@ -72,23 +92,27 @@ public struct Sweep {
                 guard case .object(let o) = node, let next = o[key] else { node = .null; break }
                 node = next
             }
-            // A component's options are free: `divergence.alpha` sets an option the name's entry checks.
+            // A component's options are free (`{"name": …}`): `divergence.alpha` sets an option its entry checks.
             let last = String(path.split(separator: ".").last!)
-            guard case .object(let o) = node, o[last] != nil || (parent.count == 1 && Self.componentKeys.contains(parent[0])) else {
+            guard case .object(let o) = node, o[last] != nil || (parent.count == 1 && o["name"] != nil) else {
                 throw ConfigurationError(location: "--grid \(axis.key)", what: "no configuration key '\(path)'",
                                          hint: "a key of the run's configuration (--show-config lists them), e.g. rewardScale, teacherGuidance, divergence.alpha")
             }
             return path
         }
+        if let twice = paths.first(where: { p in paths.filter { $0 == p }.count > 1 }) {
+            throw ConfigurationError(location: "--grid", what: "two axes set \(twice)", hint: "give each key one --grid")
+        }
         var cells = [Cell(settings: [])]
         for (axis, path) in zip(axes, paths) {
             cells = cells.flatMap { cell in axis.values.map { Cell(settings: cell.settings + [(path, $0)]) } }
         }
+        if let clash = cells.first(where: { c in cells.filter { $0.folderName == c.folderName }.count > 1 }) {
+            throw ConfigurationError(location: "--grid", what: "two cells would share the folder \(clash.folderName)",
+                                     hint: "give each value of an axis once (1 and 1.0 are the same value)")
+        }
         return cells
     }
-
-    /// The configuration keys that hold a component (`{"name": …, options…}`).
-    static let componentKeys: Set<String> = ["generator", "divergence", "reward", "guidance", "assistantObjective", "sampler"]
 
     /// `base` (a configuration file's JSON, possibly empty) with the cell's settings written in;
     /// a setting inside a component given by name alone turns it into `{"name": …, option: …}`.
@@ -117,8 +141,7 @@ public struct Sweep {
         return out
     }
 
-    /// The value at a dotted path of a JSON object (`nil` when absent); a component given by name
-    /// alone answers its `name`.
+    /// The value at a dotted path of a JSON object (`nil` when absent).
     public static func value(at path: String, in object: [String: JSONValue]) -> JSONValue? {
         var node: JSONValue = .object(object)
         for key in path.split(separator: ".") {
@@ -150,10 +173,17 @@ public struct Sweep {
         }
     }
 
-    /// Whether two JSON values name the same setting (numbers to 1e-6 relative: a value written
-    /// as a `Float` reads back with rounding).
-    public static func same(_ a: JSONValue, _ b: JSONValue) -> Bool {
-        if case .number(let x) = a, case .number(let y) = b { return abs(x - y) <= 1e-6 * max(1, abs(x), abs(y)) }
-        return a == b
+    /// Whether a run's recorded value `used` is the cell's `value`: numbers to 1e-6 relative (a
+    /// value written as a `Float` reads back with rounding); a component the cell names alone
+    /// (`"sid"`) is recorded as an object with all its options, so its name is compared (a plugin
+    /// path by its last component: runs record it absolute).
+    public static func same(_ value: JSONValue, _ used: JSONValue) -> Bool {
+        switch (value, used) {
+        case let (.number(x), .number(y)): return abs(x - y) <= 1e-6 * max(1, abs(x), abs(y))
+        case let (.string(name), .object(o)):
+            guard case .string(let recorded)? = o["name"] else { return false }
+            return recorded == name || (name.hasSuffix(".so") && URL(fileURLWithPath: recorded).lastPathComponent == URL(fileURLWithPath: name).lastPathComponent)
+        default: return value == used
+        }
     }
 }

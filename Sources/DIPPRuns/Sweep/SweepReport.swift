@@ -38,14 +38,16 @@ public struct SweepReport {
         return Self.preferredMetrics.filter(present.contains)
     }
 
-    /// One row per cell: its settings, the number of finished seeds, then `mean ± sd` per metric.
+    /// One row per cell: its settings, its mark (when any cell has one), the number of finished
+    /// seeds, then `mean ± sd` per metric.
     public func table(metrics: [String]) -> MarkdownTable {
         let keys = results.first?.cell.settings.map { String($0.path.split(separator: ".").last!) } ?? []
+        let marked = results.contains { $0.mark != nil }
         let rows = results.map { r -> [String] in
-            r.cell.settings.map { Sweep.text($0.value) } + [r.mark ?? "", "\(r.seeds.count)"]
+            r.cell.settings.map { Sweep.text($0.value) } + (marked ? [r.mark ?? ""] : []) + ["\(r.seeds.count)"]
                 + metrics.map { m in r.spread(m).map { $0.formatted(Self.digits(m)) } ?? "–" }
         }
-        return MarkdownTable(header: keys + ["preset", "seeds"] + metrics, rows: rows)
+        return MarkdownTable(header: keys + (marked ? ["preset"] : []) + ["seeds"] + metrics, rows: rows)
     }
 
     static func digits(_ metric: String) -> Int {

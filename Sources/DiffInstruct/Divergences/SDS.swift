@@ -11,7 +11,8 @@ import DIPPTensor
 ///
 /// - `weighting: sigma` (the default), on the configuration's σ (DI++'s log-normal): the gradient
 ///   `σ·(ε̂ − ε)` per sample, IKL's unit weighting without the TA — the like-for-like baseline;
-/// - `weighting: dreamfusion` with `noise: dreamfusion` (``NoiseDistribution/dreamFusion``):
+/// - `weighting: dreamfusion` with `noise` set to ``NoiseDistribution/dreamFusion``
+///   (`{"variancePreserving": {…}}`; ``ScoreDistillationSampling/dreamFusion`` has both):
 ///   DreamFusion's `w(t)·(ε̂ − ε)` with `w = 1 − ᾱ_t = σ²/(1 + σ²)` and `t` uniform on a VP
 ///   schedule read as σ through `σ² = (1 − ᾱ)/ᾱ` — so `L = (σ/(1 + σ²))·yᵀx`. DreamFusion also
 ///   guides at CFG ≈ 100 (set `teacherGuidance`).

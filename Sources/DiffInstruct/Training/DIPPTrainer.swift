@@ -49,9 +49,9 @@ public final class DIPPTrainer {
     public private(set) var generatorOptimizer: Adam
     public private(set) var assistantOptimizer: Adam
     public private(set) var ema: ExponentialMovingAverage
-    /// The mean of the reward's per-sample gradient norm that ``RewardNormalization`` divides by:
-    /// for `gradient` the EMA's raw sum and its update count (for the bias correction); for
-    /// `frozen` the plain sum over the warm-up steps and their count.
+    /// The reward normaliser's state, from which ``RewardNormalization`` takes `ĝ`, the mean
+    /// per-sample gradient norm it divides by: for `gradient` the EMA's raw sum and its update count
+    /// (for the bias correction); for `frozen` the plain sum over the warm-up steps and their count.
     public private(set) var rewardGradientAverage: (sum: Double, count: Int) = (0, 0)
 
     public init(configuration: DIPPConfiguration, teacher: any ScoreModel, generator: any Generator, assistant: Assistant,
@@ -99,7 +99,9 @@ public final class DIPPTrainer {
     public var assistantNoise: NoiseDistribution { divergence.assistantNoise ?? noise }
 
     /// One DI++ step. Throws `NonFiniteValueError` naming the step and the term when a loss or a
-    /// gradient is not finite (nothing is updated then).
+    /// gradient is not finite, and `ConfigurationError` when the reward has no gradient to
+    /// normalise; the generator, its EMA and the reward normaliser are not updated then (the TA's
+    /// updates of this step are).
     @discardableResult
     public func trainStep() throws -> StepMetrics {
         var metrics = StepMetrics()
@@ -143,15 +145,16 @@ public final class DIPPTrainer {
         try check(term.loss.scalar, "the \(divergence.name) divergence loss", deferringInto: &checks)
         var loss = term.loss
         let rewardScale = c.rewardScale.value(at: step)
+        var normalizerState: (sum: Double, count: Int)?   // kept only if the step succeeds
         if let reward {   // α_rew = 0 (a control run) still logs the reward it would have seen
             let rewards = rewardScale != 0 ? reward.reward(x0, conditions: conditions)
                 : withoutGradients { reward.reward(x0.detached(), conditions: conditions) }
             let meanReward = rewards.mean()
             try check(meanReward.scalar, "the mean reward (\(reward.name))", deferringInto: &checks)
             var normalizer: Float = 1
-            if c.rewardNormalization != .none {
-                let (factor, gradientNorm) = try rewardNormalizer(reward, x0: x0, conditions: conditions)
-                normalizer = factor
+            if c.rewardNormalization != .none && rewardScale != 0 {   // a control run measures nothing
+                let (factor, gradientNorm, state) = try rewardNormalizer(reward, x0: x0, conditions: conditions)
+                (normalizer, normalizerState) = (factor, state)
                 metrics.values.append(("reward_normalizer", factor))
                 // The reward term's per-sample push on x₀, to read beside the divergence's `y_norm`
                 // (measured while the normaliser is: every step of `gradient`, the warm-up of `frozen`).
@@ -172,6 +175,7 @@ public final class DIPPTrainer {
         let norm = try applyGradientStep(grads, to: generator.parameters, optimizer: &generatorOptimizer, averaging: &ema,
                                          batchSize: n, imagesSeen: Double((step + 1) * n), clip: c.gradientClip,
                                          what: "the generator's gradient", at: location)
+        if let normalizerState { rewardGradientAverage = normalizerState }
         step += 1
         metrics.values += [("loss_divergence", term.loss.scalar), ("loss_generator", loss.scalar), ("grad_norm_generator", norm)]
         metrics.values += term.diagnostics
@@ -186,14 +190,15 @@ public final class DIPPTrainer {
         return (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(values.count - 1)).squareRoot()
     }
 
-    /// `ρ/ĝ` of ``RewardNormalization``, after folding this batch's mean per-sample gradient norm
-    /// `‖∇ₓr(x₀)‖` (returned too) into `ĝ` — unless `frozen` is past its warm-up, when `ĝ` is held
-    /// and the gradient is not computed (`nil`).
-    private func rewardNormalizer(_ reward: any RewardModel, x0: Tensor, conditions: Conditions) throws -> (Float, Float?) {
+    /// `ρ/ĝ` of ``RewardNormalization`` with this batch's mean per-sample gradient norm
+    /// `‖∇ₓr(x₀)‖` (returned too) folded into `ĝ`, and the normaliser's state after it — unless
+    /// `frozen` is past its warm-up, when `ĝ` is held and no gradient is taken (`nil`).
+    private func rewardNormalizer(_ reward: any RewardModel, x0: Tensor, conditions: Conditions) throws
+        -> (factor: Float, gradientNorm: Float?, state: (sum: Double, count: Int)) {
         let c = configuration, n = x0.shape[0], d = x0.count / max(n, 1)
-        let frozen = c.rewardNormalization == .frozen
+        var state = rewardGradientAverage
         var batchNorm: Double?
-        if !frozen || rewardGradientAverage.count < max(c.rewardNormalizationWarmup, 1) {
+        if c.rewardNormalization == .gradient || state.count < max(c.rewardNormalizationWarmup, 1) {
             let input = Tensor(shape: x0.shape, storage: x0.storage, requiresGrad: true)
             let g = Tensor.gradients(of: reward.reward(input, conditions: conditions).sum(), withRespectTo: [input])[0].storage
             var norms = [(0..<n).map { i in g[(i * d)..<((i + 1) * d)].reduce(0) { $0 + Double($1) * Double($1) }.squareRoot() }
@@ -201,19 +206,26 @@ public final class DIPPTrainer {
             communicator.allReduceSum(&norms)   // the global batch's mean (equal shards)
             let norm = norms[0] / Double(communicator.size)
             try NonFiniteValueError.check(Float(norm), what: "the reward's gradient norm (\(reward.name))", at: location)
-            let beta = frozen ? 1 : 0.99   // frozen: a plain sum
-            rewardGradientAverage = (beta * rewardGradientAverage.sum + (frozen ? 1 : 1 - beta) * norm, rewardGradientAverage.count + 1)
+            switch c.rewardNormalization {
+            case .gradient: state = (Self.runningDecay * state.sum + (1 - Self.runningDecay) * norm, state.count + 1)
+            default: state = (state.sum + norm, state.count + 1)   // frozen: a plain sum over the warm-up
+            }
             batchNorm = norm
         }
-        let (sum, count) = (rewardGradientAverage.sum, Double(rewardGradientAverage.count))
-        let average = frozen ? sum / count : sum / (1 - Foundation.pow(0.99, count))
+        let average = c.rewardNormalization == .gradient
+            ? state.sum / (1 - Foundation.pow(Self.runningDecay, Double(state.count)))   // bias-corrected EMA
+            : state.sum / Double(state.count)
         guard average / Double(d).squareRoot() >= 1e-9 else {
             throw ConfigurationError(location: location, what: "the reward \(reward.name) has no gradient to normalise "
-                                     + "(mean ‖∇ₓr‖ = \(average) over \(count) steps): ρ/ĝ would be unbounded",
-                                     hint: "set algorithm.rewardNormalization to none and α_rew in the reward's own units")
+                                     + "(mean ‖∇ₓr‖ = \(average) after \(state.count) measured steps): ρ/ĝ would be unbounded",
+                                     hint: "set algorithm.rewardNormalization to none and α_rew in the reward's own units"
+                                         + (c.rewardNormalization == .gradient ? ", or to frozen (units fixed while the reward still has a gradient)" : ""))
         }
-        return (Float(Double(c.rewardGradientTarget) * Double(d).squareRoot() / average), batchNorm.map(Float.init))
+        return (Float(Double(c.rewardGradientTarget) * Double(d).squareRoot() / average), batchNorm.map(Float.init), state)
     }
+
+    /// The EMA decay of the running normaliser (``RewardNormalization/gradient``).
+    static let runningDecay = 0.99
 
     private func assistantStep(_ ta: any ScoreModel & Layer) throws -> (Float, Float) {
         let c = configuration, n = c.batchSize, rows = communicator.shard(of: n)
@@ -255,6 +267,7 @@ public final class DIPPTrainer {
             "kind": "dipp", "rng": jsonText(rng), "generator_adam_step": String(generatorOptimizer.step),
             "assistant_adam_step": String(assistantOptimizer.step), "configuration": jsonText(configuration),
             "reward_gradient_sum": String(rewardGradientAverage.sum), "reward_gradient_count": String(rewardGradientAverage.count),
+            "reward_normalization": configuration.rewardNormalization.rawValue,
         ])
     }
 
@@ -277,8 +290,11 @@ public final class DIPPTrainer {
                                        step: contents.metadataInteger("generator_adam_step", source: source),
                                        parameters: generator.parameters, source: source)
         rng = try contents.metadataJSON("rng", as: RandomStream.self, source: source)
-        // Checkpoints written before reward normalisation existed carry no average: start it afresh.
-        if let sum = contents.metadata["reward_gradient_sum"].flatMap(Double.init) {
+        // The normaliser's state means a running EMA's sum under `gradient`, a plain sum under
+        // `frozen`: kept only for the mode it was written by (checkpoints from before the mode was
+        // recorded were all `gradient`); otherwise it starts afresh.
+        let writtenBy = contents.metadata["reward_normalization"] ?? RewardNormalization.gradient.rawValue
+        if writtenBy == configuration.rewardNormalization.rawValue, let sum = contents.metadata["reward_gradient_sum"].flatMap(Double.init) {
             rewardGradientAverage = (sum, try contents.metadataInteger("reward_gradient_count", source: source))
         }
         step = saved

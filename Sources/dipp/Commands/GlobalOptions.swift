@@ -44,6 +44,21 @@ struct ComputeOptions: ParsableArguments {
     }
 }
 
+extension ComponentSpec {
+    /// A component flag's value: a name, or a JSON object with its options (`--sampler`, `--divergence`).
+    init(argument text: String, flag: String, example: String) throws {
+        guard text.hasPrefix("{") else {
+            self.init(text)
+            return
+        }
+        do {
+            self = try JSONDecoder().decode(ComponentSpec.self, from: Data(text.utf8))
+        } catch {
+            throw ConfigurationError(location: flag, what: "not a component object", hint: "e.g. '\(example)'")
+        }
+    }
+}
+
 extension Compute.Precision: ExpressibleByArgument {}
 extension Compute.ConvolutionAlgorithm: ExpressibleByArgument {}
 

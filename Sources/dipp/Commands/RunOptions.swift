@@ -20,13 +20,14 @@ struct RunOptions: ParsableArguments {
     var generator: String?
     @Option(name: .customLong("generator-hyperparameter"), help: "A generator plugin's hyper-parameter, name=value (repeatable).")
     var generatorHyperparameters: [String] = []
-    @Option(help: ArgumentHelp("Divergence (`dipp components divergence`).", valueName: CLI.valueName("divergence")))
+    @Option(help: ArgumentHelp("Divergence: a name, or a JSON object with its options, e.g. '{\"name\": \"sid\", \"alpha\": 1.0}' (`dipp components divergence`).",
+                               valueName: CLI.valueName("divergence")))
     var divergence: String?
     @Option(help: "IKL weighting.") var weighting: IntegralKL.Weighting?
     @Option(help: "Teacher CFG scale α_cfg (1: no guidance).") var cfg: Float?
     @Option(help: "Generator updates.") var steps: Int?
     @Option(help: "Batch size.") var batchSize: Int?
-    @Option(help: "What α_rew multiplies: none (the raw reward, as the paper writes it), frozen (the reward in units fixed from its gradient over the first 50 steps) or gradient (re-measured every step, so the push never fades).")
+    @Option(help: "What α_rew multiplies: none (the raw reward, as the paper writes it), frozen (the reward in units fixed from its gradient over the first \(DIPPConfiguration().rewardNormalizationWarmup) steps) or gradient (re-measured every step, so the push never fades).")
     var rewardNormalization: RewardNormalization?
     @Option(help: "Text-conditioned teachers: a file of prompts (one per line) to train on instead of the teacher's captions.")
     var prompts: String?
@@ -63,7 +64,12 @@ struct RunOptions: ParsableArguments {
         flags.set(generator, "generator") { c.generator = renamed(c.generator, to: absolutePluginPath($0)) }
         flags.name("generator.hyperparameters", given: !generatorHyperparameters.isEmpty)
         c.generator = try withHyperparameters(c.generator, generatorHyperparameters)
-        flags.set(divergence, "divergence.name") { c.divergence = renamed(c.divergence, to: $0) }
+        if let divergence, divergence.hasPrefix("{") {   // a component object: name and options
+            c.divergence = try ComponentSpec(argument: divergence, flag: "--divergence", example: #"{"name": "sid", "alpha": 1.0}"#)
+            flags.name("divergence", given: true)
+        } else {
+            flags.set(divergence, "divergence.name") { c.divergence = renamed(c.divergence, to: $0) }
+        }
         flags.set(weighting, "divergence.weighting") { c.divergence = c.divergence.setting("weighting", .string($0.rawValue)) }
         flags.set(cfg, "algorithm.teacherGuidance") { c.algorithm.teacherGuidance = .constant($0) }
         flags.set(steps, "algorithm.steps") { c.algorithm.steps = $0 }

@@ -44,7 +44,7 @@ struct Sample: ParsableCommand {
         try reportingErrors {
             try compute.apply()
             let components = CLI.components
-            var spec = try parseSpec(sampler)
+            var spec = try ComponentSpec(argument: sampler, flag: "--sampler", example: #"{"name": "heun", "steps": 32}"#)
             if let steps { spec = spec.setting("steps", .number(Double(steps))) }
             if !prompt.isEmpty {
                 try SampleReport.samplePrompts(prompt, teacherFolder: model.map { URL(fileURLWithPath: $0) },
@@ -66,14 +66,4 @@ struct Sample: ParsableCommand {
 
     var rewardSpec: ComponentSpec? { reward.map { ComponentSpec(absolutePluginPath($0)) } }
     var outFolder: URL? { out.map { URL(fileURLWithPath: $0) } }
-
-    /// A sampler given as a name or as a JSON object.
-    func parseSpec(_ text: String) throws -> ComponentSpec {
-        guard text.hasPrefix("{") else { return ComponentSpec(text) }
-        do {
-            return try JSONDecoder().decode(ComponentSpec.self, from: Data(text.utf8))
-        } catch {
-            throw ConfigurationError(location: "--sampler", what: "not a component object", hint: "e.g. '{\"name\": \"heun\", \"steps\": 32}'")
-        }
-    }
 }

@@ -40,7 +40,7 @@ struct SweepCommand: ParsableCommand {
         }
         guard !grid.isEmpty else { throw ValidationError("give at least one --grid key=value,…") }
         guard seeds >= 1, jobs >= 1 else { throw ValidationError("--seeds and --jobs must be at least 1") }
-        for flag in ["--out", "--seed"] where command.contains(flag) {
+        for flag in ["--out", "--seed"] where command.contains(where: { $0 == flag || $0.hasPrefix(flag + "=") }) {
             throw ValidationError("the sweep sets \(flag) of every run: remove it from the command")
         }
     }
@@ -49,8 +49,11 @@ struct SweepCommand: ParsableCommand {
         try reportingErrors {
             let name = command[0]
             var arguments = Array(command.dropFirst())
-            var base: [String: JSONValue] = [:]
-            if let i = arguments.firstIndex(of: "--config"), i + 1 < arguments.count {
+            var base: [String: JSONValue] = [:]   // the user's --config, into which each cell writes its keys
+            if let i = arguments.firstIndex(where: { $0.hasPrefix("--config=") }) {
+                base = try Self.readObject(String(arguments[i].dropFirst("--config=".count)))
+                arguments.remove(at: i)
+            } else if let i = arguments.firstIndex(of: "--config"), i + 1 < arguments.count {
                 base = try Self.readObject(arguments[i + 1])
                 arguments.removeSubrange(i...(i + 1))
             }
@@ -88,7 +91,7 @@ struct SweepCommand: ParsableCommand {
         Cells: mean ± sd over the seeds finished (column "seeds"), of each run's final report.
 
         \(table.text)
-        Frontier (no other cell has lower \(x) and higher \(y)): \(front.isEmpty ? "–" : front.joined(separator: ", ")). Plot: `frontier.svg`.
+        Frontier (no other cell is at least as good on both \(x), lower, and \(y), higher, and better on one): \(front.isEmpty ? "–" : front.joined(separator: ", ")). Plot: `frontier.svg`.
 
         """
         try Data(page.utf8).write(to: folder.appendingPathComponent("sweep.md"), options: .atomic)
@@ -150,7 +153,13 @@ struct CellRunner {
         for (index, (cell, seed)) in jobs.enumerated() {
             let folder = folder(cell, seed: seed), name = "[\(index + 1)/\(jobs.count)] \(cell.label), seed \(seed)"
             if reportFile(folder) != nil {
-                print("\(name): done (kept)")
+                do {
+                    try checkKept(cell, seed: seed, folder: folder)
+                    print("\(name): done (kept)")
+                } catch {
+                    print("\(name): \(error)")
+                    failures.names.append("\(cell.label), seed \(seed)")
+                }
                 continue
             }
             slots.wait()
@@ -179,6 +188,23 @@ struct CellRunner {
         var names: [String] = []
     }
 
+    /// The command line of one run (`{seed}` substituted); written beside it as `sweep-arguments.json`.
+    func commandLine(_ folder: URL, seed: UInt64) -> [String] {
+        [command] + arguments.map { $0.replacingOccurrences(of: "{seed}", with: "\(seed)") }
+            + ["--config", folder.appendingPathComponent("sweep-config.json").path, "--seed", "\(seed)", "--out", folder.path]
+    }
+
+    /// A finished run is kept only if it was made by the same command line and configuration.
+    func checkKept(_ cell: Sweep.Cell, seed: UInt64, folder: URL) throws {
+        let recorded = try? JSONDecoder().decode([String].self, from: Data(contentsOf: folder.appendingPathComponent("sweep-arguments.json")))
+        let config = try? JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: folder.appendingPathComponent("sweep-config.json")))
+        guard recorded == commandLine(folder, seed: seed), config == .object(Sweep.configuration(cell, over: base)) else {
+            throw ConfigurationError(location: folder.path, what: "this finished run was made by another command line or configuration",
+                                     hint: "give the sweep another --out, or delete the folder to rerun it")
+        }
+        try checkSettings(cell, folder: folder)
+    }
+
     /// One run: the cell's configuration file, then `dipp COMMAND …` with its output in `sweep.log`.
     func run(_ cell: Sweep.Cell, seed: UInt64, in folder: URL) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -186,8 +212,8 @@ struct CellRunner {
         try ConfigurationFile.write(Sweep.configuration(cell, over: base), to: config)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = [command] + arguments.map { $0.replacingOccurrences(of: "{seed}", with: "\(seed)") }
-            + ["--config", config.path, "--seed", "\(seed)", "--out", folder.path]
+        process.arguments = commandLine(folder, seed: seed)
+        try ConfigurationFile.write(process.arguments!, to: folder.appendingPathComponent("sweep-arguments.json"))
         let log = folder.appendingPathComponent("sweep.log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
