@@ -53,7 +53,7 @@ public struct SweepReport {
     static func digits(_ metric: String) -> Int {
         switch metric {
         case "meanReward": 4
-        case "image.classAccuracy", "fScore", "iouSignedDistance": 3
+        case "image.classAccuracy", "fScore", "iouSignedDistance", "chamfer": 3
         case "wallSeconds": 1
         default: 2
         }

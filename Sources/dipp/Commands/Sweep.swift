@@ -86,7 +86,7 @@ struct SweepCommand: ParsableCommand {
         let page = """
         # Sweep
 
-        `dipp sweep \(grid.map { "--grid \($0)" }.joined(separator: " ")) --seeds \(seeds) --out \(out) -- \(command.joined(separator: " "))`
+        `\((["dipp", "sweep"] + grid.flatMap { ["--grid", $0] } + ["--seeds", "\(seeds)", "--out", out, "--"] + command).map(Self.shellQuoted).joined(separator: " "))`
 
         Cells: mean ± sd over the seeds finished (column "seeds"), of each run's final report.
 
@@ -121,6 +121,12 @@ struct SweepCommand: ParsableCommand {
             throw ConfigurationError(location: path, what: "the configuration is not a JSON object", hint: "see --show-config")
         }
         return o
+    }
+
+    /// `text` as one shell word: quoted when it holds anything but letters, digits and `-_./=,{}:+@`.
+    static func shellQuoted(_ text: String) -> String {
+        let plain = !text.isEmpty && text.allSatisfy { $0.isLetter || $0.isNumber || "-_./=,{}:+@".contains($0) }
+        return plain ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
     /// This `dipp` binary.
