@@ -87,14 +87,10 @@ public struct Sweep {
         let paths = try axes.map { axis -> String in
             let path = axis.key.contains(".") || configuration[axis.key] != nil ? axis.key : "algorithm.\(axis.key)"
             let parent = path.split(separator: ".").dropLast().map(String.init)
-            var node: JSONValue = .object(configuration)
-            for key in parent {
-                guard case .object(let o) = node, let next = o[key] else { node = .null; break }
-                node = next
-            }
+            let node: JSONValue? = parent.isEmpty ? .object(configuration) : Self.value(at: parent.joined(separator: "."), in: configuration)
             // A component's options are free (`{"name": …}`): `divergence.alpha` sets an option its entry checks.
             let last = String(path.split(separator: ".").last!)
-            guard case .object(let o) = node, o[last] != nil || (parent.count == 1 && o["name"] != nil) else {
+            guard case .object(let o)? = node, o[last] != nil || (parent.count == 1 && o["name"] != nil) else {
                 throw ConfigurationError(location: "--grid \(axis.key)", what: "no configuration key '\(path)'",
                                          hint: "a key of the run's configuration (--show-config lists them), e.g. rewardScale, teacherGuidance, divergence.alpha")
             }

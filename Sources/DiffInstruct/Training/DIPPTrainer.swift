@@ -199,8 +199,7 @@ public final class DIPPTrainer {
         var state = rewardGradientAverage
         var batchNorm: Double?
         if c.rewardNormalization == .gradient || state.count < max(c.rewardNormalizationWarmup, 1) {
-            let input = Tensor(shape: x0.shape, storage: x0.storage, requiresGrad: true)
-            let g = Tensor.gradients(of: reward.reward(input, conditions: conditions).sum(), withRespectTo: [input])[0].storage
+            let g = reward.rewardAndGradient(x0, conditions: conditions).gradient.storage
             var norms = [(0..<n).map { i in g[(i * d)..<((i + 1) * d)].reduce(0) { $0 + Double($1) * Double($1) }.squareRoot() }
                 .reduce(0, +) / Double(max(n, 1))]
             communicator.allReduceSum(&norms)   // the global batch's mean (equal shards)
