@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Layers, lowest first (see Documentation/Architecture.md). Nothing below imports anything above.
-//   CDIPPBackend, CDIPPIO      C shims over Debian libraries (oneDNN, LAPACK, zlib, libpng)
+//   CDIPPBackend, CDIPPIO      C shims over Debian libraries (oneDNN, LAPACK, zlib, libpng, libjpeg-turbo)
 //   CDIPPMPI                   MPI loaded at run time with dlopen (data-parallel jobs under mpirun)
 //   DIPPTensor                 tensors, reverse-mode autodiff, RNG, GEMM backend, safetensors
 //   DIPPNN                     layers, optimizers, EMA, checkpoints, configuration files, the communicator
@@ -77,7 +77,7 @@ let package = Package(
         .target(
             name: "CDIPPIO",
             path: "Sources/CDIPPIO",
-            linkerSettings: [.linkedLibrary("png"), .linkedLibrary("z")]
+            linkerSettings: [.linkedLibrary("png"), .linkedLibrary("z"), .linkedLibrary("jpeg")]
         ),
         .target(name: "DIPPTensor", dependencies: ["CDIPPBackend"], path: "Sources/DIPPTensor"),
         .target(name: "CDIPPMPI", path: "Sources/CDIPPMPI", linkerSettings: [.linkedLibrary("dl")]),

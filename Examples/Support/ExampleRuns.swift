@@ -61,7 +61,7 @@ public struct ExampleRuns {
         if let data = FileManager.default.contents(atPath: file.path), let report = try? JSONDecoder().decode(EvaluationReport.self, from: data) {
             return report
         }
-        return try SampleReport.sampleTeacher(folder: folder, sampler: "heun", perClass: 100, seed: seed, name: "teacher-heun", print: { _ in })
+        return try SampleReport.sampleTeacher(model: folder.path, sampler: "heun", perClass: 100, seed: seed, name: "teacher-heun", print: { _ in })
     }
 
     /// A finished run: its final report, the training time and the logged curve.

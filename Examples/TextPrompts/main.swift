@@ -73,7 +73,7 @@ ExampleRuns.main {
         }
         let cfg = ClassifierFreeGuidance(scale: guidance)
         let (teacherTrain, teacherHeld) = try evaluate("teacher") { heun.sample(teacherRun.teacher, guidance: cfg, conditions: $0, rng: &$1) }
-        let teacherReport = try SampleReport.sampleTeacher(folder: teacherRun.folder, sampler: "heun", guidanceScale: guidance, perClass: 100,
+        let teacherReport = try SampleReport.sampleTeacher(model: teacherRun.folder.path, sampler: "heun", guidanceScale: guidance, perClass: 100,
                                                            seed: seed, name: "teacher-heun-cfg\(guidance)", print: { _ in })
         training[0].add(teacherTrain, fd: teacherReport.image?.frechetDistance)
         heldOut[0].add(teacherHeld)

@@ -33,8 +33,14 @@ public struct DataSetContext: Sendable {
     public var file: String?
     /// Seeds generated data (`gmm2d`, `shapes3d`).
     public var seed: UInt64
+    /// Image folders: the side images are resized and cropped to, and 1 or 3 channels (`nil` =
+    /// from the images).
+    public var resolution: Int?
+    public var imageChannels: Int?
 
-    public init(file: String? = nil, seed: UInt64 = 0) { (self.file, self.seed) = (file, seed) }
+    public init(file: String? = nil, seed: UInt64 = 0, resolution: Int? = nil, imageChannels: Int? = nil) {
+        (self.file, self.seed, self.resolution, self.imageChannels) = (file, seed, resolution, imageChannels)
+    }
 }
 
 /// Guidance at a scale `α_cfg` (the scale may follow a schedule, so the rule is built per step).
@@ -113,11 +119,12 @@ extension Components {
     /// Loads the data set `name` (`file`: its `dataFile`, `nil` for the default). Data read from
     /// a file of the user's is named after it too (`digits (mine.csv)`), so reports never label it
     /// as the bundled data.
-    public func loadData(_ name: String, file: String? = nil, seed: UInt64 = 0) throws -> LabeledDataset {
+    public func loadData(_ name: String, file: String? = nil, seed: UInt64 = 0, resolution: Int? = nil, imageChannels: Int? = nil) throws -> LabeledDataset {
         guard dataSets.contains(name) else {
             throw DataError(location: "data set '\(name)'", what: "unknown data set", hint: "choose one of: \(names("data set"))")
         }
-        let data = try dataSets.make(ComponentSpec(name), context: DataSetContext(file: file, seed: seed), path: "data")
+        let data = try dataSets.make(ComponentSpec(name), context: DataSetContext(file: file, seed: seed, resolution: resolution, imageChannels: imageChannels),
+                                     path: "data")
         guard let file else { return data }
         return data.renamed("\(data.name) (\(URL(fileURLWithPath: file).lastPathComponent))")
     }

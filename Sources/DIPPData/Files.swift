@@ -2,11 +2,12 @@ import CDIPPIO
 import DIPPTensor
 import Foundation
 
-/// Whole-file reads and writes through zlib and libpng.
+/// Whole-file reads and writes through zlib, libpng and libjpeg-turbo.
 public enum Files {
-    /// The versions of libpng and zlib linked at run time (for `dipp info`).
+    /// The versions of libpng and zlib linked at run time, and libjpeg's built against (for `dipp info`).
     public static var libraryVersions: [(name: String, version: String)] {
-        [("libpng", String(cString: dipp_libpng_version())), ("zlib", String(cString: dipp_zlib_version()))]
+        [("libpng", String(cString: dipp_libpng_version())), ("zlib", String(cString: dipp_zlib_version())),
+         ("libjpeg", String(cString: dipp_libjpeg_version()))]
     }
 
     /// The bytes of `path`, gunzipped when the file is gzip-compressed.

@@ -37,6 +37,9 @@ public struct LabeledDataset: Sendable {
     /// The registered denoiser architecture a teacher of this data uses unless its configuration
     /// names one (`mlp`, `unet`).
     public let architecture: String
+    /// Data that comes with its own held-out split (an image folder's `train/` and `test/`):
+    /// the first `predefinedSplit` samples are the training split, the rest the held-out one.
+    public let predefinedSplit: Int?
 
     /// - Parameters:
     ///   - evaluator: by default `image-classifier` for images and rendered views with classes,
@@ -44,7 +47,7 @@ public struct LabeledDataset: Sendable {
     ///   - architecture: by default `mlp`, which takes any shape.
     public init(name: String, values: [Float], labels: [Int], sampleShape: [Int],
                 imageSize: (height: Int, width: Int)?, classNames: [String], captions: [[String]]? = nil, cameras: Cameras? = nil,
-                evaluator: String? = nil, architecture: String = "mlp") {
+                evaluator: String? = nil, architecture: String = "mlp", predefinedSplit: Int? = nil) {
         precondition(values.count == labels.count * Shape.count(sampleShape), "LabeledDataset: values and labels disagree")
         precondition(captions.map { $0.count == labels.count && $0.allSatisfy { !$0.isEmpty } } ?? true,
                      "LabeledDataset: every sample needs at least one caption")
@@ -59,6 +62,7 @@ public struct LabeledDataset: Sendable {
         self.classNames = classNames
         self.evaluator = evaluator ?? (imageSize != nil && !classNames.isEmpty ? "image-classifier" : "sample-statistics")
         self.architecture = architecture
+        self.predefinedSplit = predefinedSplit
     }
 
     public var kind: Kind { cameras != nil ? .renderedViews : imageSize != nil ? .image : .points }
@@ -106,7 +110,7 @@ public struct LabeledDataset: Sendable {
     /// The same data under another name (what reports and caches call it).
     public func renamed(_ newName: String) -> LabeledDataset {
         LabeledDataset(name: newName, values: values, labels: labels, sampleShape: sampleShape, imageSize: imageSize, classNames: classNames,
-                       captions: captions, cameras: cameras, evaluator: evaluator, architecture: architecture)
+                       captions: captions, cameras: cameras, evaluator: evaluator, architecture: architecture, predefinedSplit: predefinedSplit)
     }
 
     /// The samples at `indices` as a new data set.
@@ -115,6 +119,22 @@ public struct LabeledDataset: Sendable {
         return LabeledDataset(name: name, values: samples.storage, labels: labels, sampleShape: sampleShape,
                               imageSize: imageSize, classNames: classNames, captions: captions.map { c in indices.map { c[$0] } },
                               cameras: cameras?.rows(indices), evaluator: evaluator, architecture: architecture)
+    }
+
+    /// The data's own split when it has one (``predefinedSplit``), else ``split(fraction:seed:)``.
+    public func trainAndHeldOut(fraction: Double, seed: UInt64) -> (train: LabeledDataset, heldOut: LabeledDataset) {
+        guard let cut = predefinedSplit else { let (a, b) = split(fraction: fraction, seed: seed); return (a, b) }
+        return (subset(Array(0..<cut)), subset(Array(cut..<count)))
+    }
+
+    /// The training and held-out sets as one data set whose ``predefinedSplit`` remembers the cut.
+    public static func joined(train: LabeledDataset, heldOut: LabeledDataset) -> LabeledDataset {
+        precondition(train.sampleShape == heldOut.sampleShape && train.classNames == heldOut.classNames && (train.captions == nil) == (heldOut.captions == nil),
+                     "LabeledDataset.joined: the splits differ in shape, classes or captions")
+        return LabeledDataset(name: train.name, values: train.values + heldOut.values, labels: train.labels + heldOut.labels,
+                              sampleShape: train.sampleShape, imageSize: train.imageSize, classNames: train.classNames,
+                              captions: train.captions.map { $0 + heldOut.captions! }, evaluator: train.evaluator,
+                              architecture: train.architecture, predefinedSplit: train.count)
     }
 
     /// A seeded split into two halves (`fraction` of the samples first), stratified by class so

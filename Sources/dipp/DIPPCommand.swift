@@ -12,7 +12,7 @@ struct DIPPCommand: ParsableCommand {
         commandName: "dipp",
         abstract: "Diff-Instruct++: distil diffusion models into one-step generators and align them with rewards.",
         version: version,
-        subcommands: [Pretrain.self, Sample.self, Distill.self, Align.self, Reward.self, Label.self, TextTo3DCommand.self, Compare.self, SweepCommand.self, ListComponents.self,
+        subcommands: [Pretrain.self, WriteImages.self, Sample.self, Denoise.self, Export.self, Distill.self, Align.self, Reward.self, Label.self, TextTo3DCommand.self, Compare.self, SweepCommand.self, ListComponents.self,
                       Plugin.self, Bench.self, Info.self]
     )
 

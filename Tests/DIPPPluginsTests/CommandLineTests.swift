@@ -36,7 +36,7 @@ import Testing
             """
         let python = try TestSupport.run("/usr/bin/env", ["python3", "-c", script])
         #expect(python.status == 0, "\(python.output)")
-        #expect(python.output.contains("['labels', 'null_mask', 'samples'] (30, 64) float32 [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] 0"), "\(python.output)")
+        #expect(python.output.contains("['labels', 'latents', 'null_mask', 'samples'] (30, 64) float32 [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] 0"), "\(python.output)")
         #expect(python.output.contains("Euler 6 steps"), "\(python.output)")
     }
 

@@ -71,7 +71,7 @@ import Testing
         components.register(MidpointSampler.self)
         let teacher = try AlignmentRunTests.teacher()
         var lines: [String] = []
-        let report = try SampleReport.sampleTeacher(folder: teacher, sampler: ComponentSpec("midpoint", options: ["steps": .number(6)]),
+        let report = try SampleReport.sampleTeacher(model: teacher.path, sampler: ComponentSpec("midpoint", options: ["steps": .number(6)]),
                                                     components: components, perClass: 10, seed: 1, name: "midpoint") { lines.append($0) }
         #expect(report.sampler == "midpoint 6 steps, CFG 1.0" && report.evaluationsPerSample == 12, "\(report.sampler)")
         #expect(report.mode != nil && FileManager.default.fileExists(atPath: teacher.appendingPathComponent("samples-midpoint.png").path))

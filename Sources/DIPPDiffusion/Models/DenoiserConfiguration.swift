@@ -27,6 +27,12 @@ public struct DenoiserConfiguration: Codable, Sendable, Equatable {
     public var noiseFeatures: Int = 32
     /// U-Net channel widths at full, half and quarter resolution.
     public var channels: [Int] = [32, 64, 64]
+    /// The `unet2d` architecture's diffusers `UNet2DModel` configuration; `nil` = derived from
+    /// ``sampleShape``, ``channels`` and ``classCount`` (``resolvedUNet2D``).
+    public var unet2d: UNet2DConfiguration?
+    /// An imported discrete-VP model's noise levels and prediction type; `nil` = EDM's
+    /// preconditioning with ``sigmaData``.
+    public var schedule: DiscreteVPSchedule?
 
     public init(architecture: String = "mlp", sampleShape: [Int] = [2], classCount: Int = 8, sigmaData: Float = 0.5,
                 hidden: [Int] = [256, 256, 256], activation: ActivationFunction = .silu, embeddingDimension: Int = 16,
@@ -42,5 +48,37 @@ public struct DenoiserConfiguration: Codable, Sendable, Equatable {
         self.channels = channels
         self.textDimension = textDimension
         self.cameraDimension = cameraDimension
+    }
+
+    /// Every key, `null` included: DIPP's strict reader merges a `model.json` over the defaults'
+    /// encoding, so an optional key left out there would be refused when a file has it.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(architecture, forKey: .architecture); try c.encode(sampleShape, forKey: .sampleShape)
+        try c.encode(classCount, forKey: .classCount); try c.encode(sigmaData, forKey: .sigmaData)
+        try c.encode(hidden, forKey: .hidden); try c.encode(activation, forKey: .activation)
+        try c.encode(embeddingDimension, forKey: .embeddingDimension); try c.encode(textDimension, forKey: .textDimension)
+        try c.encode(cameraDimension, forKey: .cameraDimension); try c.encode(cameraFrequencies, forKey: .cameraFrequencies)
+        try c.encode(noiseFeatures, forKey: .noiseFeatures); try c.encode(channels, forKey: .channels)
+        try c.encode(unet2d, forKey: .unet2d); try c.encode(schedule, forKey: .schedule)
+    }
+
+    /// The `UNet2DModel` a DIPP image teacher uses unless ``unet2d`` names one: the widths of
+    /// ``channels`` (full, ½, ¼ resolution), one resnet per level, attention at ¼, group norms of 8
+    /// (or the largest of 4, 2, 1 dividing every width), heads of 8 channels, and a class table
+    /// with a last row for `∅` when the data has classes.
+    public var resolvedUNet2D: UNet2DConfiguration {
+        if let unet2d { return unet2d }
+        var c = UNet2DConfiguration()
+        c.sampleSize = sampleShape.count == 3 ? sampleShape[1] : nil
+        (c.inChannels, c.outChannels) = (sampleShape.first ?? 1, sampleShape.first ?? 1)
+        c.blockOutChannels = channels
+        c.downBlockTypes = channels.indices.map { $0 == channels.count - 1 ? "AttnDownBlock2D" : "DownBlock2D" }
+        c.upBlockTypes = channels.indices.map { $0 == 0 ? "AttnUpBlock2D" : "UpBlock2D" }
+        c.layersPerBlock = 1
+        c.normNumGroups = [8, 4, 2, 1].first { g in channels.allSatisfy { $0 % g == 0 } } ?? 1
+        c.attentionHeadDim = channels.allSatisfy { $0 % 8 == 0 } ? 8 : nil
+        c.numClassEmbeds = classCount > 0 ? classCount + 1 : nil
+        return c
     }
 }

@@ -1,8 +1,9 @@
 import DIPPNN
 import DIPPTensor
 
-/// A trainable EDM denoiser: ``EDMPreconditioning`` around a ``DenoiserNetwork`` built from a
-/// ``DenoiserConfiguration``. Its parameters are the network's, named `network.…`.
+/// A trainable EDM denoiser: ``EDMPreconditioning`` — or an imported model's
+/// ``DiscreteVPSchedule`` (``DenoiserConfiguration/schedule``) — around a ``DenoiserNetwork``
+/// built from a ``DenoiserConfiguration``. Its parameters are the network's, named `network.…`.
 public struct EDMDenoiser: ScoreModel, Layer {
     public let configuration: DenoiserConfiguration
     public let preconditioning: EDMPreconditioning
@@ -38,6 +39,9 @@ public struct EDMDenoiser: ScoreModel, Layer {
     public func denoise(_ x: Tensor, sigma: Tensor, conditions: Conditions) -> Tensor {
         precondition(Array(x.shape.dropFirst()) == sampleShape, "denoise: x \(x.shape) does not match sample shape \(sampleShape)")
         precondition(sigma.count == x.shape[0] && conditions.count == x.shape[0], "denoise: batch sizes of x, σ and c differ")
+        if let schedule = configuration.schedule {
+            return schedule.denoise(x, sigma: sigma) { input, timestep in network(input, noiseLevel: timestep, conditions: conditions) }
+        }
         return preconditioning.denoise(x, sigma: sigma) { input, noise in
             network(input, noiseLevel: noise, conditions: conditions)
         }

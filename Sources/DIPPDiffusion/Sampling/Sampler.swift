@@ -13,6 +13,17 @@ public protocol Sampler {
     /// Denoiser evaluations per sample.
     var evaluations: Int { get }
     func sample(_ model: any ScoreModel, guidance: any Guidance, conditions: Conditions, rng: inout RandomStream) -> Tensor
+
+    /// The noise ``sample(_:guidance:conditions:rng:)`` draws first from the same `rng` state:
+    /// the unit-normal `z` a diffusion sampler scales by `σ_max` (by default), a one-step
+    /// generator's latents. `dipp sample --save` stores it so the samples can be recomputed elsewhere.
+    func initialNoise(count: Int, shape: [Int], rng: inout RandomStream) -> Tensor
+}
+
+extension Sampler {
+    public func initialNoise(count: Int, shape: [Int], rng: inout RandomStream) -> Tensor {
+        Tensor.randomNormal([count] + shape, using: &rng)
+    }
 }
 
 /// EDM's time discretisation (Karras et al., 2022, eq. 5):

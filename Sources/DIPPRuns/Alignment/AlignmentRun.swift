@@ -46,7 +46,7 @@ public final class AlignmentRun {
     public init(configuration: RunConfiguration, folder: URL, components: Components = .standard(), initialWeights: URL? = nil,
                 communicator: any Communicator = SingleProcess()) throws {
         self.components = components
-        teacherRun = try TeacherRun(folder: URL(fileURLWithPath: configuration.teacher), components: components)
+        teacherRun = try TeacherRun(reference: configuration.teacher, data: configuration.data, components: components)
         let c = try components.normalized(configuration)
         let a = c.algorithm
         if (a.assistantGuidance != 1 || a.assistantTrainingGuidance != 1) && a.assistantLabelDropout <= 0 {
@@ -68,6 +68,11 @@ public final class AlignmentRun {
         self.folder = folder
         let teacher = teacherRun.teacher, train = teacherRun.train
         try Self.checkGuidance(c, conditional: train.classCount > 0 || teacher.configuration.textDimension > 0, data: train.name)
+        if teacherRun.isImported, teacher.configuration.classCount > 0, c.algorithm.teacherGuidance.constantValue != 1 {
+            throw ConfigurationError(location: "configuration, algorithm.teacherGuidance",
+                                     what: "α_cfg is \(c.algorithm.teacherGuidance), but the imported model's class table has no ∅ row to guide away from",
+                                     hint: "keep teacherGuidance at 1: a UNet2DModel's num_class_embeds holds its classes only")
+        }
         let context = RunContext(teacher: teacher, train: train, seed: c.algorithm.seed, classifierFolder: teacherRun.classifierFolder)
         let built = try components.generators.make(c.generator, context: context, path: "generator")
         let range = train.valueRange

@@ -6,8 +6,12 @@ import DiffInstruct
 /// Each component is a ``ComponentSpec`` — a registry name, or an object with the name and that
 /// component's options (`{"name": "sid", "alpha": 1.2}`) — built by ``Components``.
 public struct RunConfiguration: Codable, Sendable, Equatable {
-    /// Run folder of the `dipp pretrain` teacher (`model.json`, `teacher.safetensors`, `config.json`).
+    /// Run folder of the `dipp pretrain` teacher (`model.json`, `teacher.safetensors`, `config.json`),
+    /// or `diffusers:DIR`, a diffusers UNet2DModel imported as the teacher.
     public var teacher: String = "runs/digits"
+    /// An imported teacher's data set, for evaluation ("" = the teacher's own samples); empty for
+    /// a run folder, which names its own.
+    public var data: String = ""
     /// The components below are names in the run's catalogue with their options (`dipp components`
     /// lists them; Configuration.md's tables are generated from it).
     /// A registered generator or a generator plugin `PATH.so`.

@@ -16,3 +16,11 @@ extension UNetDenoiserNetwork: ComponentRegistration {
         }
     }
 }
+
+extension UNet2DNetwork: ComponentRegistration {
+    public static func register(in components: Components) {
+        components.architectures.register("unet2d", summary: "diffusers' UNet2DModel (any configuration of its DDPM/ADM blocks; exports to diffusers)") { _ in
+            { UNet2DNetwork($0.resolvedUNet2D, classCount: $0.classCount, rng: &$1) }
+        }
+    }
+}

@@ -24,9 +24,9 @@ public enum BuiltIns {
         // evaluators
         ModeCoverageEvaluator.self, ImageClassifierEvaluator.self, SampleStatisticsEvaluator.self,
         // data sets
-        GaussianMixture2D.self, Digits.self, DigitCaptions.self, Shapes3D.self, FashionMNIST.self,
+        GaussianMixture2D.self, Digits.self, DigitCaptions.self, Shapes3D.self, FashionMNIST.self, ImageFolder.self,
         // denoiser architectures and text encoders
-        MLPDenoiserNetwork.self, UNetDenoiserNetwork.self, MiniLMEncoder.self,
+        MLPDenoiserNetwork.self, UNetDenoiserNetwork.self, UNet2DNetwork.self, MiniLMEncoder.self,
     ] }
 }
 

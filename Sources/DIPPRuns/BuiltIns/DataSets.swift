@@ -45,3 +45,28 @@ extension FashionMNIST: ComponentRegistration {
         }
     }
 }
+
+extension ImageFolder: ComponentRegistration {
+    /// Where decoded folders are cached: `${XDG_CACHE_HOME:-~/.cache}/dipp/image-folders`
+    /// (`DIPP_IMAGE_CACHE` overrides it; `off` turns the cache off).
+    public static var cacheFolder: URL? {
+        let environment = ProcessInfo.processInfo.environment
+        if let chosen = environment["DIPP_IMAGE_CACHE"] { return chosen == "off" ? nil : URL(fileURLWithPath: chosen) }
+        let base = environment["XDG_CACHE_HOME"].map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache")
+        return base.appendingPathComponent("dipp/image-folders")
+    }
+
+    public static func register(in components: Components) {
+        components.dataSets.registerResolver(pattern: "images:DIR", summary: "a folder of PNG/JPEG images (Hugging Face imagefolder: class sub-folders or metadata.jsonl/csv with file_name, text, label)",
+                                             matches: { $0.hasPrefix("images:") }) { spec, context, _ in
+            let folder = String(spec.name.dropFirst("images:".count))
+            let loaded = try ImageFolder.load(folder: folder, resolution: context.resolution, channels: context.imageChannels, cache: cacheFolder)
+            for skipped in loaded.skipped {
+                FileHandle.standardError.write(Data("skipped \(folder)/\(skipped.path): \(skipped.reason)\n".utf8))
+            }
+            guard let heldOut = loaded.heldOut else { return loaded.dataset }
+            return LabeledDataset.joined(train: loaded.dataset, heldOut: heldOut)
+        }
+    }
+}

@@ -176,6 +176,15 @@ extension Conformance {
                     return Conformance.checkScoreModel(model, samples: p.samples, conditions: p.conditions)
                 }
             }
+            attempt(&c, "class-labelled images [3, 8, 8]") {   // no probe's data is plain labelled images
+                let configuration = DenoiserConfiguration(architecture: name, sampleShape: [3, 8, 8], classCount: 3, hidden: [32], embeddingDimension: 8,
+                                                          noiseFeatures: 8, channels: [8, 8, 8])
+                try components.validate(configuration)
+                var rng = RandomStream(seed: 4)
+                let model = try components.denoiser(configuration, rng: &rng)
+                return Conformance.checkScoreModel(model, samples: Tensor.randomNormal([6, 3, 8, 8], using: &rng),
+                                                   conditions: Conditions(labels: [0, 1, 2, 0, 1, Conditions.nullLabel]))
+            }
         }
         return out
     }

@@ -26,15 +26,19 @@ public enum SampleReport {
         var rng = RandomStream(seed: seed, .evaluationSamples)
         let start = Date()
         let conditions = conditioner.conditions(labels: labels)
-        var chunks: [Tensor] = []
+        var chunks: [Tensor] = [], latents: [Tensor] = []
         for chunk in stride(from: 0, to: labels.count, by: 500) {
             let part = conditions.subset(Array(chunk..<min(chunk + 500, labels.count)))
+            if save != nil {
+                var copy = rng
+                latents.append(sampler.initialNoise(count: part.count, shape: model.sampleShape, rng: &copy))
+            }
             chunks.append(sampler.sample(model, guidance: guidance, conditions: part, rng: &rng))
         }
         let samples = Tensor.concat(chunks, axis: 0)
         let sampleSeconds = Date().timeIntervalSince(start)
         if let save {
-            try SampleFile.write(samples: samples, conditions: conditions,
+            try SampleFile.write(samples: samples, conditions: conditions, latents: Tensor.concat(latents, axis: 0),
                                  metadata: ["sampler": sampler.description, "seed": String(seed), "data": train.name],
                                  to: URL(fileURLWithPath: save))
         }
@@ -59,13 +63,23 @@ public enum SampleReport {
         return report
     }
 
-    /// `dipp sample --model`: a teacher run sampled with the registered sampler `sampler`;
-    /// optionally scored by `reward`, with the outputs in `out` (default: the run folder).
+    /// `dipp sample --model`: a teacher run (or `diffusers:DIR`, evaluated against `data`)
+    /// sampled with the registered sampler `sampler`; optionally scored by `reward`, with the
+    /// outputs in `out` (default: the run folder; required for an imported model).
     @discardableResult
-    public static func sampleTeacher(folder: URL, sampler spec: ComponentSpec, components: Components = .standard(), guidanceScale: Float = 1,
-                                     perClass: Int, seed: UInt64, name: String, save: String? = nil, reward: ComponentSpec? = nil,
-                                     out: URL? = nil, print: (String) -> Void = { Swift.print($0) }) throws -> EvaluationReport {
-        let teacherRun = try TeacherRun(folder: folder, components: components)
+    public static func sampleTeacher(model reference: String, data: String = "", sampler spec: ComponentSpec, components: Components = .standard(),
+                                     guidanceScale: Float = 1, perClass: Int, seed: UInt64, name: String, save: String? = nil,
+                                     reward: ComponentSpec? = nil, out: URL? = nil, print: (String) -> Void = { Swift.print($0) }) throws -> EvaluationReport {
+        let teacherRun = try TeacherRun(reference: reference, data: data, components: components)
+        guard out != nil || !teacherRun.isImported else {
+            throw ConfigurationError(location: "--out", what: "no output folder for the imported model \(reference)",
+                                     hint: "pass --out DIR: DIPP does not write into a model's folder")
+        }
+        if teacherRun.isImported, teacherRun.teacher.configuration.classCount > 0, guidanceScale != 1 {
+            throw ConfigurationError(location: "--cfg", what: "CFG \(guidanceScale) needs a ∅ class, which the imported model's class table lacks",
+                                     hint: "sample it at --cfg 1")
+        }
+        let folder = teacherRun.folder
         let sampler = try components.samplers.make(spec, context: SamplerContext(), path: "sampler")
         let scorer = try reward.flatMap { try makeReward($0, teacherRun: teacherRun, seed: seed, components: components) }
         return try run(model: teacherRun.teacher, guidance: ClassifierFreeGuidance(scale: guidanceScale), sampler: sampler,

@@ -7,9 +7,12 @@ import DIPPText
 import Foundation
 
 /// A finished `dipp pretrain` run folder re-opened: the EMA teacher, its configuration and its
-/// data split exactly as training saw them.
+/// data split exactly as training saw them — or a diffusers model imported as a teacher
+/// (``init(reference:data:components:)``).
 public struct TeacherRun {
     public let folder: URL
+    /// Where the in-project classifiers for this teacher's data are cached.
+    public let classifierFolder: URL
     public let configuration: TeacherTrainingConfiguration
     public let teacher: EDMDenoiser
     public let train: LabeledDataset
@@ -19,8 +22,15 @@ public struct TeacherRun {
 
     /// - Parameter components: where the data set, the architecture and the text encoder are
     ///   looked up by name.
+    init(folder: URL, classifierFolder: URL, configuration: TeacherTrainingConfiguration, teacher: EDMDenoiser, train: LabeledDataset,
+         heldOut: LabeledDataset, conditioner: Conditioner) {
+        (self.folder, self.classifierFolder, self.configuration, self.teacher) = (folder, classifierFolder, configuration, teacher)
+        (self.train, self.heldOut, self.conditioner) = (train, heldOut, conditioner)
+    }
+
     public init(folder: URL, components: Components = .standard()) throws {
         self.folder = folder
+        classifierFolder = folder.deletingLastPathComponent().appendingPathComponent("classifiers")
         teacher = try EDMDenoiser.load(runFolder: folder, components: components)
         configuration = try ConfigurationFile.read(folder.appendingPathComponent("config.json").path, over: TeacherTrainingConfiguration())
         (train, heldOut) = try configuration.loadData(components)
@@ -33,15 +43,14 @@ public struct TeacherRun {
         }
     }
 
-    /// Where the in-project classifiers for this teacher's data are cached (beside its folder).
-    public var classifierFolder: URL { folder.deletingLastPathComponent().appendingPathComponent("classifiers") }
 }
 
 extension TeacherTrainingConfiguration {
     /// The data set and its seeded train / held-out split.
     public func loadData(_ components: Components = .standard()) throws -> (train: LabeledDataset, heldOut: LabeledDataset) {
-        let all = try components.loadData(data, file: dataFile.isEmpty ? nil : dataFile, seed: seed)
-        let (train, heldOut) = all.split(fraction: trainFraction, seed: seed)
+        let all = try components.loadData(data, file: dataFile.isEmpty ? nil : dataFile, seed: seed,
+                                          resolution: resolution > 0 ? resolution : nil, imageChannels: imageChannels > 0 ? imageChannels : nil)
+        let (train, heldOut) = all.trainAndHeldOut(fraction: trainFraction, seed: seed)
         guard train.count >= 1, heldOut.count >= 2 else {   // training and the report's statistics need both
             throw ConfigurationError(location: "configuration, key 'trainFraction'",
                                      what: "\(all.count) samples of \(data) split into \(train.count) for training and \(heldOut.count) held out",

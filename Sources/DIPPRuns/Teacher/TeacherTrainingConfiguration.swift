@@ -1,3 +1,4 @@
+import DIPPData
 import DIPPNN
 import DIPPTensor
 import Foundation
@@ -12,6 +13,11 @@ public struct TeacherTrainingConfiguration: Codable, Sendable, Equatable {
     public var textEncoder: String = "all-MiniLM-L6-v2"
     /// An explicit data file or folder ("" = the default location).
     public var dataFile: String = ""
+    /// Image folders (`images:DIR`): the side every image is resized (shorter side, antialiased)
+    /// and centre-cropped to; 0 = the images' own size, which must then be one size for all.
+    public var resolution: Int = 0
+    /// Image folders: 1 (grey) or 3 (RGB) channels; 0 = grey only when every image is grey.
+    public var imageChannels: Int = 0
     /// `mlp`, `unet`, or "" (MLP for vectors, U-Net for `[C,H,W]` images).
     public var architecture: String = ""
     public var hidden: [Int] = [256, 256, 256]
@@ -59,6 +65,9 @@ extension TeacherTrainingConfiguration {
         try check((0...1).contains(labelDropout), "labelDropout", "\(labelDropout)", "a probability in [0, 1] (default 0.1)")
         try check(trainFraction > 0 && trainFraction < 1, "trainFraction", "\(trainFraction)", "in (0, 1): the rest is held out for the report")
         try check(embeddingDimension >= 0, "embeddingDimension", "\(embeddingDimension)", "0 (from the data) or a positive size")
+        try check(resolution == 0 || ImageFolder.allowedResolutions.contains(resolution), "resolution", "\(resolution)",
+                  "0 (the images' own size) or a multiple of 4 from 8 to 64: the U-Nets halve twice")
+        try check([0, 1, 3].contains(imageChannels), "imageChannels", "\(imageChannels)", "0 (from the images), 1 (grey) or 3 (RGB)")
         try check(sigmaData >= 0, "sigmaData", "\(sigmaData)", "0 (the data's standard deviation) or a positive σ_d")
     }
 

@@ -17,4 +17,9 @@ public struct GeneratorSampler: Sampler {
                      "GeneratorSampler: the generator's samples \(generator.sampleShape) do not match \(model.sampleShape)")
         return generator.sample(conditions: conditions, rng: &rng)
     }
+
+    /// The generator's latents `z` (``Generator/sampleLatents(count:rng:)``).
+    public func initialNoise(count: Int, shape: [Int], rng: inout RandomStream) -> Tensor {
+        generator.sampleLatents(count: count, rng: &rng)
+    }
 }

@@ -6,6 +6,6 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure performance against the machine's peak and peer libraries.",
-        subcommands: [BenchGEMM.self, BenchDIStep.self, BenchTextEncoder.self, BenchUNetStep.self]
+        subcommands: [BenchGEMM.self, BenchDIStep.self, BenchTextEncoder.self, BenchUNetStep.self, BenchDiffusersUNet.self]
     )
 }

@@ -21,6 +21,11 @@ struct Pretrain: ParsableCommand {
     @Option(help: ArgumentHelp("Data set (default: \(Self.defaults.data); `dipp components \"data set\"` describes them; digits-text needs Scripts/install-text-encoder).",
                                valueName: CLI.valueName("data set"))) var data: String?
     @Option(help: "Data file or folder instead of the default location.") var dataFile: String?
+    @Option(help: "Image folders (images:DIR): resize (shorter side) and centre-crop every image to N×N, N a multiple of 4 from 8 to 64 (default: the images' own size).")
+    var resolution: Int?
+    @Option(help: "Image folders: 1 (grey) or 3 (RGB) channels (default: grey only when every image is grey).") var imageChannels: Int?
+    @Option(help: ArgumentHelp("Denoiser architecture (default: the data's: mlp for vectors, unet2d for image folders, unet for the built-in images).",
+                               valueName: CLI.valueName("denoiser architecture"))) var architecture: String?
     @Option(help: "Training steps (default: \(Self.defaults.steps)).") var steps: Int?
     @Option(help: "Batch size (default: \(Self.defaults.batchSize)).") var batchSize: Int?
     @Option(help: "Adam learning rate (default: \(Self.defaults.learningRate)).") var learningRate: Float?
@@ -45,6 +50,9 @@ struct Pretrain: ParsableCommand {
             var flags = FlagStage()
             flags.set(data, "data") { c.data = $0 }
             flags.set(dataFile, "dataFile") { c.dataFile = $0 }
+            flags.set(resolution, "resolution") { c.resolution = $0 }
+            flags.set(imageChannels, "imageChannels") { c.imageChannels = $0 }
+            flags.set(architecture, "architecture") { c.architecture = $0 }
             flags.set(steps, "steps") { c.steps = $0 }
             flags.set(batchSize, "batchSize") { c.batchSize = $0 }
             flags.set(learningRate, "learningRate") { c.learningRate = $0 }

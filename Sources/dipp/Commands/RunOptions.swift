@@ -14,7 +14,9 @@ import Foundation
 struct RunOptions: ParsableArguments {
     @Option(help: "JSON configuration file (unknown keys are rejected; see Documentation/Configuration.md and --show-config).")
     var config: String?
-    @Option(help: "Run folder of the `dipp pretrain` teacher.") var teacher: String?
+    @Option(help: "Run folder of the `dipp pretrain` teacher, or diffusers:DIR (a diffusers UNet2DModel or DDPM pipeline folder).") var teacher: String?
+    @Option(help: ArgumentHelp("With --teacher diffusers:DIR: the data set to evaluate against (default: the teacher's own samples).",
+                               valueName: CLI.valueName("data set"))) var data: String?
     @Option(help: ArgumentHelp("Generator: a registered name or a dipp.generator/1 plugin PATH.so (`dipp components generator`).",
                                valueName: CLI.valueName("generator")))
     var generator: String?
@@ -61,6 +63,7 @@ struct RunOptions: ParsableArguments {
         }
         var flags = FlagStage()
         flags.set(teacher, "teacher") { c.teacher = $0 }
+        flags.set(data, "data") { c.data = $0 }
         flags.set(generator, "generator") { c.generator = renamed(c.generator, to: absolutePluginPath($0)) }
         flags.name("generator.hyperparameters", given: !generatorHyperparameters.isEmpty)
         c.generator = try withHyperparameters(c.generator, generatorHyperparameters)

@@ -14,7 +14,9 @@ import Foundation
 struct Sample: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Sample a teacher with a registered sampler or a generator (one step) to a PNG (grid per class, or 2-D scatter) and report its metrics.")
 
-    @Option(help: "Run folder of `dipp pretrain` (diffusion sampling).") var model: String?
+    @Option(help: "Run folder of `dipp pretrain`, or diffusers:DIR (a diffusers UNet2DModel or DDPM pipeline folder) (diffusion sampling).") var model: String?
+    @Option(help: ArgumentHelp("With --model diffusers:DIR: the data set to evaluate against (default: the model's own samples).",
+                               valueName: CLI.valueName("data set"))) var data: String?
     @Option(help: "Run folder of `dipp distill` / `dipp align` (one-step sampling).") var generator: String?
     @Option(help: ArgumentHelp("Sampler for --model: a registered name, or JSON such as '{\"name\":\"heun\",\"steps\":32}' (`dipp components sampler`).",
                                valueName: CLI.valueName("sampler"))) var sampler: String = "heun"
@@ -25,7 +27,7 @@ struct Sample: ParsableCommand {
     var prompt: [String] = []
     @Option(help: "Seed.") var seed: UInt64 = 0
     @Option(help: "Name of the outputs (samples-<name>.png, report-<name>.json) in the run folder.") var name: String?
-    @Option(help: "Also write the samples with their conditions to this .safetensors file (tensors 'samples', 'labels').") var save: String?
+    @Option(help: "Also write the samples with their conditions and the noise they started from to this .safetensors file (tensors 'samples', 'labels', 'latents').") var save: String?
     @Option(help: ArgumentHelp("Score the samples with a reward: a registered name, rm:RUN, a plugin PATH.so or ffi:… (mean ± sd in the report).",
                                valueName: CLI.valueName("reward")))
     var reward: String?
@@ -58,7 +60,7 @@ struct Sample: ParsableCommand {
                                                  seed: seed, name: name ?? "one-step", save: save, reward: rewardSpec, out: outFolder)
                 return
             }
-            try SampleReport.sampleTeacher(folder: URL(fileURLWithPath: model!), sampler: spec, components: components, guidanceScale: cfg,
+            try SampleReport.sampleTeacher(model: model!, data: data ?? "", sampler: spec, components: components, guidanceScale: cfg,
                                            perClass: perClass, seed: seed, name: name ?? "\(spec.name)\(steps.map(String.init) ?? "")-cfg\(cfg)",
                                            save: save, reward: rewardSpec, out: outFolder)
         }

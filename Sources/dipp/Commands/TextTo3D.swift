@@ -44,7 +44,7 @@ struct TextTo3DCommand: ParsableCommand {
             let folder = URL(fileURLWithPath: options.out)   // made by the run once it is assembled
             if fitGroundTruth {
                 let (shape, colour) = Shapes3D.parse(prompt)
-                try TextTo3D.fitGroundTruth(Shapes3D.Object(shape!, colour!), configuration: c, teacherRun: TeacherRun(folder: URL(fileURLWithPath: c.teacher), components: CLI.components),
+                try TextTo3D.fitGroundTruth(Shapes3D.Object(shape!, colour!), configuration: c, teacherRun: TeacherRun(reference: c.teacher, components: CLI.components),
                                             folder: folder, components: CLI.components)
                 print(try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8))
                 return

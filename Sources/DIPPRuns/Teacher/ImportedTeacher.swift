@@ -1,0 +1,96 @@
+import DIPPComponents
+import DIPPData
+import DIPPDiffusion
+import DIPPEvaluation
+import DIPPNN
+import DIPPTensor
+import Foundation
+
+/// Teachers DIPP did not train: `diffusers:DIR`, a diffusers `UNet2DModel` folder
+/// (``DiffusersFolder``) wrapped as an EDM denoiser.
+///
+/// An imported teacher has no data set of its own. With `data` (any data set name, e.g.
+/// `images:DIR`) runs are evaluated against it, split as `dipp pretrain` splits it; without,
+/// against ``ownSampleCount`` of the teacher's own Heun samples (plain sample statistics:
+/// moments and MMD, no classifier), drawn with the evaluation seed over the model's own σ range.
+extension TeacherRun {
+    public static let importPrefix = "diffusers:"
+    /// Samples of an imported teacher that stand in for data (half "training", half held out).
+    public static let ownSampleCount = 128
+
+    /// A teacher by reference: a `dipp pretrain` run folder, or `diffusers:DIR`; `data` names
+    /// the data an imported teacher is evaluated against ("" = its own samples) and must be
+    /// empty for a run folder, which names its own.
+    public init(reference: String, data: String = "", components: Components = .standard()) throws {
+        guard reference.hasPrefix(Self.importPrefix) else {
+            guard data.isEmpty else {
+                throw ConfigurationError(location: "configuration, key 'data'", what: "data '\(data)' is given for the run folder \(reference), which names its own",
+                                         hint: "drop --data: it is for imported teachers (--teacher diffusers:DIR)")
+            }
+            try self.init(folder: URL(fileURLWithPath: reference), components: components)
+            return
+        }
+        let folder = URL(fileURLWithPath: String(reference.dropFirst(Self.importPrefix.count)))
+        let teacher = try Self.model(reference: reference, components: components)
+        var configuration = TeacherTrainingConfiguration()
+        configuration.architecture = "unet2d"
+        let train: LabeledDataset, heldOut: LabeledDataset
+        if data.isEmpty {
+            configuration.data = "samples of \(folder.lastPathComponent)"
+            (train, heldOut) = Self.ownSamples(of: teacher, name: configuration.data)
+        } else {
+            configuration.data = data
+            (train, heldOut) = try configuration.loadData(components)
+            try Self.check(teacher, fits: train, data: data, folder: folder)
+        }
+        self.init(folder: folder, classifierFolder: ImageFolder.cacheFolder?.deletingLastPathComponent().appendingPathComponent("classifiers")
+                    ?? FileManager.default.temporaryDirectory.appendingPathComponent("dipp-classifiers"),
+                  configuration: configuration, teacher: teacher, train: train, heldOut: heldOut, conditioner: .labels)
+    }
+
+    /// Only the denoiser of a teacher reference (a run folder or `diffusers:DIR`), without its data.
+    public static func model(reference: String, components: Components = .standard()) throws -> EDMDenoiser {
+        guard reference.hasPrefix(importPrefix) else { return try EDMDenoiser.load(runFolder: URL(fileURLWithPath: reference), components: components) }
+        let build = try components.architectures.make(ComponentSpec("unet2d"), context: (), path: "architecture")
+        return try DiffusersFolder.load(URL(fileURLWithPath: String(reference.dropFirst(importPrefix.count))), build: build)
+    }
+
+    /// Whether the teacher is a model DIPP imported (it has no `∅` class to guide with).
+    public var isImported: Bool { teacher.configuration.schedule != nil }
+
+    /// Data an imported teacher is evaluated against must be its shape and, for a
+    /// class-conditional model, have its classes.
+    static func check(_ teacher: EDMDenoiser, fits data: LabeledDataset, data name: String, folder: URL) throws {
+        guard data.sampleShape == teacher.sampleShape else {
+            throw ConfigurationError(location: "--data \(name)", what: "samples of shape \(data.sampleShape); the model \(folder.lastPathComponent) makes \(teacher.sampleShape)",
+                                     hint: "image folders: pass --resolution \(teacher.sampleShape[1]) (and the model's channel count)")
+        }
+        let classes = teacher.configuration.classCount
+        guard classes == 0 || data.classCount == classes else {
+            throw ConfigurationError(location: "--data \(name)", what: "\(data.classCount) classes; the model has a class table of \(classes)",
+                                     hint: "data with the model's classes, in its order")
+        }
+    }
+
+    /// ``ownSampleCount`` Heun samples of `teacher` (18 steps over its own σ range, balanced
+    /// over its classes), split in two.
+    static func ownSamples(of teacher: EDMDenoiser, name: String) -> (LabeledDataset, LabeledDataset) {
+        let range = teacher.configuration.schedule!.sigmaRange, classes = teacher.configuration.classCount
+        let sampler = HeunSampler(schedule: KarrasSchedule(steps: 18, sigmaMin: Float(Swift.max(range.min, 0.002)), sigmaMax: Float(range.max)))
+        let labels = classes > 0 ? ModelEvaluation.balancedLabels(classes: classes, perClass: ownSampleCount / classes)
+            : [Int](repeating: Conditions.nullLabel, count: ownSampleCount)
+        var rng = RandomStream(seed: 0, .evaluationSamples)
+        var values: [Float] = []
+        for start in stride(from: 0, to: labels.count, by: 32) {
+            let batch = Array(labels[start..<Swift.min(start + 32, labels.count)])
+            values += withoutGradients {
+                sampler.sample(teacher, guidance: ClassifierFreeGuidance(scale: 1), conditions: Conditions(labels: batch), rng: &rng)
+            }.storage
+        }
+        let shape = teacher.sampleShape
+        let all = LabeledDataset(name: name, values: values, labels: classes > 0 ? labels : labels.map { _ in -1 }, sampleShape: shape,
+                                 imageSize: shape.count == 3 ? (shape[1], shape[2]) : nil, classNames: (0..<classes).map(String.init),
+                                 evaluator: "sample-statistics", architecture: "unet2d")
+        return all.split(fraction: 0.5, seed: 0)
+    }
+}
