@@ -129,3 +129,16 @@ extension DiffusersRoundTripTests {
         #expect("\(error)".contains("∅"))
     }
 }
+
+extension DiffusersRoundTripTests {
+    /// Text-to-3D needs a camera-conditioned teacher; a UNet2DModel reads none.
+    @Test func textTo3DRefusesAnImportedTeacher() throws {
+        var c = RunConfiguration.distillDefaults
+        c.teacher = "diffusers:" + Self.root.appendingPathComponent("Tests/Reference/diffusers/eps-linear-bare").path
+        c.prompts = ["a red cube"]
+        let error = try #require(throws: ConfigurationError.self) {
+            try TextTo3D.prepare(c, folder: Self.temporary("t3d"), components: .standard())
+        }
+        #expect("\(error)".contains("reads no camera"))
+    }
+}

@@ -59,3 +59,24 @@ import Testing
         _ = try trainer.run(progress: false)
     }
 }
+
+extension ImageFolderTrainingTests {
+    /// `horizontalFlip` mirrors about half of a batch, each image exactly left–right, the same
+    /// images for the same (seed, step).
+    @Test func horizontalFlipMirrorsAboutHalfTheImages() throws {
+        let (n, c, h, w) = (200, 2, 3, 5)
+        let batch = Tensor(shape: [n, c, h, w], storage: (0..<(n * c * h * w)).map(Float.init))
+        let flipped = TeacherTrainer.mirrored(batch, seed: 3, step: 7)
+        #expect(flipped.storage == TeacherTrainer.mirrored(batch, seed: 3, step: 7).storage)
+        var mirroredCount = 0
+        for i in 0..<n {
+            let original = Array(batch.storage[(i * c * h * w)..<((i + 1) * c * h * w)])
+            let got = Array(flipped.storage[(i * c * h * w)..<((i + 1) * c * h * w)])
+            let mirror = (0..<(c * h)).flatMap { row in original[(row * w)..<((row + 1) * w)].reversed() }
+            #expect(got == original || got == mirror, "image \(i) is neither itself nor its mirror")
+            if got == mirror { mirroredCount += 1 }
+        }
+        #expect(mirroredCount > 70 && mirroredCount < 130, "\(mirroredCount) of \(n) mirrored")
+        #expect(TeacherTrainer.mirrored(batch, seed: 3, step: 8).storage != flipped.storage)
+    }
+}

@@ -182,3 +182,33 @@ import Testing
         let meanReward: Double
     }
 }
+
+extension CommandLineTests {
+    /// `dipp denoise` on a diffusers model gives that model's x₀ prediction: the parity fixture's
+    /// inputs at level t, EDM-scaled (`x = x_t/√ᾱ_t`, `σ = √((1 − ᾱ_t)/ᾱ_t)`), against its `x0`.
+    @Test func denoiseWritesTheImportedModelsPrediction() throws {
+        let folder = TestSupport.root.appendingPathComponent("Tests/Reference/diffusers/v-cosine-class-pipeline")
+        let reference = try SafeTensors.read(contentsOf: folder.appendingPathComponent("reference.safetensors"))
+        let (xt, x0) = (try reference.tensor("sample"), try reference.tensor("x0"))
+        let level = 5, size = xt.count / xt.shape[0]
+        let alpha = Double(try reference.tensor("alphas_cumprod").storage[level])
+        let sigma = ((1 - alpha) / alpha).squareRoot()
+        let input = FileManager.default.temporaryDirectory.appendingPathComponent("dipp-denoise-in-\(UUID()).safetensors")
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("dipp-denoise-out-\(UUID()).safetensors")
+        defer { for u in [input, output] { try? FileManager.default.removeItem(at: u) } }
+        let x = xt.storage[(level * size)..<((level + 1) * size)].map { Float(Double($0) / alpha.squareRoot()) }
+        try SafeTensors.write(["x": Tensor(shape: [1] + Array(xt.shape.dropFirst()), storage: x)], to: input)
+        let label = Int(try reference.tensor("class_labels").storage[level])
+        let run = try Self.dipp(["denoise", "--model", "diffusers:" + folder.path, "--input", input.path, "--sigma", String(sigma),
+                                 "--labels", String(label), "--save", output.path])
+        #expect(run.status == 0, "\(run.output)")
+        let got = try SafeTensors.read(contentsOf: output).tensor("denoised").storage
+        let want = Array(x0.storage[(level * size)..<((level + 1) * size)])
+        let error = zip(got, want).map { Double($0 - $1) * Double($0 - $1) }.reduce(0, +).squareRoot()
+        let norm = want.map { Double($0) * Double($0) }.reduce(0, +).squareRoot()
+        #expect(error / norm <= 1e-4, "‖Δ‖/‖ref‖ = \(error / norm)")
+        let refused = try Self.dipp(["denoise", "--model", "diffusers:" + folder.path, "--input", input.path, "--sigma", "1", "--labels", "7",
+                                     "--save", output.path])
+        #expect(refused.status != 0 && refused.output.contains("outside the model's 3 classes"), "\(refused.output)")
+    }
+}

@@ -63,6 +63,13 @@ public struct DenoiserConfiguration: Codable, Sendable, Equatable {
         try c.encode(unet2d, forKey: .unet2d); try c.encode(schedule, forKey: .schedule)
     }
 
+    /// Whether the model has a `∅` condition (classifier-free guidance, label dropout): every
+    /// DIPP-trained model does; an imported `UNet2DModel` with a class table does not (its
+    /// `num_class_embeds` holds its classes only).
+    public var acceptsNullCondition: Bool {
+        architecture != "unet2d" || (resolvedUNet2D.numClassEmbeds.map { $0 > classCount } ?? true)
+    }
+
     /// The `UNet2DModel` a DIPP image teacher uses unless ``unet2d`` names one: the widths of
     /// ``channels`` (full, ½, ¼ resolution), one resnet per level, attention at ¼, group norms of 8
     /// (or the largest of 4, 2, 1 dividing every width), heads of 8 channels, and a class table

@@ -68,10 +68,10 @@ public final class AlignmentRun {
         self.folder = folder
         let teacher = teacherRun.teacher, train = teacherRun.train
         try Self.checkGuidance(c, conditional: train.classCount > 0 || teacher.configuration.textDimension > 0, data: train.name)
-        if teacherRun.isImported, teacher.configuration.classCount > 0, c.algorithm.teacherGuidance.constantValue != 1 {
-            throw ConfigurationError(location: "configuration, algorithm.teacherGuidance",
-                                     what: "α_cfg is \(c.algorithm.teacherGuidance), but the imported model's class table has no ∅ row to guide away from",
-                                     hint: "keep teacherGuidance at 1: a UNet2DModel's num_class_embeds holds its classes only")
+        if !teacher.configuration.acceptsNullCondition, c.algorithm.teacherGuidance.constantValue != 1 || a.assistantLabelDropout > 0 {
+            throw ConfigurationError(location: "configuration, algorithm", what: "α_cfg is \(c.algorithm.teacherGuidance) and the TA's label dropout "
+                                     + "\(a.assistantLabelDropout), but the imported model's class table has no ∅ row",
+                                     hint: "keep teacherGuidance at 1 and assistantLabelDropout at 0: a UNet2DModel's num_class_embeds holds its classes only")
         }
         let context = RunContext(teacher: teacher, train: train, seed: c.algorithm.seed, classifierFolder: teacherRun.classifierFolder)
         let built = try components.generators.make(c.generator, context: context, path: "generator")

@@ -47,14 +47,18 @@ extension FashionMNIST: ComponentRegistration {
 }
 
 extension ImageFolder: ComponentRegistration {
-    /// Where decoded folders are cached: `${XDG_CACHE_HOME:-~/.cache}/dipp/image-folders`
-    /// (`DIPP_IMAGE_CACHE` overrides it; `off` turns the cache off).
+    /// DIPP's cache, `${XDG_CACHE_HOME:-~/.cache}/dipp`: decoded image folders, the
+    /// classifiers of imported teachers' data.
+    public static var cacheBase: URL {
+        (ProcessInfo.processInfo.environment["XDG_CACHE_HOME"].map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache")).appendingPathComponent("dipp")
+    }
+
+    /// Where decoded folders are cached: `cacheBase/image-folders` (`DIPP_IMAGE_CACHE` overrides
+    /// it; `off` turns the cache off).
     public static var cacheFolder: URL? {
-        let environment = ProcessInfo.processInfo.environment
-        if let chosen = environment["DIPP_IMAGE_CACHE"] { return chosen == "off" ? nil : URL(fileURLWithPath: chosen) }
-        let base = environment["XDG_CACHE_HOME"].map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache")
-        return base.appendingPathComponent("dipp/image-folders")
+        if let chosen = ProcessInfo.processInfo.environment["DIPP_IMAGE_CACHE"] { return chosen == "off" ? nil : URL(fileURLWithPath: chosen) }
+        return cacheBase.appendingPathComponent("image-folders")
     }
 
     public static func register(in components: Components) {

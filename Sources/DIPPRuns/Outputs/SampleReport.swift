@@ -75,7 +75,7 @@ public enum SampleReport {
             throw ConfigurationError(location: "--out", what: "no output folder for the imported model \(reference)",
                                      hint: "pass --out DIR: DIPP does not write into a model's folder")
         }
-        if teacherRun.isImported, teacherRun.teacher.configuration.classCount > 0, guidanceScale != 1 {
+        if !teacherRun.teacher.configuration.acceptsNullCondition, guidanceScale != 1 {
             throw ConfigurationError(location: "--cfg", what: "CFG \(guidanceScale) needs a ∅ class, which the imported model's class table lacks",
                                      hint: "sample it at --cfg 1")
         }

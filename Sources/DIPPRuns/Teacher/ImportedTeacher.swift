@@ -43,8 +43,7 @@ extension TeacherRun {
             (train, heldOut) = try configuration.loadData(components)
             try Self.check(teacher, fits: train, data: data, folder: folder)
         }
-        self.init(folder: folder, classifierFolder: ImageFolder.cacheFolder?.deletingLastPathComponent().appendingPathComponent("classifiers")
-                    ?? FileManager.default.temporaryDirectory.appendingPathComponent("dipp-classifiers"),
+        self.init(folder: folder, classifierFolder: ImageFolder.cacheBase.appendingPathComponent("classifiers"),
                   configuration: configuration, teacher: teacher, train: train, heldOut: heldOut, conditioner: .labels)
     }
 
@@ -55,7 +54,7 @@ extension TeacherRun {
         return try DiffusersFolder.load(URL(fileURLWithPath: String(reference.dropFirst(importPrefix.count))), build: build)
     }
 
-    /// Whether the teacher is a model DIPP imported (it has no `∅` class to guide with).
+    /// Whether the teacher is a model DIPP imported (`diffusers:DIR`).
     public var isImported: Bool { teacher.configuration.schedule != nil }
 
     /// Data an imported teacher is evaluated against must be its shape and, for a

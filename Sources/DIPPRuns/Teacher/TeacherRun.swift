@@ -48,6 +48,10 @@ public struct TeacherRun {
 extension TeacherTrainingConfiguration {
     /// The data set and its seeded train / held-out split.
     public func loadData(_ components: Components = .standard()) throws -> (train: LabeledDataset, heldOut: LabeledDataset) {
+        guard resolution == 0 && imageChannels == 0 || data.hasPrefix("images:") else {
+            throw ConfigurationError(location: "configuration, key 'resolution'", what: "resolution and imageChannels are for image folders, not \(data)",
+                                     hint: "drop --resolution / --image-channels, or use --data images:DIR")
+        }
         let all = try components.loadData(data, file: dataFile.isEmpty ? nil : dataFile, seed: seed,
                                           resolution: resolution > 0 ? resolution : nil, imageChannels: imageChannels > 0 ? imageChannels : nil)
         let (train, heldOut) = all.trainAndHeldOut(fraction: trainFraction, seed: seed)

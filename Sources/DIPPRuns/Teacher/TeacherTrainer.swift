@@ -47,6 +47,11 @@ public struct TeacherTrainer {
         let network = Self.denoiserConfiguration(c, data: train, textDimension: conditioner.embeddings?.dimension ?? 0)
         try components.validate(network)
         try c.checkMemory(sampleCount: Shape.count(train.sampleShape))
+        guard !c.horizontalFlip || (train.sampleShape.count == 3 && train.cameras == nil) else {
+            throw ConfigurationError(location: "configuration, key 'horizontalFlip'", what: "\(train.name)'s samples \(train.sampleShape) are not plain [C, H, W] images"
+                                     + (train.cameras != nil ? " (their cameras would no longer match a mirrored view)" : ""),
+                                     hint: "mirror image data only (fashion-mnist, image folders)")
+        }
         var rng = RandomStream(seed: c.seed, .teacherInitialisation)
         model = try components.denoiser(network, rng: &rng)
     }
@@ -117,7 +122,8 @@ public struct TeacherTrainer {
                 indices.append(order[cursor])
                 cursor += 1
             }
-            let (x0, labels) = data.batch(indices)
+            var (x0, labels) = data.batch(indices)
+            if c.horizontalFlip { x0 = Self.mirrored(x0, seed: c.seed, step: step) }
             let camera = data.cameras.map { CameraPose(dimension: $0.dimension, values: $0.rows(indices).values) }
             let conditions = data.captions.map { captions in
                 conditioner.conditions(prompts: indices.map { captions[$0][captionRNG.integer(below: captions[$0].count)] }, camera: camera)
@@ -148,5 +154,25 @@ public struct TeacherTrainer {
         try SafeTensors.write(teacher.stateDictionary(), metadata: ["kind": "teacher-ema", "step": String(step)],
                               to: folder.appendingPathComponent("teacher.safetensors"))
         return teacher
+    }
+}
+
+extension TeacherTrainer {
+    /// `horizontalFlip`: each image of the batch `[N, C, H, W]` mirrored left–right with
+    /// probability ½, drawn from a counter-based stream at a position fixed by the step, so a
+    /// resumed run flips exactly the images the uninterrupted one would have.
+    public static func mirrored(_ batch: Tensor, seed: UInt64, step: Int) -> Tensor {
+        precondition(batch.rank == 4, "horizontalFlip needs [N, C, H, W] images")
+        let (n, c, h, w) = (batch.shape[0], batch.shape[1], batch.shape[2], batch.shape[3])
+        var rng = RandomStream(seed: seed, stream: StreamIdentifier.teacherFlips.rawValue, position: UInt64(step) << 20)
+        let flips = rng.uniform(n).map { $0 < 0.5 }
+        var values = batch.storage
+        for i in 0..<n where flips[i] {
+            for row in 0..<(c * h) {
+                let start = (i * c * h + row) * w
+                values[start..<(start + w)].reverse()
+            }
+        }
+        return Tensor(shape: batch.shape, storage: values)
     }
 }

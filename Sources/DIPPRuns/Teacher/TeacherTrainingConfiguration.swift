@@ -18,6 +18,8 @@ public struct TeacherTrainingConfiguration: Codable, Sendable, Equatable {
     public var resolution: Int = 0
     /// Image folders: 1 (grey) or 3 (RGB) channels; 0 = grey only when every image is grey.
     public var imageChannels: Int = 0
+    /// Mirror each training image left–right with probability ½ (images `[C, H, W]` only).
+    public var horizontalFlip: Bool = false
     /// `mlp`, `unet`, or "" (MLP for vectors, U-Net for `[C,H,W]` images).
     public var architecture: String = ""
     public var hidden: [Int] = [256, 256, 256]

@@ -62,6 +62,10 @@ public enum TextTo3D {
             throw ConfigurationError(location: "configuration, key 'prompts'", what: "text-to-3D trains one field for one prompt, got \(configuration.prompts.count)",
                                      hint: "pass --prompt \"a red torus\"")
         }
+        if configuration.teacher.hasPrefix(TeacherRun.importPrefix) {
+            throw ConfigurationError(location: "configuration, key 'teacher'", what: "\(configuration.teacher) is a diffusers UNet2DModel, which reads no camera",
+                                     hint: "text-to-3D needs a camera-conditioned teacher: dipp pretrain --data shapes3d")
+        }
         let run = try AlignmentRun(configuration: configuration, folder: folder, components: components, communicator: communicator)
         run.progressLabel = "text-to-3d"
         guard run.train.kind == .renderedViews, let size = run.train.imageSize?.height else {

@@ -40,6 +40,8 @@ public enum StreamIdentifier: UInt64, Sendable, CaseIterable {
     case cameraEvaluation = 0x3D01
     /// Points on surfaces (Chamfer distance and F-score of text-to-3D fields).
     case surfaceSamples = 0x3D02
+    /// Which images of a teacher's batch are mirrored (`horizontalFlip`).
+    case teacherFlips = 0xF11F
 }
 
 extension RandomStream {

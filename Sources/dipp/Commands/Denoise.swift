@@ -40,8 +40,11 @@ struct Denoise: ParsableCommand {
             } }
             guard rows.count == n else { throw ValidationError("\(rows.count) labels for \(n) inputs") }
             let classes = teacher.configuration.classCount
-            if let bad = rows.first(where: { $0 != Conditions.nullLabel && !(0..<classes).contains($0) }) {
+            if let bad = rows.first(where: { $0 >= 0 && !(0..<classes).contains($0) }) {
                 throw ValidationError("label \(bad) is outside the model's \(classes) classes")
+            }
+            if rows.contains(where: { $0 < 0 }), !teacher.configuration.acceptsNullCondition {
+                throw ValidationError("the model has no ∅ class (label −1): pass --labels with one of its \(classes) classes per input")
             }
             let denoised = withoutGradients {
                 teacher.denoise(x, sigma: Tensor.full([n], sigma), conditions: Conditions(labels: rows.map { $0 < 0 ? Conditions.nullLabel : $0 }))

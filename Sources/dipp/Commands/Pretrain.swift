@@ -24,6 +24,7 @@ struct Pretrain: ParsableCommand {
     @Option(help: "Image folders (images:DIR): resize (shorter side) and centre-crop every image to N×N, N a multiple of 4 from 8 to 64 (default: the images' own size).")
     var resolution: Int?
     @Option(help: "Image folders: 1 (grey) or 3 (RGB) channels (default: grey only when every image is grey).") var imageChannels: Int?
+    @Flag(help: "Mirror each training image left–right with probability ½ (augmentation for [C, H, W] images).") var horizontalFlip = false
     @Option(help: ArgumentHelp("Denoiser architecture (default: the data's: mlp for vectors, unet2d for image folders, unet for the built-in images).",
                                valueName: CLI.valueName("denoiser architecture"))) var architecture: String?
     @Option(help: "Training steps (default: \(Self.defaults.steps)).") var steps: Int?
@@ -53,6 +54,7 @@ struct Pretrain: ParsableCommand {
             flags.set(resolution, "resolution") { c.resolution = $0 }
             flags.set(imageChannels, "imageChannels") { c.imageChannels = $0 }
             flags.set(architecture, "architecture") { c.architecture = $0 }
+            flags.set(horizontalFlip ? true : nil, "horizontalFlip") { c.horizontalFlip = $0 }
             flags.set(steps, "steps") { c.steps = $0 }
             flags.set(batchSize, "batchSize") { c.batchSize = $0 }
             flags.set(learningRate, "learningRate") { c.learningRate = $0 }

@@ -13,7 +13,7 @@ import Foundation
 enum Harnesses {
     static let all: [String: @Sendable ([UInt8]) -> Void] = [
         "safetensors": safetensors, "configuration": configuration, "manifest": manifest, "ffi-signature": ffiSignature,
-        "idx": idx, "csv": csv, "png": png, "gzip": gzip, "flags": flags,
+        "idx": idx, "csv": csv, "png": png, "gzip": gzip, "flags": flags, "image": image, "image-metadata": imageMetadata,
     ]
 
     /// The safetensors reader (checkpoints, `--save` files, weights).
@@ -73,6 +73,25 @@ enum Harnesses {
         withTemporaryFile(bytes) { path in
             _ = try? Files.readPNG(path, channels: 1)
             _ = try? Files.readPNG(path, channels: 3)
+        }
+    }
+
+    /// PNG or JPEG input through `Files.readImage` (libpng, libjpeg-turbo), as image folders read it.
+    static func image(_ bytes: [UInt8]) {
+        withTemporaryFile(bytes) { path in _ = try? Files.readImage(path) }
+    }
+
+    /// An image folder's `metadata.jsonl` and `metadata.csv` (beside one valid 8×8 PNG).
+    static func imageMetadata(_ bytes: [UInt8]) {
+        let folder = NSTemporaryDirectory() + "dipp-fuzz-folder-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        if !FileManager.default.fileExists(atPath: folder + "/a.png") {
+            try? Files.writePNG([UInt8](repeating: 128, count: 64), width: 8, height: 8, channels: 1, to: folder + "/a.png")
+        }
+        for name in ["metadata.jsonl", "metadata.csv"] {
+            _ = FileManager.default.createFile(atPath: folder + "/" + name, contents: Data(bytes))
+            _ = try? ImageFolder.load(folder: folder, resolution: nil, cache: nil)
+            try? FileManager.default.removeItem(atPath: folder + "/" + name)
         }
     }
 

@@ -58,14 +58,25 @@ public enum DiffusersFolder {
     /// `num_class_embeds` (an imported model has no row for `∅`).
     public static func configuration(of folder: URL) throws -> DenoiserConfiguration {
         let layout = try layout(of: folder)
-        let unet = try UNet2DConfiguration.parse(object(layout.config), source: layout.config.path)
+        var config = try object(layout.config)
+        if let sides = config["sample_size"] as? [Int] {   // diffusers also writes [height, width]
+            guard sides.count == 2, sides[0] == sides[1] else {
+                throw ConfigurationError(location: "\(layout.config.path), field 'sample_size'", what: "non-square sample size \(sides)",
+                                         hint: "DIPP reads square UNet2DModels")
+            }
+            config["sample_size"] = sides[0]
+        }
+        let unet = try UNet2DConfiguration.parse(config, source: layout.config.path)
         guard let schedulerFile = layout.scheduler else {
             throw ConfigurationError(location: folder.path, what: "no scheduler configuration (scheduler/scheduler_config.json or scheduler_config.json)",
                                      hint: "DIPP needs the noise levels the model was trained on; copy the scheduler config from the model's source")
         }
         let schedule = try DiscreteVPSchedule.parse(object(schedulerFile), source: schedulerFile.path,
                                                     fourierTimeEmbedding: unet.timeEmbeddingType == "fourier")
-        let size = unet.sampleSize ?? 32
+        guard let size = unet.sampleSize else {
+            throw ConfigurationError(location: "\(layout.config.path), field 'sample_size'", what: "no sample size",
+                                     hint: "set sample_size to the image side the model was trained on")
+        }
         var c = DenoiserConfiguration(architecture: "unet2d", sampleShape: [unet.inChannels, size, size], classCount: unet.numClassEmbeds ?? 0)
         c.channels = unet.blockOutChannels
         (c.unet2d, c.schedule) = (unet, schedule)
