@@ -222,3 +222,22 @@ struct ExampleResultsTests {
         #expect(XMLParser(data: data).parse())
     }
 }
+
+extension ExampleResultsTests {
+    /// Bring your own: the reward rose on every seed beyond the spread, the example finished
+    /// within the hour, and PyTorch redrew DIPP's samples within 1e-4.
+    @Test func bringYourOwnPageHoldsItsClaims() throws {
+        let page = try Self.page("BringYourOwn")
+        #expect(page.contains("full mode") && page.contains("(3 DI++ seed(s))"))
+        let minutes = try #require(page.firstMatch(of: /Whole example: ([0-9.]+) min/).flatMap { Double($0.1) })
+        #expect(minutes < 60)
+        let table = try #require(MarkdownTable.parse(page).first)
+        let row = try #require(table.rows.first { $0[0].hasPrefix("DI++") }, "no DI++ row")
+        let reward = row[4].components(separatedBy: " → ").compactMap(MarkdownTable.meanAndSpread)
+        try #require(reward.count == 2, "'\(row[4])' is not 'before → after'")
+        #expect(reward[1].mean - reward[1].sd > reward[0].mean + reward[0].sd, "\(row[4])")
+        #expect(MarkdownTable.meanAndSpread(row[2]) != nil && MarkdownTable.meanAndSpread(row[3]) != nil, "\(row)")
+        let ratio = try #require(page.firstMatch(of: /‖Δ‖\/‖DIPP‖ ([0-9]+\.?[0-9]*(?:e[+-]?[0-9]+)?)/).flatMap { Double($0.1) }, "no round-trip figure")
+        #expect(ratio <= 1e-4)
+    }
+}
