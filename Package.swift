@@ -7,9 +7,9 @@ import PackageDescription
 //   DIPPTensor                 tensors, reverse-mode autodiff, RNG, GEMM backend, safetensors
 //   DIPPNN                     layers, optimizers, EMA, checkpoints, configuration files, the communicator
 //   DIPPRender                 cameras, differentiable volume rendering, isosurface meshes (PLY)
-//   DIPPData                   self-describing data sets (gmm2d, digits, Fashion-MNIST, shapes3d), gzip, PNG
+//   DIPPData                   self-describing data sets (gmm2d, digits, Fashion-MNIST, shapes3d, image folders), gzip, PNG, JPEG
 //   DIPPText                   text encoders: the WordPiece tokenizer, BERT, all-MiniLM-L6-v2, a trainable bag of tokens
-//   DIPPDiffusion              Conditions, ScoreModel, Guidance, EDM preconditioning/loss, samplers, denoisers
+//   DIPPDiffusion              Conditions, ScoreModel, Guidance, EDM preconditioning/loss, samplers, denoisers (diffusers' UNet2DModel among them)
 //   DiffInstruct               the core: Generator, RewardModel, Divergence (IKL, SiD), TA objectives, the DI++
 //                              trainer, scheduled scalars, conformance checkers (no data, files or plugins)
 //   DIPPEvaluation             evaluators (2-D mode coverage, sample statistics, in-project classifiers,

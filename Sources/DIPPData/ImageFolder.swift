@@ -264,7 +264,12 @@ public enum ImageFolder {
             }
             let indices = all.compactMap { entry -> Int? in if case .index(let i) = entry.label { i } else { nil } }
             if indices.count == all.count {
-                let names = (0...(indices.max() ?? 0)).map(String.init)
+                let largest = indices.max() ?? 0
+                guard largest < Swift.max(all.count, 1000), indices.allSatisfy({ $0 >= 0 }) else {
+                    throw DataError(location: ImageFolderMetadata.join(root, "metadata"), what: "class index \(largest < 0 ? indices.min()! : largest) for \(all.count) images",
+                                    hint: "integer labels are class indices 0, 1, …; name classes with strings instead")
+                }
+                let names = (0...largest).map(String.init)
                 return (names, entries.map { $0.map { entry in if case .index(let i) = entry.label { i } else { -1 } } })
             }
             func name(_ entry: Entry) -> String {

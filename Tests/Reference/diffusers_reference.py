@@ -74,7 +74,7 @@ CASES = [
             down_block_types=("DownBlock2D", "AttnDownBlock2D", "DownBlock2D"),
             up_block_types=("UpBlock2D", "AttnUpBlock2D", "UpBlock2D"),
             block_out_channels=(8, 16, 16), layers_per_block=1, norm_num_groups=4, attention_head_dim=8,
-            time_embedding_type="fourier", flip_sin_to_cos=False, mid_block_type=None,
+            time_embedding_type="fourier", flip_sin_to_cos=True, mid_block_type=None,  # True: UNet2DModel never passes it to the Fourier projection
         ),
         scheduler=dict(num_train_timesteps=12, beta_schedule="scaled_linear", beta_start=0.001, beta_end=0.3,
                        prediction_type="sample"),

@@ -77,7 +77,7 @@ public struct DenoiserConfiguration: Codable, Sendable, Equatable {
     public var resolvedUNet2D: UNet2DConfiguration {
         if let unet2d { return unet2d }
         var c = UNet2DConfiguration()
-        c.sampleSize = sampleShape.count == 3 ? sampleShape[1] : nil
+        c.sampleSize = sampleShape.count == 3 && sampleShape[1] == sampleShape[2] ? sampleShape[1] : nil   // export writes [H, W] otherwise
         (c.inChannels, c.outChannels) = (sampleShape.first ?? 1, sampleShape.first ?? 1)
         c.blockOutChannels = channels
         c.downBlockTypes = channels.indices.map { $0 == channels.count - 1 ? "AttnDownBlock2D" : "DownBlock2D" }

@@ -17,7 +17,7 @@ import Foundation
 /// or, for a model imported from diffusers, `{"kind": "vp-discrete", "prediction_type",
 /// "alphas_cumprod", "first_level"}` (``DiscreteVPSchedule``). `output` is how samples are kept
 /// in the data range: `{"kind": "none"}`, `{"kind": "clamp" | "tanh", "low", "high"}`.
-/// `Scripts/sample_exported.py` draws samples from such a folder with torch and diffusers.
+/// `Scripts/sample_exported.py` draws samples from an exported generator with torch and diffusers.
 public enum DiffusersExport {
     /// Writes `denoiser`'s network to `folder` as a diffusers `UNet2DModel`.
     public static func writeModel(_ denoiser: EDMDenoiser, to folder: URL, source: String) throws {
@@ -27,6 +27,8 @@ public enum DiffusersExport {
         }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var config = try JSONSerialization.jsonObject(with: JSONEncoder().encode(network.configuration)) as! [String: Any]
+        let shape = denoiser.configuration.sampleShape
+        config["sample_size"] = shape[1] == shape[2] ? shape[1] as Any : [shape[1], shape[2]]
         config["_class_name"] = "UNet2DModel"
         config["_diffusers_version"] = "0.42.1"
         try writeJSON(config, to: folder.appendingPathComponent("config.json"))

@@ -12,7 +12,7 @@ import Foundation
 /// An imported teacher has no data set of its own. With `data` (any data set name, e.g.
 /// `images:DIR`) runs are evaluated against it, split as `dipp pretrain` splits it; without,
 /// against ``ownSampleCount`` of the teacher's own Heun samples (plain sample statistics:
-/// moments and MMD, no classifier), drawn with the evaluation seed over the model's own σ range.
+/// moments and MMD, no classifier), drawn from a stream of their own over the model's σ range.
 extension TeacherRun {
     public static let importPrefix = "diffusers:"
     /// Samples of an imported teacher that stand in for data (half "training", half held out).
@@ -37,9 +37,13 @@ extension TeacherRun {
         let train: LabeledDataset, heldOut: LabeledDataset
         if data.isEmpty {
             configuration.data = "samples of \(folder.lastPathComponent)"
-            (train, heldOut) = Self.ownSamples(of: teacher, name: configuration.data)
+            (train, heldOut) = try Self.ownSamples(of: teacher, name: configuration.data, modelFolder: folder)
         } else {
             configuration.data = data
+            let shape = teacher.sampleShape
+            if data.hasPrefix("images:"), shape.count == 3, shape[1] == shape[2] {   // read the folder at the model's size
+                (configuration.resolution, configuration.imageChannels) = (shape[1], shape[0])
+            }
             (train, heldOut) = try configuration.loadData(components)
             try Self.check(teacher, fits: train, data: data, folder: folder)
         }
@@ -62,7 +66,7 @@ extension TeacherRun {
     static func check(_ teacher: EDMDenoiser, fits data: LabeledDataset, data name: String, folder: URL) throws {
         guard data.sampleShape == teacher.sampleShape else {
             throw ConfigurationError(location: "--data \(name)", what: "samples of shape \(data.sampleShape); the model \(folder.lastPathComponent) makes \(teacher.sampleShape)",
-                                     hint: "image folders: pass --resolution \(teacher.sampleShape[1]) (and the model's channel count)")
+                                     hint: "data of the model's shape (an image folder is read at the model's size when it is square and at most 64)")
         }
         let classes = teacher.configuration.classCount
         guard classes == 0 || data.classCount == classes else {
@@ -72,22 +76,34 @@ extension TeacherRun {
     }
 
     /// ``ownSampleCount`` Heun samples of `teacher` (18 steps over its own σ range, balanced
-    /// over its classes), split in two.
-    static func ownSamples(of teacher: EDMDenoiser, name: String) -> (LabeledDataset, LabeledDataset) {
-        let range = teacher.configuration.schedule!.sigmaRange, classes = teacher.configuration.classCount
-        let sampler = HeunSampler(schedule: KarrasSchedule(steps: 18, sigmaMin: Float(Swift.max(range.min, 0.002)), sigmaMax: Float(range.max)))
-        let labels = classes > 0 ? ModelEvaluation.balancedLabels(classes: classes, perClass: ownSampleCount / classes)
-            : [Int](repeating: Conditions.nullLabel, count: ownSampleCount)
-        var rng = RandomStream(seed: 0, .evaluationSamples)
-        var values: [Float] = []
-        for start in stride(from: 0, to: labels.count, by: 32) {
-            let batch = Array(labels[start..<Swift.min(start + 32, labels.count)])
-            values += withoutGradients {
-                sampler.sample(teacher, guidance: ClassifierFreeGuidance(scale: 1), conditions: Conditions(labels: batch), rng: &rng)
-            }.storage
+    /// over its classes), split in two; drawn once per model and cached under
+    /// `cacheBase/imported-references/`, keyed by the model's configuration and weights.
+    static func ownSamples(of teacher: EDMDenoiser, name: String, modelFolder: URL) throws -> (LabeledDataset, LabeledDataset) {
+        let layout = try DiffusersFolder.layout(of: modelFolder)
+        var h: UInt64 = 14_695_981_039_346_656_037   // FNV-1a over the config, the scheduler config and the weights
+        for file in [layout.config, layout.weights] + (layout.scheduler.map { [$0] } ?? []) {
+            for byte in (FileManager.default.contents(atPath: file.path) ?? Data()) { h = (h ^ UInt64(byte)) &* 1_099_511_628_211 }
         }
-        let shape = teacher.sampleShape
-        let all = LabeledDataset(name: name, values: values, labels: classes > 0 ? labels : labels.map { _ in -1 }, sampleShape: shape,
+        let cache = ImageFolder.cacheBase.appendingPathComponent("imported-references/\(String(h, radix: 36))-\(ownSampleCount).safetensors")
+        let shape = teacher.sampleShape, classes = teacher.configuration.classCount
+        let labels = classes > 0 ? ModelEvaluation.balancedLabels(classes: classes, perClass: Swift.max(1, ownSampleCount / classes))
+            : [Int](repeating: Conditions.nullLabel, count: ownSampleCount)
+        var values = (try? SafeTensors.read(contentsOf: cache).tensor("samples"))?.storage ?? []
+        if values.count != labels.count * Shape.count(shape) {
+            let range = teacher.configuration.schedule!.sigmaRange
+            let sampler = HeunSampler(schedule: KarrasSchedule(steps: 18, sigmaMin: Float(Swift.max(range.min, 0.002)), sigmaMax: Float(range.max)))
+            var rng = RandomStream(seed: 0, .importedTeacherReference)
+            values = []
+            for start in stride(from: 0, to: labels.count, by: 32) {
+                let batch = Array(labels[start..<Swift.min(start + 32, labels.count)])
+                values += withoutGradients {
+                    sampler.sample(teacher, guidance: ClassifierFreeGuidance(scale: 1), conditions: Conditions(labels: batch), rng: &rng)
+                }.storage
+            }
+            try? FileManager.default.createDirectory(at: cache.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try? Files.atomically(cache.path) { try SafeTensors.write(["samples": Tensor(shape: [labels.count] + shape, storage: values)], to: URL(fileURLWithPath: $0)) }
+        }
+        let all = LabeledDataset(name: name, values: values, labels: labels, sampleShape: shape,
                                  imageSize: shape.count == 3 ? (shape[1], shape[2]) : nil, classNames: (0..<classes).map(String.init),
                                  evaluator: "sample-statistics", architecture: "unet2d")
         return all.split(fraction: 0.5, seed: 0)

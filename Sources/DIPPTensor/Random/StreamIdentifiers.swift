@@ -42,6 +42,8 @@ public enum StreamIdentifier: UInt64, Sendable, CaseIterable {
     case surfaceSamples = 0x3D02
     /// Which images of a teacher's batch are mirrored (`horizontalFlip`).
     case teacherFlips = 0xF11F
+    /// An imported teacher's own samples, the reference its runs are evaluated against.
+    case importedTeacherReference = 0x1A70
 }
 
 extension RandomStream {

@@ -33,7 +33,13 @@ struct Denoise: ParsableCommand {
                                          hint: "one input per row, each of the model's sample shape")
             }
             let n = x.shape[0]
-            var rows = contents.tensors["labels"].map { $0.storage.map { Int($0) } } ?? [Int](repeating: Conditions.nullLabel, count: n)
+            guard teacher.configuration.textDimension == 0, teacher.configuration.cameraDimension == 0 else {
+                throw ValidationError("the model reads text or camera conditions, which dipp denoise does not take: it takes class labels")
+            }
+            var rows = try contents.tensors["labels"].map { t in try t.storage.map { v in
+                guard let label = Int(exactly: v) else { throw ValidationError("\(input): label \(v) is not an integer") }
+                return label
+            } } ?? [Int](repeating: Conditions.nullLabel, count: n)
             if let labels { rows = try labels.split(separator: ",").map { part in
                 guard let v = Int(part.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("--labels: '\(part)' is not an integer") }
                 return v

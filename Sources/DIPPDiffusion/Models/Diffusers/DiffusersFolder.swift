@@ -56,55 +56,60 @@ public enum DiffusersFolder {
     /// The denoiser configuration of the model in `folder`: architecture `unet2d` with its
     /// `UNet2DModel` configuration and its scheduler's ``DiscreteVPSchedule``. `classCount` is
     /// `num_class_embeds` (an imported model has no row for `∅`).
-    public static func configuration(of folder: URL) throws -> DenoiserConfiguration {
-        let layout = try layout(of: folder)
+    public static func configuration(of folder: URL) throws -> DenoiserConfiguration { try configuration(of: layout(of: folder)) }
+
+    static func configuration(of layout: Layout) throws -> DenoiserConfiguration {
         var config = try object(layout.config)
-        if let sides = config["sample_size"] as? [Int] {   // diffusers also writes [height, width]
-            guard sides.count == 2, sides[0] == sides[1] else {
-                throw ConfigurationError(location: "\(layout.config.path), field 'sample_size'", what: "non-square sample size \(sides)",
-                                         hint: "DIPP reads square UNet2DModels")
+        var sides: [Int]?
+        if let pair = config["sample_size"] as? [Int] {   // diffusers also writes [height, width]
+            guard pair.count == 2 else {
+                throw ConfigurationError(location: "\(layout.config.path), field 'sample_size'", what: "sample size \(pair)", hint: "a side, or [height, width]")
             }
-            config["sample_size"] = sides[0]
+            sides = pair
+            config["sample_size"] = pair[0] == pair[1] ? pair[0] as Any : NSNull()
         }
-        let unet = try UNet2DConfiguration.parse(config, source: layout.config.path)
+        var unet = try UNet2DConfiguration.parse(config, source: layout.config.path)
         guard let schedulerFile = layout.scheduler else {
-            throw ConfigurationError(location: folder.path, what: "no scheduler configuration (scheduler/scheduler_config.json or scheduler_config.json)",
+            throw ConfigurationError(location: layout.modelFolder.path, what: "no scheduler configuration (scheduler/scheduler_config.json or scheduler_config.json)",
                                      hint: "DIPP needs the noise levels the model was trained on; copy the scheduler config from the model's source")
         }
         let schedule = try DiscreteVPSchedule.parse(object(schedulerFile), source: schedulerFile.path,
                                                     fourierTimeEmbedding: unet.timeEmbeddingType == "fourier")
-        guard let size = unet.sampleSize else {
+        guard let (height, width) = sides.map({ ($0[0], $0[1]) }) ?? unet.sampleSize.map({ ($0, $0) }) else {
             throw ConfigurationError(location: "\(layout.config.path), field 'sample_size'", what: "no sample size",
                                      hint: "set sample_size to the image side the model was trained on")
         }
-        var c = DenoiserConfiguration(architecture: "unet2d", sampleShape: [unet.inChannels, size, size], classCount: unet.numClassEmbeds ?? 0)
+        unet.sampleSize = height == width ? height : nil
+        var c = DenoiserConfiguration(architecture: "unet2d", sampleShape: [unet.inChannels, height, width], classCount: unet.numClassEmbeds ?? 0)
         c.channels = unet.blockOutChannels
         (c.unet2d, c.schedule) = (unet, schedule)
         return c
     }
 
-    /// The network's parameters from diffusers' state dict: names as they are, except the
-    /// attention names of older checkpoints (`query`, `key`, `value`, `proj_attn`), and every
-    /// rank-2 weight but the class table transposed (PyTorch's `[out, in]` to DIPP's `[in, out]`).
+    /// Attention names of older checkpoints, as diffusers renames them on load.
+    static let legacyAttentionNames = [".to_q.": ".query.", ".to_k.": ".key.", ".to_v.": ".value.", ".to_out.0.": ".proj_attn."]
+
+    /// Whether diffusers stores the parameter `name` (of rank `rank`) transposed from DIPP:
+    /// every matrix but the class table (PyTorch's `Linear` is `[out, in]`, DIPP's `[in, out]`).
+    static func isTransposed(_ name: String, rank: Int) -> Bool { rank == 2 && name != "class_embedding.weight" }
+
+    /// The network's parameters from diffusers' state dict: names as they are (or their legacy
+    /// attention names), matrices transposed (``isTransposed(_:rank:)``).
     public static func networkState(_ tensors: [String: Tensor], expected: [(name: String, tensor: Tensor)]) -> [String: Tensor] {
-        let old = [".to_q.": ".query.", ".to_k.": ".key.", ".to_v.": ".value.", ".to_out.0.": ".proj_attn."]
         var state: [String: Tensor] = [:]
         for (name, parameter) in expected {
-            var source = tensors[name]
-            if source == nil, let (new, legacy) = old.first(where: { name.contains($0.key) }) {
-                source = tensors[name.replacingOccurrences(of: new, with: legacy)]
-            }
-            guard let t = source else { continue }
-            state["network." + name] = parameter.rank == 2 && name != "class_embedding.weight" && t.rank == 2 ? t.transposed(0, 1) : t
+            let legacy = legacyAttentionNames.first { name.contains($0.key) }.map { name.replacingOccurrences(of: $0.key, with: $0.value) }
+            guard let t = tensors[name] ?? legacy.flatMap({ tensors[$0] }) else { continue }
+            state["network." + name] = isTransposed(name, rank: parameter.rank) && t.rank == 2 ? t.transposed(0, 1) : t
         }
         return state
     }
 
-    /// diffusers' state dict of `network`: every rank-2 weight but the class table transposed back.
+    /// diffusers' state dict of `network` (matrices transposed back).
     public static func diffusersState(of network: UNet2DNetwork) -> [String: Tensor] {
         var out: [String: Tensor] = [:]
         for (name, t) in network.namedParameters {
-            out[name] = t.rank == 2 && name != "class_embedding.weight" ? t.detached().transposed(0, 1) : t.detached()
+            out[name] = isTransposed(name, rank: t.rank) ? t.detached().transposed(0, 1) : t.detached()
         }
         return out
     }
@@ -112,16 +117,17 @@ public enum DiffusersFolder {
     /// Loads the model in `folder` as an EDM denoiser (``DiscreteVPSchedule`` around the network).
     public static func load(_ folder: URL, build: @escaping DenoiserNetworks.Build) throws -> EDMDenoiser {
         let layout = try layout(of: folder)
-        let configuration = try configuration(of: folder)
+        let configuration = try configuration(of: layout)
         try configuration.validate(source: layout.config.path)
         var rng = RandomStream(seed: 0)
         let model = EDMDenoiser(configuration, build: build, rng: &rng)
         let contents = try SafeTensors.read(contentsOf: layout.weights)
         let expected = (model.network as! UNet2DNetwork).namedParameters
         let known = Set(expected.map(\.name))
-        let legacy = Set(contents.tensors.keys.map { $0.replacingOccurrences(of: ".query.", with: ".to_q.").replacingOccurrences(of: ".key.", with: ".to_k.")
-            .replacingOccurrences(of: ".value.", with: ".to_v.").replacingOccurrences(of: ".proj_attn.", with: ".to_out.0.") })
-        if let extra = legacy.subtracting(known).sorted().first {
+        let given = Set(contents.tensors.keys.map { key in
+            legacyAttentionNames.first { key.contains($0.value) }.map { key.replacingOccurrences(of: $0.value, with: $0.key) } ?? key
+        })
+        if let extra = given.subtracting(known).sorted().first {
             throw ConfigurationError(location: layout.weights.path, what: "tensor '\(extra)' is not part of the model config.json describes",
                                      hint: "the weights and config.json come from different models")
         }

@@ -40,8 +40,15 @@ public struct DiscreteVPSchedule: Codable, Sendable, Equatable {
 
     /// The (fractional) timestep for `σ`: `t = i + (ln σ − ln σ_i)/(ln σ_{i+1} − ln σ_i)` on the
     /// level interval holding `ln σ`, clamped to `[firstLevel, T−1]`.
-    public func timestep(sigma: Double) -> Double {
-        let logs = sigmas.map { Foundation.log($0) }, l = Foundation.log(sigma)
+    public func timestep(sigma: Double) -> Double { timesteps(sigmas: [sigma])[0] }
+
+    /// ``timestep(sigma:)`` for each of `sigmas`, the level table's logarithms taken once.
+    public func timesteps(sigmas query: [Double]) -> [Double] {
+        let logs = sigmas.map { Foundation.log($0) }
+        return query.map { Self.interpolate(Foundation.log($0), levels: logs, first: firstLevel) }
+    }
+
+    static func interpolate(_ l: Double, levels logs: [Double], first firstLevel: Int) -> Double {
         let last = logs.count - 1
         if l <= logs[firstLevel] { return Double(firstLevel) }
         if l >= logs[last] { return Double(last) }
@@ -63,19 +70,12 @@ public struct DiscreteVPSchedule: Codable, Sendable, Equatable {
         }
     }
 
-    /// `λ(σ) = 1/c_out²`: the denoising loss weighted so that it is the plain squared error of
-    /// the network's own output (ε-, v- or x₀-MSE).
-    public func lossWeight(_ sigma: Double) -> Double {
-        let c = coefficients(sigma: sigma).cOut
-        return 1 / (c * c)
-    }
-
     /// `D(x; σ)` around `network(c_in·x, t(σ))` for a batch with per-sample `sigma` (`[N]`).
     public func denoise(_ x: Tensor, sigma: Tensor, _ network: (_ input: Tensor, _ timestep: Tensor) -> Tensor) -> Tensor {
         let sigmas = sigma.storage.map(Double.init), n = sigmas.count
         let c = sigmas.map(coefficients)
         func perSample(_ values: [Double]) -> Tensor { Noise.perSample(Tensor(shape: [n], storage: values.map(Float.init)), rank: x.rank) }
-        let out = network(x * perSample(c.map(\.cIn)), Tensor(shape: [n], storage: sigmas.map { Float(timestep(sigma: $0)) }))
+        let out = network(x * perSample(c.map(\.cIn)), Tensor(shape: [n], storage: timesteps(sigmas: sigmas).map(Float.init)))
         return prediction == .sample ? out : x * perSample(c.map(\.cSkip)) + out * perSample(c.map(\.cOut))
     }
 }
@@ -92,8 +92,8 @@ extension DiscreteVPSchedule {
     /// the discrete VP family): `beta_schedule` `linear` (`β = linspace(β_start, β_end, T)` in
     /// float32, as diffusers builds it), `scaled_linear` (`linspace(√β_start, √β_end, T)²`),
     /// `squaredcos_cap_v2` (Nichol & Dhariwal's cosine, `β_t = min(1 − ᾱ(t+1)/ᾱ(t), 0.999)`)
-    /// or `trained_betas`; `ᾱ_t = Π(1 − β)` in float32 as diffusers computes it (the model's own
-    /// table), every later step in Double.
+    /// or `trained_betas`; `ᾱ_t = Π(1 − β)` as diffusers' `torch.cumprod` computes it (the model's
+    /// own float32 table), every later step in Double.
     public static func parse(_ object: [String: Any], source: String, fourierTimeEmbedding: Bool) throws -> DiscreteVPSchedule {
         func refuse(_ key: String, _ what: String, _ hint: String) -> ConfigurationError {
             ConfigurationError(location: "\(source), field '\(key)'", what: what, hint: hint)
@@ -132,8 +132,8 @@ extension DiscreteVPSchedule {
         guard let prediction = Prediction(rawValue: predictionName) else {
             throw refuse("prediction_type", "'\(predictionName)' is not implemented", "epsilon, v_prediction or sample")
         }
-        var product: Float = 1   // as diffusers builds the table: float32 betas, float32 cumulative product
-        let alphas = betas.map { b -> Double in product *= 1 - Float(b); return Double(product) }
+        var product = 1.0   // as torch builds the table: float32 factors, a double accumulator, each value rounded to float32
+        let alphas = betas.map { b -> Double in product *= Double(1 - Float(b)); return Double(Float(product)) }
         return DiscreteVPSchedule(alphasCumprod: alphas, prediction: prediction, firstLevel: fourierTimeEmbedding ? 1 : 0)
     }
 

@@ -70,7 +70,7 @@ public struct UNet2DConfiguration: Codable, Sendable, Equatable {
     }
 
     /// The width of the time embedding `temb` (`time_embedding_dim`, default 4 × the first width).
-    public var timeEmbeddingWidth: Int { timeEmbeddingDim ?? 4 * blockOutChannels[0] }
+    public var timeEmbeddingWidth: Int { (timeEmbeddingDim ?? 0) > 0 ? timeEmbeddingDim! : 4 * blockOutChannels[0] }   // 0 is the default too, as diffusers' `or` reads it
     /// The width the time projection hands to the time embedding's first layer.
     public var timeProjectionWidth: Int { timeEmbeddingType == "fourier" ? 2 * blockOutChannels[0] : blockOutChannels[0] }
 
@@ -101,7 +101,7 @@ public struct UNet2DConfiguration: Codable, Sendable, Equatable {
             throw refuse("class_embed_type", "class embedding type '\(given)' is not implemented",
                          "DIPP implements the class table of num_class_embeds (class_embed_type null)")
         }
-        let filtered = object.filter { known.contains($0.key) && !ignoredKeys.contains($0.key) && fixedValues[$0.key] == nil && $0.key != "class_embed_type" }
+        let filtered = object.filter { CodingKeys(rawValue: $0.key) != nil }
         let data = try JSONSerialization.data(withJSONObject: filtered)
         let configuration: UNet2DConfiguration
         do {
@@ -144,12 +144,19 @@ public struct UNet2DConfiguration: Codable, Sendable, Equatable {
         guard layersPerBlock >= 1, inChannels >= 1, outChannels >= 1, blockOutChannels.allSatisfy({ $0 >= 1 }) else {
             throw refuse(.layersPerBlock, "sizes must be positive", "layers_per_block, in/out channels and widths ≥ 1")
         }
-        let groups = [normNumGroups] + (attnNormNumGroups.map { [$0] } ?? [])
-        for g in groups where g < 1 || blockOutChannels.contains(where: { $0 % g != 0 }) {
-            throw refuse(.normNumGroups, "\(g) groups do not divide the widths \(blockOutChannels)", "a group count that divides every width")
+        for (key, g) in [(CodingKeys.normNumGroups, normNumGroups)] + (attnNormNumGroups.map { [(.attnNormNumGroups, $0)] } ?? [])
+        where g < 1 || blockOutChannels.contains(where: { $0 % g != 0 }) {
+            throw refuse(key, "\(g) groups do not divide the widths \(blockOutChannels)", "a group count that divides every width")
         }
-        if let head = attentionHeadDim, head < 1 || blockOutChannels.contains(where: { $0 % head != 0 }) {
-            throw refuse(.attentionHeadDim, "heads of \(head) channels do not divide the widths \(blockOutChannels)", "a head size that divides every width, or null")
+        // The widths attention runs at: the Attn blocks' own, and the last for the mid block.
+        let attended = zip(downBlockTypes, blockOutChannels).filter { $0.0.hasPrefix("Attn") }.map(\.1)
+            + zip(upBlockTypes, blockOutChannels.reversed()).filter { $0.0.hasPrefix("Attn") }.map(\.1)
+            + (midBlockType != nil && addAttention ? [blockOutChannels[blockOutChannels.count - 1]] : [])
+        if let head = attentionHeadDim, head < 1 || attended.contains(where: { $0 % head != 0 }) {
+            throw refuse(.attentionHeadDim, "heads of \(head) channels do not divide the attention widths \(attended)", "a head size that divides them, or null")
+        }
+        if let width = timeEmbeddingDim, width < 0 {
+            throw refuse(.timeEmbeddingDim, "a time embedding of \(width)", "a positive width, or null (4 × the first block's width)")
         }
         if let classes = numClassEmbeds, classes < 1 { throw refuse(.numClassEmbeds, "\(classes) classes", "≥ 1, or null") }
         guard downsamplePadding == 0 || downsamplePadding == 1 else {

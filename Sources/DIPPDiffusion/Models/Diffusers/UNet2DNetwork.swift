@@ -65,7 +65,8 @@ public struct UNet2DNetwork: DenoiserNetwork {
 
     /// `φ(t)`, `[N, P]`: diffusers' `get_timestep_embedding` (`exp(−ln(10⁴)·i/(P/2 − freq_shift))`,
     /// `[sin, cos]`, swapped with `flip_sin_to_cos`) or `GaussianFourierProjection`
-    /// (`[sin 2π w ln t, cos 2π w ln t]`), in Float as diffusers computes it.
+    /// (`[sin 2π w ln t, cos 2π w ln t]`, whatever `flip_sin_to_cos` says: `UNet2DModel` builds it
+    /// with its own default), in Float as diffusers computes it.
     func timeProjection(_ t: [Float]) -> Tensor {
         let c = configuration
         if let fourierWeight {
@@ -74,7 +75,7 @@ public struct UNet2DNetwork: DenoiserNetwork {
             for (n, time) in t.enumerated() {
                 for j in 0..<k {
                     let angle = Foundation.log(time) * w[j] * 2 * Float.pi
-                    (out[n * 2 * k + j], out[n * 2 * k + k + j]) = c.flipSinToCos ? (cos(angle), sin(angle)) : (sin(angle), cos(angle))
+                    (out[n * 2 * k + j], out[n * 2 * k + k + j]) = (sin(angle), cos(angle))   // diffusers never flips this one
                 }
             }
             return Tensor(shape: [t.count, 2 * k], storage: out)
