@@ -212,3 +212,25 @@ extension CommandLineTests {
         #expect(refused.status != 0 && refused.output.contains("outside the model's 3 classes"), "\(refused.output)")
     }
 }
+
+extension CommandLineTests {
+    /// `dipp reward score` on samples `dipp sample --save` wrote gives the mean the sample
+    /// command's own `--reward` printed for the same samples, and writes every value.
+    @Test func rewardScoreRescoresSavedSamples() throws {
+        let teacher = try RewardAlignment.teacher.get()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dipp-score-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let samples = folder.appendingPathComponent("samples.safetensors").path, scores = folder.appendingPathComponent("scores.json").path
+        let sampled = try Self.dipp(["sample", "--model", teacher.path, "--sampler", "euler", "--steps", "4", "--per-class", "2", "--reward", "classifier",
+                                     "--save", samples, "--out", folder.path])
+        #expect(sampled.status == 0, "\(sampled.output)")
+        let printed = try #require(sampled.output.firstMatch(of: /reward \(classifier\): (-?[0-9.]+) ±/).flatMap { Double($0.1) }, "\(sampled.output)")
+        let scored = try Self.dipp(["reward", "score", "--reward", "classifier", "--teacher", teacher.path, "--samples", samples, "--out", scores])
+        #expect(scored.status == 0, "\(scored.output)")
+        let result = try JSONDecoder().decode(RewardScores.self, from: Data(contentsOf: URL(fileURLWithPath: scores)))
+        #expect(result.count == 20 && result.scores.count == 20 && abs(result.mean - printed) < 1e-4, "\(result.mean) vs \(printed)")
+        let wrong = try Self.dipp(["reward", "score", "--reward", "classifier", "--teacher", teacher.path, "--samples", scores])
+        #expect(wrong.status != 0 && wrong.output.contains(scores), "\(wrong.output)")
+    }
+}

@@ -8,7 +8,7 @@ import Foundation
 /// `dipp reward …`: reward models learned from preference pairs.
 struct Reward: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Reward models learned from preference pairs (Bradley–Terry), and simulated annotators for benchmarks.",
-        subcommands: [RewardTrain.self, RewardSimulate.self]
+        abstract: "Reward models learned from preference pairs (Bradley–Terry), simulated annotators for benchmarks, and any reward on saved samples.",
+        subcommands: [RewardTrain.self, RewardSimulate.self, RewardScore.self]
     )
 }
