@@ -1,3 +1,4 @@
+import DIPPData
 import DIPPNN
 import DIPPRuns
 import DIPPTensor
@@ -232,5 +233,30 @@ extension CommandLineTests {
         #expect(result.count == 20 && result.scores.count == 20 && abs(result.mean - printed) < 1e-4, "\(result.mean) vs \(printed)")
         let wrong = try Self.dipp(["reward", "score", "--reward", "classifier", "--teacher", teacher.path, "--samples", scores])
         #expect(wrong.status != 0 && wrong.output.contains(scores), "\(wrong.output)")
+    }
+}
+
+extension CommandLineTests {
+    /// `dipp pretrain --data images:DIR` names every file it skips, with the reason, and trains
+    /// on the rest; a folder with nothing readable is refused.
+    @Test func imageFolderRunsNameTheFilesTheySkip() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dipp-skips-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for (name, value) in [("a/1.png", 40), ("a/2.png", 90), ("b/3.png", 160), ("b/4.png", 220)] as [(String, UInt8)] {
+            let path = folder.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Files.writePNG([UInt8](repeating: value, count: 64), width: 8, height: 8, channels: 1, to: path.path)
+        }
+        FileManager.default.createFile(atPath: folder.appendingPathComponent("a/empty.png").path, contents: Data())
+        try "not an image".write(to: folder.appendingPathComponent("b/notes.jpg"), atomically: true, encoding: .utf8)
+        let run = try Self.dipp(["pretrain", "--data", "images:" + folder.path, "--steps", "1", "--batch-size", "2", "--no-report",
+                                 "--out", folder.appendingPathComponent("run").path])
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains("a/empty.png: empty file") && run.output.contains("b/notes.jpg: not a PNG or JPEG"), "\(run.output)")
+        let broken = folder.appendingPathComponent("broken")
+        try FileManager.default.createDirectory(at: broken, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: broken.appendingPathComponent("x.png").path, contents: Data())
+        let refused = try Self.dipp(["pretrain", "--data", "images:" + broken.path, "--steps", "1", "--out", folder.appendingPathComponent("run2").path])
+        #expect(refused.status != 0 && refused.output.contains("x.png"), "\(refused.output)")
     }
 }
