@@ -122,7 +122,11 @@ public enum DiffusersFolder {
         var rng = RandomStream(seed: 0)
         let model = EDMDenoiser(configuration, build: build, rng: &rng)
         let contents = try SafeTensors.read(contentsOf: layout.weights)
-        let expected = (model.network as! UNet2DNetwork).namedParameters
+        guard let network = model.network as? UNet2DNetwork else {
+            throw ConfigurationError(location: "architecture 'unet2d'", what: "the registered unet2d builds no UNet2DNetwork",
+                                     hint: "diffusers models load into DIPP's own unet2d; do not register another under that name")
+        }
+        let expected = network.namedParameters
         let known = Set(expected.map(\.name))
         let given = Set(contents.tensors.keys.map { key in
             legacyAttentionNames.first { key.contains($0.value) }.map { key.replacingOccurrences(of: $0.value, with: $0.key) } ?? key
