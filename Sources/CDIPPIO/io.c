@@ -151,6 +151,16 @@ static void jpeg_failure_message(j_common_ptr cinfo, int msg_level) {
     if (msg_level < 0) jpeg_failure_exit(cinfo); /* a warning: corrupt data */
 }
 
+/* libjpeg's error manager with its errors and warnings (corrupt data) routed to `failure`:
+   the caller's setjmp(failure->jump) receives them. */
+static struct jpeg_error_mgr *jpeg_failure_manager(struct jpeg_failure *failure) {
+    struct jpeg_error_mgr *manager = jpeg_std_error(&failure->manager);
+    manager->error_exit = jpeg_failure_exit;
+    manager->emit_message = jpeg_failure_message;
+    failure->message[0] = 0;
+    return manager;
+}
+
 static int read_jpeg_image(const char *path, uint8_t **pixels, int32_t *width, int32_t *height, int32_t *channels,
                            int32_t *bytes_per_sample, char *error, size_t error_length) {
     FILE *file = fopen(path, "rb");
@@ -158,10 +168,7 @@ static int read_jpeg_image(const char *path, uint8_t **pixels, int32_t *width, i
     struct jpeg_decompress_struct cinfo;
     struct jpeg_failure failure;
     uint8_t *volatile buffer = NULL;
-    cinfo.err = jpeg_std_error(&failure.manager);
-    failure.manager.error_exit = jpeg_failure_exit;
-    failure.manager.emit_message = jpeg_failure_message;
-    failure.message[0] = 0;
+    cinfo.err = jpeg_failure_manager(&failure);
     if (setjmp(failure.jump)) {
         jpeg_destroy_decompress(&cinfo);
         free(buffer);
@@ -290,10 +297,7 @@ int dipp_write_jpeg(const char *path, int32_t width, int32_t height, int32_t cha
     if (!file) return fail(error, error_length, "cannot create the file", NULL);
     struct jpeg_compress_struct cinfo;
     struct jpeg_failure failure;
-    cinfo.err = jpeg_std_error(&failure.manager);
-    failure.manager.error_exit = jpeg_failure_exit;
-    failure.manager.emit_message = jpeg_failure_message;
-    failure.message[0] = 0;
+    cinfo.err = jpeg_failure_manager(&failure);
     if (setjmp(failure.jump)) {
         jpeg_destroy_compress(&cinfo);
         fclose(file);

@@ -8,17 +8,14 @@ import Foundation
 /// `train.captions`/`heldout.captions` as JSON. A file that is unreadable, of another format or
 /// key, or inconsistent in any way is ignored (the folder is decoded again and the file rewritten).
 extension ImageFolder {
-    /// 64-bit FNV-1a (`h = (h ⊕ byte)·1099511628211`, from 14695981039346656037) over the cache
-    /// format, resolution and channels, then every used image's relative path and bytes, then each
-    /// metadata file's path and bytes; each field preceded by its length. In base 36.
+    /// A ``ContentHash`` over the bytes of the cache format, resolution and channels, then every
+    /// used image's relative path and bytes, then each metadata file's path and bytes; each field
+    /// preceded by its length.
     static func cacheKey(root: String, entries: [[Entry]], metadataFiles: [String: [UInt8]], resolution: Int?, channels: Int?) -> String {
-        var h: UInt64 = 14_695_981_039_346_656_037
-        func add<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
-            for byte in bytes { h = (h ^ UInt64(byte)) &* 1_099_511_628_211 }
-        }
+        var h = ContentHash()
         func field(_ data: Data) {
-            withUnsafeBytes(of: UInt64(data.count).littleEndian) { add($0) }
-            data.withUnsafeBytes { add($0) }
+            withUnsafeBytes(of: UInt64(data.count).littleEndian) { h.add(bytes: $0) }
+            data.withUnsafeBytes { h.add(bytes: $0) }
         }
         func field(_ text: String) { field(Data(text.utf8)) }
         field("dipp-imagefolder \(cacheFormat) resolution \(resolution ?? 0) channels \(channels ?? 0)")
@@ -33,7 +30,7 @@ extension ImageFolder {
             field(source)
             field(Data(metadataFiles[source]!))
         }
-        return String(h, radix: 36)
+        return h.text
     }
 
     static var cacheFormatName: String { "dipp-imagefolder-\(cacheFormat)" }

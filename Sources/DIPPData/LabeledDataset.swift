@@ -67,16 +67,15 @@ public struct LabeledDataset: Sendable {
 
     public var kind: Kind { cameras != nil ? .renderedViews : imageSize != nil ? .image : .points }
 
-    /// An FNV-1a-style 64-bit hash over 64-bit words — the sample shape, each value's bit pattern,
-    /// the labels — in base 36: names caches of models trained on this data (classifiers), so other data with the
+    /// A ``ContentHash`` over 64-bit words — the sample shape, each value's bit pattern, the
+    /// labels: names caches of models trained on this data (classifiers), so other data with the
     /// same name never reuses them.
     public var contentHash: String {
-        var h: UInt64 = 14_695_981_039_346_656_037
-        func mix(_ word: UInt64) { h = (h ^ word) &* 1_099_511_628_211 }
-        for s in sampleShape { mix(UInt64(truncatingIfNeeded: s)) }
-        for v in values { mix(UInt64(v.bitPattern)) }
-        for l in labels { mix(UInt64(truncatingIfNeeded: l)) }
-        return String(h, radix: 36)
+        var h = ContentHash()
+        for s in sampleShape { h.add(word: UInt64(truncatingIfNeeded: s)) }
+        for v in values { h.add(word: UInt64(v.bitPattern)) }
+        for l in labels { h.add(word: UInt64(truncatingIfNeeded: l)) }
+        return h.text
     }
 
     public var count: Int { labels.count }

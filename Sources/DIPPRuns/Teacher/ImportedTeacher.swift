@@ -80,11 +80,11 @@ extension TeacherRun {
     /// `cacheBase/imported-references/`, keyed by the model's configuration and weights.
     static func ownSamples(of teacher: EDMDenoiser, name: String, modelFolder: URL) throws -> (LabeledDataset, LabeledDataset) {
         let layout = try DiffusersFolder.layout(of: modelFolder)
-        var h: UInt64 = 14_695_981_039_346_656_037   // FNV-1a over the config, the scheduler config and the weights
+        var h = ContentHash()   // over the config, the weights and the scheduler config
         for file in [layout.config, layout.weights] + (layout.scheduler.map { [$0] } ?? []) {
-            for byte in (FileManager.default.contents(atPath: file.path) ?? Data()) { h = (h ^ UInt64(byte)) &* 1_099_511_628_211 }
+            h.add(bytes: FileManager.default.contents(atPath: file.path) ?? Data())
         }
-        let cache = ImageFolder.cacheBase.appendingPathComponent("imported-references/\(String(h, radix: 36))-\(ownSampleCount).safetensors")
+        let cache = ImageFolder.cacheBase.appendingPathComponent("imported-references/\(h.text)-\(ownSampleCount).safetensors")
         let shape = teacher.sampleShape, classes = teacher.configuration.classCount
         let labels = classes > 0 ? ModelEvaluation.balancedLabels(classes: classes, perClass: Swift.max(1, ownSampleCount / classes))
             : [Int](repeating: Conditions.nullLabel, count: ownSampleCount)

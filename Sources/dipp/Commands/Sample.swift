@@ -40,7 +40,7 @@ struct Sample: ParsableCommand {
         guard (model == nil) != (generator == nil) else {
             throw ValidationError("give exactly one of --model (a teacher run) or --generator (a distill/align run)")
         }
-        guard data == nil || (model?.hasPrefix("diffusers:") == true && prompt.isEmpty) else {
+        guard data == nil || (model?.hasPrefix(TeacherRun.importPrefix) == true && prompt.isEmpty) else {
             throw ValidationError("--data is for --model diffusers:DIR (a run folder names its own data)")
         }
     }
