@@ -49,6 +49,19 @@ DIPP_BODY void silu_backward_body(const float *x, const float *s, const float *g
     for (int64_t i = 0; i < n; i++) out[i] = g[i] * s[i] * (1.0f + x[i] * (1.0f - s[i]));
 }
 
+/* Quick GELU (CLIP's): s = σ(1.702x) kept, y = x·s; backward out = g·(s + 1.702·x·s(1 − s)). */
+DIPP_BODY void quick_gelu_body(const float *x, float *y, float *s, int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        float si = 1.0f / (1.0f + dipp_expf(-1.702f * x[i]));
+        s[i] = si;
+        y[i] = x[i] * si;
+    }
+}
+
+DIPP_BODY void quick_gelu_backward_body(const float *x, const float *s, const float *g, float *out, int64_t n) {
+    for (int64_t i = 0; i < n; i++) out[i] = g[i] * (s[i] + 1.702f * x[i] * s[i] * (1.0f - s[i]));
+}
+
 /* erf(x) by Abramowitz & Stegun 7.1.26: 1 − (a1·t + … + a5·t⁵)·e^{−x²}, t = 1/(1 + p|x|), odd
  * extension; absolute error below 1.5e-7 (plus dipp_expf's 2e-7 relative). Branch-free. */
 DIPP_BODY float dipp_erff(float x) {
@@ -423,6 +436,8 @@ DIPP_BODY void fourier_features_body(const float *x, const float *frequencies, f
     X(sigmoid, (const float *x, float *s, int64_t n), (x, s, n))                                                          \
     X(silu, (const float *x, float *y, float *s, int64_t n), (x, y, s, n))                                                \
     X(silu_backward, (const float *x, const float *s, const float *g, float *out, int64_t n), (x, s, g, out, n))          \
+    X(quick_gelu, (const float *x, float *y, float *s, int64_t n), (x, y, s, n))                                          \
+    X(quick_gelu_backward, (const float *x, const float *s, const float *g, float *out, int64_t n), (x, s, g, out, n))    \
     X(gelu, (const float *x, float *y, int64_t n), (x, y, n))                                                             \
     X(gelu_backward, (const float *x, const float *g, float *out, int64_t n), (x, g, out, n))                             \
     X(normalize_rows, (const float *x, float *y, float *inv_std, int64_t rows, int64_t n, float epsilon),                 \

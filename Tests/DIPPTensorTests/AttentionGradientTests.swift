@@ -25,19 +25,22 @@ import Testing
         #expect(report.passed, "\(report)")
         let unmasked = GradientCheck.check(inputs) { Tensor.attention(query: $0[0], key: $0[1], value: $0[2]) }
         #expect(unmasked.passed, "\(unmasked)")
+        let causal = GradientCheck.check(inputs) { Tensor.attention(query: $0[0], key: $0[1], value: $0[2], keyMask: Self.mask, causal: true) }
+        #expect(causal.passed, "\(causal)")
     }
 
-    /// `out[b,h,i] = Σ_j w_ij v[b,h,j]`, `w_i = softmax_j(q_i·k_j/√d)` over the real keys only.
-    @Test func attentionMatchesTheFormula() {
+    /// `out[b,h,i] = Σ_j w_ij v[b,h,j]`, `w_i = softmax_j(q_i·k_j/√d)` over the real keys only
+    /// (and, causal, over `j ≤ i` only).
+    @Test(arguments: [false, true]) func attentionMatchesTheFormula(causal: Bool) {
         let (b, h, t, d) = (2, 3, 4, 5)
         let (q, k, v) = (TestInputs.normal([b, h, t, d], seed: 91), TestInputs.normal([b, h, t, d], seed: 92), TestInputs.normal([b, h, t, d], seed: 93))
-        let out = Tensor.attention(query: q, key: k, value: v, keyMask: Self.mask).storage
+        let out = Tensor.attention(query: q, key: k, value: v, keyMask: Self.mask, causal: causal).storage
         func at(_ x: Tensor, _ bi: Int, _ hi: Int, _ i: Int, _ c: Int) -> Double { Double(x.storage[((bi * h + hi) * t + i) * d + c]) }
         var worst = 0.0
         for bi in 0..<b {
-            let real = (0..<t).filter { Self.mask[bi * t + $0] > 0 }
             for hi in 0..<h {
                 for i in 0..<t {
+                    let real = (0..<t).filter { Self.mask[bi * t + $0] > 0 && (!causal || $0 <= i) }
                     let scores = real.map { j in (0..<d).reduce(0.0) { $0 + at(q, bi, hi, i, $1) * at(k, bi, hi, j, $1) } / Double(d).squareRoot() }
                     let m = scores.max()!
                     let e = scores.map { Foundation.exp($0 - m) }

@@ -29,6 +29,7 @@ import Testing
         Case(name: "softplus", domain: nil) { $0.softplus() },
         Case(name: "silu", domain: nil) { $0.silu() },
         Case(name: "gelu", domain: nil) { $0.gelu() },
+        Case(name: "quickGELU", domain: nil) { $0.quickGELU() },
     ]
 
     static let shapes: [[Int]] = [[1], [3, 4], [2, 1, 3]]
@@ -87,6 +88,7 @@ import Testing
         let x = Tensor(shape: [4], storage: [-2, -0.5, 0.5, 2])
         let close = { (a: [Float], b: [Double]) in zip(a, b).allSatisfy { Swift.abs(Double($0) - $1) < 1e-5 } }
         #expect(close(x.gelu().storage, [-0.0455003, -0.1542687, 0.3457313, 1.9544997]))
+        #expect(close(x.quickGELU().storage, x.storage.map { Double($0) / (1 + Foundation.exp(-1.702 * Double($0))) }))
         #expect(close(x.silu().storage, [-0.2384058, -0.1887703, 0.3112297, 1.7615942]))
         #expect(close(x.softplus().storage, [0.1269280, 0.4740770, 0.9740770, 2.1269280]))
         #expect(close(x.clamped(min: -1, max: 1).storage, [-1, -0.5, 0.5, 1]))

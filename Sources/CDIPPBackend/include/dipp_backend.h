@@ -138,6 +138,10 @@ void dipp_adam_ema(float *p, const float *g, float *m, float *v, float *ema, int
 /* GELU with the error function (erf by Abramowitz & Stegun 7.1.26, |error| < 1.5e-7 + the exp's):
  *   dipp_gelu: y = x·Φ(x);  dipp_gelu_backward: out = g·(Φ(x) + x·φ(x)). */
 void dipp_gelu(const float *x, float *y, int64_t n);
+/* Quick GELU (CLIP's activation): dipp_quick_gelu: s = σ(1.702x) stored, y = x·s;
+ *   dipp_quick_gelu_backward: out = g·(s + 1.702·x·s·(1 − s)). */
+void dipp_quick_gelu(const float *x, float *y, float *s, int64_t n);
+void dipp_quick_gelu_backward(const float *x, const float *s, const float *g, float *out, int64_t n);
 void dipp_gelu_backward(const float *x, const float *g, float *out, int64_t n);
 
 /* Fourier features of rows values x with `half` frequencies f, into rows × 2·half:

@@ -16,7 +16,7 @@ public enum BuiltIns {
         IntegralKL.self, ScoreIdentity.self, ScoreDistillationSampling.self,
         // rewards
         NoReward.self, ClassifierReward.self, PromptAlignmentReward.self, LearnedReward.self, HiddenUtilityReward.self,
-        ModeDistanceReward.self, LinearReward.self,
+        ModeDistanceReward.self, LinearReward.self, CLIPScoreReward.self, AestheticReward.self,
         // guidance and the TA's objective
         ClassifierFreeGuidance.self, IntervalGuidance.self, EDMAssistantObjective.self,
         // samplers
@@ -27,6 +27,7 @@ public enum BuiltIns {
         GaussianMixture2D.self, Digits.self, DigitCaptions.self, Shapes3D.self, FashionMNIST.self, ImageFolder.self,
         // denoiser architectures and text encoders
         MLPDenoiserNetwork.self, UNetDenoiserNetwork.self, UNet2DNetwork.self, MiniLMEncoder.self,
+        CLIPTextEncoderRegistration.self,
     ] }
 }
 

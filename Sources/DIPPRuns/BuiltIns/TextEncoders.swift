@@ -10,3 +10,14 @@ public enum MiniLMEncoder: ComponentRegistration {
         }
     }
 }
+
+/// `clip:DIR`: the text tower of a `transformers` `CLIPModel` folder, its normalised projected
+/// feature per prompt (``CLIPTextEncoder``).
+public enum CLIPTextEncoderRegistration: ComponentRegistration {
+    public static func register(in components: Components) {
+        components.textEncoders.registerResolver(pattern: "clip:DIR", summary: "a CLIP text tower (transformers CLIPModel folder): normalised projected text features",
+                                                 matches: { $0.hasPrefix("clip:") }) { spec, _, _ in
+            CLIPTextEncoder(model: try CLIPModel.shared(folder: URL(fileURLWithPath: String(spec.name.dropFirst("clip:".count)))))
+        }
+    }
+}

@@ -24,28 +24,27 @@ extension Tensor {
 
     /// SiLU (swish) `x·σ(x)`; derivative `σ(x)(1 + x(1 − σ(x)))`. Vectorised kernels (the
     /// hottest op of MLP training; see Documentation/Performance.md); σ is kept for the VJP.
-    public func silu() -> Tensor {
-        let x = storage
+    public func silu() -> Tensor { Tensor.keepingSigmoid(self, forward: dipp_silu, backward: dipp_silu_backward) }
+
+    /// Quick GELU (CLIP's activation) `x·σ(1.702x)`; derivative `s + 1.702·x·s(1 − s)`,
+    /// `s = σ(1.702x)` kept for the VJP. Vectorised kernels.
+    public func quickGELU() -> Tensor { Tensor.keepingSigmoid(self, forward: dipp_quick_gelu, backward: dipp_quick_gelu_backward) }
+
+    /// An activation whose C kernel `forward(x, y, s, n)` also writes a sigmoid `s` that its VJP
+    /// kernel `backward(x, s, g, out, n)` reads.
+    static func keepingSigmoid(_ t: Tensor, forward: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Void,
+                               backward: @escaping (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Void) -> Tensor {
+        let x = t.storage
         var sigmoid = [Float](repeating: 0, count: x.count)
         let y = sigmoid.withUnsafeMutableBufferPointer { ps in
-            Tensor.vectorKernel(x) { xs, out, n, offset in dipp_silu(xs, out, ps.baseAddress! + offset, n) }
+            Tensor.vectorKernel(x) { xs, out, n, offset in forward(xs, out, ps.baseAddress! + offset, n) }
         }
-        return Tensor.result(shape: shape, storage: y, inputs: [self]) { g, _ in
-            var out = [Float](repeating: 0, count: g.count)
-            guard !out.isEmpty else { return [out] }
-            x.withUnsafeBufferPointer { px in
-                sigmoid.withUnsafeBufferPointer { ps in
-                    g.withUnsafeBufferPointer { pg in
-                        out.withUnsafeMutableBufferPointer { po in
-                            Parallel.forEachChunk(px.count) { r in
-                                dipp_silu_backward(px.baseAddress! + r.lowerBound, ps.baseAddress! + r.lowerBound, pg.baseAddress! + r.lowerBound,
-                                                   po.baseAddress! + r.lowerBound, Int64(r.count))
-                            }
-                        }
-                    }
+        return Tensor.result(shape: t.shape, storage: y, inputs: [t]) { g, _ in
+            [sigmoid.withUnsafeBufferPointer { ps in
+                g.withUnsafeBufferPointer { pg in
+                    Tensor.vectorKernel(x) { xs, out, n, offset in backward(xs, ps.baseAddress! + offset, pg.baseAddress! + offset, out, n) }
                 }
-            }
-            return [out]
+            }]
         }
     }
 

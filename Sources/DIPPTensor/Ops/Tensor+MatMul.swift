@@ -26,31 +26,39 @@ extension Tensor {
                          "matmul: batched shapes \(a.shape) · \(b.shape) do not match")
             let n = b.shape[2]
             let (va, vb) = (a.storage, b.storage)
-            let y = Tensor.batched(batch, outCount: m * n) { i in
-                gemm.multiply(Array(va[(i * m * k)..<((i + 1) * m * k)]), Array(vb[(i * k * n)..<((i + 1) * k * n)]),
-                              m: m, n: n, k: k)
-            }
+            let y = Tensor.batchedProduct(gemm, batch, va, vb, m: m, n: n, k: k)
             return Tensor.result(shape: [batch, m, n], storage: y, inputs: [a, b]) { g, needed in
-                let ga: [Float]? = !needed[0] ? nil : Tensor.batched(batch, outCount: m * k) { i in
-                    gemm.multiply(Array(g[(i * m * n)..<((i + 1) * m * n)]), Array(vb[(i * k * n)..<((i + 1) * k * n)]),
-                                  m: m, n: k, k: n, transposeB: true)
-                }
-                let gb: [Float]? = !needed[1] ? nil : Tensor.batched(batch, outCount: k * n) { i in
-                    gemm.multiply(Array(va[(i * m * k)..<((i + 1) * m * k)]), Array(g[(i * m * n)..<((i + 1) * m * n)]),
-                                  m: k, n: n, k: m, transposeA: true)
-                }
-                return [ga, gb]
+                [needed[0] ? Tensor.batchedProduct(gemm, batch, g, vb, m: m, n: k, k: n, transposeB: true) : nil,
+                 needed[1] ? Tensor.batchedProduct(gemm, batch, va, g, m: k, n: n, k: m, transposeA: true) : nil]
             }
         default:
             preconditionFailure("matmul: unsupported ranks \(a.shape) · \(b.shape)")
         }
     }
 
-    /// Concatenates `batch` blocks of `outCount` values produced by `block`.
-    private static func batched(_ batch: Int, outCount: Int, _ block: (Int) -> [Float]) -> [Float] {
-        var out = [Float]()
-        out.reserveCapacity(batch * outCount)
-        for i in 0..<batch { out.append(contentsOf: block(i)) }
+    /// `C_i = op(A_i)·op(B_i)` for `i < batch`, the operands dense and back to back (`A_i` holds
+    /// `m·k` values, `B_i` `k·n`, `C_i` `m·n`). The batch is split over the threads, each product
+    /// run by one thread (oneDNN's GEMM inside a parallel region runs serially): attention's many
+    /// small per-head products cost one parallel region, not one each, and no copies.
+    static func batchedProduct(_ gemm: any GEMMBackend, _ batch: Int, _ a: [Float], _ b: [Float], m: Int, n: Int, k: Int,
+                               transposeA: Bool = false, transposeB: Bool = false) -> [Float] {
+        precondition(a.count == batch * m * k && b.count == batch * k * n, "matmul: batched operands do not fit \(batch)×\(m)x\(k)·\(k)x\(n)")
+        var out = [Float](repeating: 0, count: batch * m * n)
+        guard batch > 0, m > 0, n > 0, k > 0 else { return out }
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                out.withUnsafeMutableBufferPointer { pc in
+                    let (a0, b0, c0) = (pa.baseAddress!, pb.baseAddress!, pc.baseAddress!)
+                    Parallel.forEachChunk(batch, elementsPerItem: m * n * k) { range in
+                        for i in range {
+                            gemm.sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 1,
+                                       a: a0 + i * m * k, lda: transposeA ? m : k, b: b0 + i * k * n, ldb: transposeB ? k : n,
+                                       beta: 0, c: c0 + i * m * n, ldc: n)
+                        }
+                    }
+                }
+            }
+        }
         return out
     }
 }

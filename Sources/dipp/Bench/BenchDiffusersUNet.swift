@@ -52,14 +52,7 @@ struct BenchDiffusersUNet: ParsableCommand {
             let out = network(x, noiseLevel: timesteps, conditions: conditions)
             _ = Tensor.gradients(of: out.square().mean(), withRespectTo: params)
         }
-        step()
-        var times: [Double] = []
-        for _ in 0..<steps {
-            let start = DispatchTime.now().uptimeNanoseconds
-            step()
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
-        }
-        times.sort()
+        let times = timedSteps(steps, step)
         print(String(format: "dipp unet2d-cifar10 batch=%d threads=%d params=%d %@ fwd+bwd s/step: min %.3f median %.3f max %.3f",
                      n, threads, network.parameterCount, CPU.current.label(p), times[0], times[times.count / 2], times[times.count - 1]))
     }

@@ -21,6 +21,8 @@ struct Pretrain: ParsableCommand {
     @Option(help: ArgumentHelp("Data set (default: \(Self.defaults.data); `dipp components \"data set\"` describes them; digits-text needs Scripts/install-text-encoder).",
                                valueName: CLI.valueName("data set"))) var data: String?
     @Option(help: "Data file or folder instead of the default location.") var dataFile: String?
+    @Option(help: ArgumentHelp("Text encoder of captioned data (default: \(Self.defaults.textEncoder); clip:DIR reads a transformers CLIPModel folder's text tower).",
+                               valueName: CLI.valueName("text encoder"))) var textEncoder: String?
     @Option(help: "Image folders (images:DIR): resize (shorter side) and centre-crop every image to N×N, N a multiple of 4 from 8 to 64 (default: the images' own size).")
     var resolution: Int?
     @Option(help: "Image folders: 1 (grey) or 3 (RGB) channels (default: grey only when every image is grey).") var imageChannels: Int?
@@ -51,6 +53,7 @@ struct Pretrain: ParsableCommand {
             var flags = FlagStage()
             flags.set(data, "data") { c.data = $0 }
             flags.set(dataFile, "dataFile") { c.dataFile = $0 }
+            flags.set(textEncoder, "textEncoder") { c.textEncoder = $0 }
             flags.set(resolution, "resolution") { c.resolution = $0 }
             flags.set(imageChannels, "imageChannels") { c.imageChannels = $0 }
             flags.set(architecture, "architecture") { c.architecture = $0 }
