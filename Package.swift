@@ -167,7 +167,7 @@ let package = Package(
         .testTarget(name: "DIPPNNTests", dependencies: ["DIPPNN"], path: "Tests/DIPPNNTests"),
         .testTarget(name: "DIPPTextTests", dependencies: ["DIPPText", "DIPPNN", "DIPPTensor"], path: "Tests/DIPPTextTests"),
         .testTarget(name: "DiffInstructTests", dependencies: ["DIPPTestSupport", "DIPPComponents", "DiffInstruct", "DIPPRuns"], path: "Tests/DiffInstructTests"),
-        .testTarget(name: "DIPPPluginsTests", dependencies: ["DIPPTestSupport", "DIPPComponents", "DIPPPlugins", "DiffInstruct", "DIPPRuns", "DIPPRender", "DIPPData", "RustPlugins"], path: "Tests/DIPPPluginsTests"),
+        .testTarget(name: "DIPPPluginsTests", dependencies: ["DIPPTestSupport", "DIPPComponents", "DIPPPlugins", "DiffInstruct", "DIPPRuns", "DIPPRender", "DIPPData", "DIPPText", "RustPlugins"], path: "Tests/DIPPPluginsTests"),
         .testTarget(name: "DIPPDiffusionTests", dependencies: ["DIPPTestSupport", "DIPPComponents", "DIPPDiffusion", "DIPPEvaluation", "DIPPData", "DIPPRuns", "DIPPText", "DiffInstruct"],
                     path: "Tests/DIPPDiffusionTests"),
     ],
