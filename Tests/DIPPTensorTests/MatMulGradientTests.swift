@@ -14,6 +14,16 @@ import Testing
         #expect(report.passed, "\(s): \(report)")
     }
 
+    /// `A·Bᵀ` batched: gradients, and the values of `matmul` with `B` transposed.
+    @Test(arguments: [([2, 3, 4], [2, 5, 4]), ([1, 1, 2], [1, 1, 2]), ([3, 4, 6], [3, 4, 6])])
+    func transposedRightOperand(_ s: ([Int], [Int])) {
+        let (a, b) = (TestInputs.normal(s.0, seed: 53), TestInputs.normal(s.1, seed: 54))
+        let report = GradientCheck.check([a, b]) { $0[0].matmulTransposed($0[1]) }
+        #expect(report.passed, "\(s): \(report)")
+        let want = a.matmul(b.transposed(1, 2)).storage
+        #expect(zip(a.matmulTransposed(b).storage, want).allSatisfy { abs($0 - $1) <= 1e-5 * Swift.max(1, abs($1)) })
+    }
+
     @Test func values() {
         let a = Tensor(shape: [2, 3], storage: [1, 2, 3, 4, 5, 6])
         let b = Tensor(shape: [3, 2], storage: [7, 8, 9, 10, 11, 12])

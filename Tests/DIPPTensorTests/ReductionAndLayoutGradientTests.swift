@@ -31,6 +31,7 @@ import Testing
     static let layouts: [(String, [[Int]], @Sendable ([Tensor]) -> Tensor)] = [
         ("reshape", [[2, 6]], { $0[0].reshaped([3, -1]) * $0[0].reshaped([3, 4]) }),
         ("permute 2,0,1", [[2, 3, 4]], { $0[0].permuted([2, 0, 1]) }),
+        ("permute 0,2,1,3 (rows kept)", [[2, 3, 4, 5]], { $0[0].permuted([0, 2, 1, 3]) }),
         ("transpose", [[3, 5]], { $0[0].transposed() }),
         ("transpose 0,2 with size-1", [[1, 3, 2]], { $0[0].transposed(0, 2) }),
         ("concat axis 0", [[2, 3], [1, 3]], { Tensor.concat([$0[0], $0[1]], axis: 0) }),
@@ -55,6 +56,27 @@ import Testing
         let y = Tensor(shape: [2, 3, 4], storage: (0..<24).map(Float.init)).permuted([2, 0, 1])
         #expect(y.shape == [4, 2, 3])
         #expect(Array(y.storage.prefix(6)) == [0, 4, 8, 12, 16, 20])
+    }
+
+    /// Permutations that keep the last axis (copied a row at a time, over several threads)
+    /// against an element-by-element gather `out[i] = x[Σ_a index_a(i)·stride_{axes[a]}]`.
+    @Test(arguments: [[0, 2, 1, 3], [2, 0, 1, 3], [1, 2, 0, 3]])
+    func rowKeepingPermutations(_ axes: [Int]) {
+        let shape = [3, 40, 12, 64]
+        let x = TestInputs.normal(shape, seed: 44)
+        let y = x.permuted(axes)
+        let strides = [40 * 12 * 64, 12 * 64, 64, 1]
+        let outShape = axes.map { shape[$0] }
+        var mismatches = 0
+        for i in 0..<x.count {
+            var rest = i, offset = 0
+            for a in stride(from: 3, through: 0, by: -1) {
+                offset += (rest % outShape[a]) * strides[axes[a]]
+                rest /= outShape[a]
+            }
+            if y.storage[i] != x.storage[offset] { mismatches += 1 }
+        }
+        #expect(y.shape == outShape && mismatches == 0)
     }
 
     /// Concatenation along the last axis of tensors large enough to be copied by several

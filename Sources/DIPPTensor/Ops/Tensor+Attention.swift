@@ -20,8 +20,7 @@ extension Tensor {
                      "attention: query, key and value must share one [B, H, T, d] shape, got \(query.shape), \(key.shape), \(value.shape)")
         let (b, h, t, d) = (query.shape[0], query.shape[1], query.shape[2], query.shape[3])
         let q = query.reshaped([b * h, t, d])
-        let kT = key.transposed(2, 3).reshaped([b * h, d, t])
-        var scores = (q.matmul(kT) * (1 / Float(d).squareRoot())).reshaped([b, h, t, t])
+        var scores = (q.matmulTransposed(key.reshaped([b * h, t, d])) * (1 / Float(d).squareRoot())).reshaped([b, h, t, t])
         if let keyMask {
             precondition(keyMask.count == b * t, "attention: the key mask has \(keyMask.count) values, not B·T = \(b * t)")
             scores = scores + Tensor(shape: [b, 1, 1, t], storage: keyMask.map { $0 > 0 ? 0 : maskedScore })

@@ -95,6 +95,7 @@ extension Tensor {
     // MARK: - Kernels
 
     static func permute(_ values: [Float], shape: [Int], axes: [Int]) -> [Float] {
+        if shape.count > 1, axes.last == shape.count - 1 { return permuteRows(values, shape: shape, axes: axes) }
         let outShape = axes.map { shape[$0] }
         let inStrides = Shape.strides(shape)
         let strides = axes.map { inStrides[$0] }
@@ -120,6 +121,43 @@ extension Tensor {
             }
         }
         return out
+    }
+
+    /// ``permute(_:shape:axes:)`` when the last axis stays last (attention's head transposes):
+    /// whole rows of the last axis are copied, the rows split over the threads.
+    static func permuteRows(_ values: [Float], shape: [Int], axes: [Int]) -> [Float] {
+        let run = shape[shape.count - 1], n = values.count
+        let outer = axes.dropLast().map { shape[$0] }
+        let inStrides = Shape.strides(shape)
+        let strides = axes.dropLast().map { inStrides[$0] }
+        guard n > 0, run > 0 else { return [Float](repeating: 0, count: n) }
+        return [Float](unsafeUninitializedCapacity: n) { dst, initialized in
+            values.withUnsafeBufferPointer { src in
+                Parallel.forEachChunk(n / run, elementsPerItem: run) { rows in
+                    // The output row's index in the leading output axes, and its input offset.
+                    var index = [Int](repeating: 0, count: outer.count)
+                    var rest = rows.lowerBound, offset = 0
+                    for axis in stride(from: outer.count - 1, through: 0, by: -1) {
+                        index[axis] = rest % outer[axis]
+                        rest /= outer[axis]
+                        offset += index[axis] * strides[axis]
+                    }
+                    for row in rows {
+                        (dst.baseAddress! + row * run).initialize(from: src.baseAddress! + offset, count: run)
+                        var axis = outer.count - 1
+                        while axis >= 0 {
+                            index[axis] += 1
+                            offset += strides[axis]
+                            if index[axis] < outer[axis] { break }
+                            offset -= strides[axis] * outer[axis]
+                            index[axis] = 0
+                            axis -= 1
+                        }
+                    }
+                }
+            }
+            initialized = n
+        }
     }
 
     /// Rows `[start, start+extent)` of a `[outer, fullExtent, inner]` block.

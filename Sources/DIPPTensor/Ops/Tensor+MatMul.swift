@@ -36,6 +36,22 @@ extension Tensor {
         }
     }
 
+    /// The batched product with the right operand transposed, `[B, m, k]·[B, n, k]ᵀ → [B, m, n]`
+    /// (attention's `Q·Kᵀ` without materialising `Kᵀ`). VJPs: `∂A = G·B`, `∂B = Gᵀ·A`.
+    public func matmulTransposed(_ other: Tensor) -> Tensor {
+        let a = self, b = other
+        precondition(a.rank == 3 && b.rank == 3 && a.shape[0] == b.shape[0] && a.shape[2] == b.shape[2],
+                     "matmulTransposed: shapes \(a.shape) · \(b.shape)ᵀ do not match")
+        let (batch, m, k, n) = (a.shape[0], a.shape[1], a.shape[2], b.shape[1])
+        let (va, vb) = (a.storage, b.storage)
+        let gemm = Compute.gemm
+        let y = Tensor.batchedProduct(gemm, batch, va, vb, m: m, n: n, k: k, transposeB: true)
+        return Tensor.result(shape: [batch, m, n], storage: y, inputs: [a, b]) { g, needed in
+            [needed[0] ? Tensor.batchedProduct(gemm, batch, g, vb, m: m, n: k, k: n) : nil,
+             needed[1] ? Tensor.batchedProduct(gemm, batch, g, va, m: n, n: k, k: m, transposeA: true) : nil]
+        }
+    }
+
     /// `C_i = op(A_i)·op(B_i)` for `i < batch`, the operands dense and back to back (`A_i` holds
     /// `m·k` values, `B_i` `k·n`, `C_i` `m·n`). The batch is split over the threads, each product
     /// run by one thread (oneDNN's GEMM inside a parallel region runs serially): attention's many
