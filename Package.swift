@@ -148,7 +148,7 @@ let package = Package(
                           dependencies: ["ExampleSupport", "DIPPRuns", "DiffInstruct", "DIPPDiffusion", "DIPPEvaluation", "DIPPData", "DIPPNN", "DIPPTensor"],
                           path: "Examples/CompareDivergences", exclude: ["README.md"]),
         .executableTarget(name: "text-prompts", dependencies: ["ExampleSupport", "DIPPRuns", "DiffInstruct", "DIPPDiffusion", "DIPPEvaluation",
-                                                             "DIPPData", "DIPPNN", "DIPPTensor"],
+                                                             "DIPPData", "DIPPNN", "DIPPTensor", "DIPPText"],
                           path: "Examples/TextPrompts", exclude: ["README.md"]),
         .executableTarget(name: "table1", dependencies: ["ExampleSupport", "DIPPRuns", "DiffInstruct", "DIPPEvaluation", "DIPPNN"],
                           path: "Examples/Table1", exclude: ["README.md"]),

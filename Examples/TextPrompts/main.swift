@@ -1,9 +1,10 @@
 // Digits from text prompts: per seed, a teacher conditioned on all-MiniLM-L6-v2 embeddings of
 // the digits' captions (`dipp pretrain --data digits-text --seed k`), its one-step generator
 // (`dipp distill --cfg 1.25 --steps 2000`), and that generator aligned with the prompt-alignment
-// reward (`dipp align --reward prompt-alignment --cfg 1.25 --steps 1000`). Each is asked for every
-// training phrasing and every held-out paraphrase of every digit; a table of means ± sd over seeds
-// and, for seed 0, a picture grid per prompt.
+// reward (`dipp align --reward prompt-alignment --cfg 1.25 --steps 1000`) and, separately, with a
+// CLIP the project trains on the same data (`dipp reward train-clip --seed k`, then `dipp align
+// --reward clip-score:RUN`). Each is asked for every training phrasing and every held-out
+// paraphrase of every digit; a table of means ± sd over seeds and, for seed 0, a picture grid per prompt.
 //
 //   swift run -c release text-prompts            # fast mode (CI): short runs, 3 seeds
 //   swift run -c release text-prompts --full     # full mode: Documentation/Results/TextPrompts
@@ -22,6 +23,7 @@ import Foundation
 let runs = ExampleRuns(name: "text-prompts", fullOutput: "Documentation/Results/TextPrompts", data: "digits-text")
 let command = "swift run -c release text-prompts" + (runs.full ? " --full" : "")
 let (distillSteps, alignSteps, perPrompt) = runs.full ? (2000, 1000, 20) : (200, 100, 8)
+let clipSteps = runs.full ? 3000 : 300
 /// The guidance scale of the teacher, in sampling and in distillation: on digits-text it gives a
 /// higher agreement *and* a lower FD than α = 1 (Documentation/TextPrompts.md).
 let guidance: Float = 1.25
@@ -50,7 +52,8 @@ struct Row {
 
 ExampleRuns.main {
     let names = ["teacher, Heun 18 steps, α_cfg \(guidance)", "Diff-Instruct (IKL unit), \(distillSteps) steps",
-                 "DI++ prompt-alignment, +\(alignSteps) steps"]
+                 "DI++ prompt-alignment, +\(alignSteps) steps", "DI++ clip-score (train-clip), +\(alignSteps) steps"]
+    var retrieval: [Double] = []
     var training = names.map { Row(name: $0) }, heldOut = names.map { Row(name: $0) }
     let (output, firstSeed) = (runs.output, runs.seeds[0])
     for seed in runs.seeds {
@@ -100,12 +103,31 @@ ExampleRuns.main {
         let (aTrain, aHeld) = try evaluate("aligned") { alignedGenerator.sample(conditions: $0, rng: &$1) }
         training[2].add(aTrain, fd: aligned.report.image?.frechetDistance)
         heldOut[2].add(aHeld)
+
+        var clip = CLIPTrainingConfiguration()
+        (clip.data, clip.seed, clip.steps) = ("digits-text", seed, clipSteps)
+        let clipFolder = output.appendingPathComponent("seed-\(seed)/clip-\(clipSteps)")
+        let clipReport = try CLIPTraining.train(clip, folder: clipFolder, log: { _ in }).report
+        retrieval.append(100 * clipReport.heldOutRetrieval)
+        let (clipAligned, clipAlignedFolder) = try runs.run("align-clip-cfg\(guidance)-\(alignSteps)", seed: seed, base: .alignDefaults,
+                                                            initialWeights: distilledFolder.appendingPathComponent("generator.safetensors")) { c in
+            c.reward = ComponentSpec("clip-score:" + clipFolder.path)
+            c.algorithm.teacherGuidance = .constant(guidance)
+            c.algorithm.rewardNormalization = .gradient
+            c.algorithm.steps = alignSteps
+        }
+        let clipGenerator = try AlignmentRun.finished(runFolder: clipAlignedFolder).generator
+        let (cTrain, cHeld) = try evaluate("aligned-clip") { clipGenerator.sample(conditions: $0, rng: &$1) }
+        training[3].add(cTrain, fd: clipAligned.report.image?.frechetDistance)
+        heldOut[3].add(cHeld)
     }
     let columns = ["model", "agreement (%)", "thin − plain stroke mass (×100)", "bold − plain stroke mass (×100)", "digits thin < plain < bold (of 10)"]
     let trainingTable = MarkdownTable(header: columns + ["FD-digits-text"], rows: training.map(\.cells))
     let heldOutTable = MarkdownTable(header: columns, rows: heldOut.map(\.cells))
     let gain = SeedSpread(zip(heldOut[2].agreement, heldOut[1].agreement).map { $0 - $1 })
     let fdRatio = SeedSpread(zip(training[2].fd, training[1].fd).map { $0 / $1 })
+    let clipGain = SeedSpread(zip(heldOut[3].agreement, heldOut[1].agreement).map { $0 - $1 })
+    let clipFDRatio = SeedSpread(zip(training[3].fd, training[1].fd).map { $0 / $1 })
     let page = """
     # Digits from text prompts (\(runs.mode) mode)
 
@@ -131,7 +153,15 @@ ExampleRuns.main {
     \(gain.formatted(1)) points (per seed: \(gain.values.map { String(format: "%+.1f", $0) }.joined(separator: ", "))); FD ratio aligned /
     distilled \(fdRatio.formatted(2)).
 
-    Pictures (seed \(runs.seeds[0]), one row per prompt): `prompts-teacher.png`, `prompts-distilled.png`, `prompts-aligned.png`.
+    With the project's own CLIP (`dipp reward train-clip --data digits-text --seed k --steps \(clipSteps)`: width 64, 2 layers
+    per tower, patch 2, BPE learned from the training captions; held-out image→caption retrieval against one plain caption
+    per digit \(SeedSpread(retrieval).formatted(1))% top-1, per seed \(retrieval.map { String(format: "%.1f", $0) }.joined(separator: ", "))) as the
+    reward (`--reward clip-score:RUN`, 100·cos, α_rew 1 gradient-normalised, from the same distilled generator): held-out
+    agreement \(clipGain.formatted(1)) points over the distilled generator (per seed: \(clipGain.values.map { String(format: "%+.1f", $0) }.joined(separator: ", "))),
+    FD ratio \(clipFDRatio.formatted(2)) (per seed: \(clipFDRatio.values.map { String(format: "%.2f", $0) }.joined(separator: ", "))).
+
+    Pictures (seed \(runs.seeds[0]), one row per prompt): `prompts-teacher.png`, `prompts-distilled.png`, `prompts-aligned.png`,
+    `prompts-aligned-clip.png`.
     """
     try runs.publish(page)
 }

@@ -74,3 +74,47 @@ extension CommandLineTests {
         #expect(sampled.status == 0, "\(sampled.output)")
     }
 }
+
+/// A CLIP trained by `dipp reward train-clip` is read by `transformers` as DIPP reads it: same
+/// token ids, image and text features within 1e-4 relative, same logit scale
+/// (`Tests/Reference/clip_features.py`). Runs where a Python with torch and transformers is found
+/// (`DIPP_CLIP_PYTHON`, else `python3`); skipped elsewhere (CI has no torch).
+@Suite struct CLIPRoundTripTests {
+    static let python: String? = {
+        let candidates = [ProcessInfo.processInfo.environment["DIPP_CLIP_PYTHON"], "python3"].compactMap { $0 }
+        return candidates.first { (try? TestSupport.run("/usr/bin/env", [$0, "-c", "import torch, transformers"]))?.status == 0 }
+    }()
+
+    @Test(.enabled(if: python != nil, "no python3 with torch and transformers (set DIPP_CLIP_PYTHON)"))
+    func trainedCLIPReadsTheSameInTransformers() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dipp-clip-trip-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let trained = try CommandLineTests.dipp(["reward", "train-clip", "--data", "digits-text", "--steps", "20", "--batch-size", "16",
+                                                 "--out", folder.appendingPathComponent("clip").path])
+        #expect(trained.status == 0, "\(trained.output)")
+        let model = try CLIPModel(folder: folder.appendingPathComponent("clip"))
+        let prompts = ["a handwritten seven", "a bold 3", "the numeral nine, drawn slowly", ""]
+        var rng = RandomStream(seed: 3)
+        let pixels = Tensor(shape: [3, 3, 8, 8], storage: rng.normal(3 * 3 * 64))
+        let input = folder.appendingPathComponent("input.safetensors"), output = folder.appendingPathComponent("output.safetensors")
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: prompts), as: UTF8.self)
+        try SafeTensors.write(["pixels": pixels], metadata: ["prompts": json], to: input)
+        let run = try TestSupport.run("/usr/bin/env", [Self.python!, TestSupport.root.appendingPathComponent("Tests/Reference/clip_features.py").path,
+                                                       folder.appendingPathComponent("clip").path, input.path, output.path])
+        #expect(run.status == 0, "\(run.output)")
+        let reference = try SafeTensors.read(contentsOf: output)
+        let ids = try reference.tensor("input_ids"), mask = try reference.tensor("attention_mask").storage
+        let width = ids.shape[1]
+        for (i, prompt) in prompts.enumerated() {
+            let theirs = (0..<width).filter { mask[i * width + $0] > 0 }.map { Int(ids.storage[i * width + $0]) }
+            #expect(model.tokenizer.encode(prompt) == theirs, "\(prompt)")
+        }
+        for (got, key) in [(withoutGradients { model.imageFeatures(pixels: pixels) }, "image_embeds"), (withoutGradients { model.textFeatures(prompts) }, "text_embeds")] {
+            let want = try reference.tensor(key)
+            let error = zip(got.storage, want.storage).map { Double($0 - $1) * Double($0 - $1) }.reduce(0, +).squareRoot()
+                / want.storage.map { Double($0) * Double($0) }.reduce(0, +).squareRoot()
+            #expect(error <= 1e-4, "\(key): ‖Δ‖/‖ref‖ = \(error)")
+        }
+        #expect(abs(try reference.tensor("logit_scale").storage[0] - model.logitScale.storage[0]) < 1e-6)
+    }
+}

@@ -44,6 +44,8 @@ public enum StreamIdentifier: UInt64, Sendable, CaseIterable {
     case teacherFlips = 0xF11F
     /// An imported teacher's own samples, the reference its runs are evaluated against.
     case importedTeacherReference = 0x1A70
+    /// `dipp reward train-clip`: the CLIP's initial weights, batches and captions.
+    case clipTraining = 0xC119
 }
 
 extension RandomStream {

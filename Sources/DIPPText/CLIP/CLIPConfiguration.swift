@@ -20,6 +20,12 @@ public struct CLIPConfiguration: Sendable, Equatable {
         public var headCount: Int               // num_attention_heads
         public var activation = Activation.quickGELU   // hidden_act
         public var layerNormEpsilon: Float = 1e-5      // layer_norm_eps
+
+        public init(hiddenSize: Int, intermediateSize: Int, layerCount: Int, headCount: Int, activation: Activation = .quickGELU,
+                    layerNormEpsilon: Float = 1e-5) {
+            (self.hiddenSize, self.intermediateSize, self.layerCount, self.headCount) = (hiddenSize, intermediateSize, layerCount, headCount)
+            (self.activation, self.layerNormEpsilon) = (activation, layerNormEpsilon)
+        }
     }
 
     public var text = Tower(hiddenSize: 512, intermediateSize: 2048, layerCount: 12, headCount: 8)
@@ -108,6 +114,31 @@ public struct CLIPConfiguration: Sendable, Equatable {
             }
             self[keyPath: path] = values
         }
+    }
+
+    /// `config.json` as `transformers`' `CLIPConfig` writes it (the fields DIPP reads, and the
+    /// start/end/padding ids of CLIP's vocabulary layout: start = end − 1, padding = end).
+    public var huggingFaceConfig: [String: Any] {
+        func tower(_ t: Tower, _ type: String) -> [String: Any] {
+            ["hidden_size": t.hiddenSize, "intermediate_size": t.intermediateSize, "num_hidden_layers": t.layerCount,
+             "num_attention_heads": t.headCount, "hidden_act": t.activation.rawValue, "layer_norm_eps": Double(t.layerNormEpsilon),
+             "projection_dim": projectionSize, "model_type": type]
+        }
+        var text = tower(self.text, "clip_text_model")
+        text["vocab_size"] = vocabularySize
+        text["max_position_embeddings"] = maximumPositions
+        (text["eos_token_id"], text["bos_token_id"], text["pad_token_id"]) = (endTokenID, endTokenID - 1, endTokenID)
+        var vision = tower(self.vision, "clip_vision_model")
+        (vision["image_size"], vision["patch_size"], vision["num_channels"]) = (imageSize, patchSize, channelCount)
+        return ["architectures": ["CLIPModel"], "model_type": "clip", "projection_dim": projectionSize, "logit_scale_init_value": 2.6592,
+                "text_config": text, "vision_config": vision]
+    }
+
+    /// `preprocessor_config.json` for `CLIPImageProcessor` at this image size and normalisation.
+    public var huggingFacePreprocessorConfig: [String: Any] {
+        ["image_processor_type": "CLIPImageProcessor", "do_resize": true, "size": ["shortest_edge": imageSize],
+         "do_center_crop": true, "crop_size": ["height": imageSize, "width": imageSize], "do_rescale": true, "rescale_factor": 1.0 / 255,
+         "do_normalize": true, "image_mean": imageMean.map(Double.init), "image_std": imageStd.map(Double.init), "resample": 3]
     }
 
     static func object(_ url: URL) throws -> [String: Any] {

@@ -41,6 +41,13 @@ public struct CLIPEncoderLayer: Layer {
             + prefixed("mlp.fc2", fc2) + prefixed("layer_norm2", norm2)
     }
 
+    func write(_ prefix: String, into out: inout HuggingFaceTensors) {
+        for (name, linear) in [("self_attn.q_proj", query), ("self_attn.k_proj", key), ("self_attn.v_proj", value),
+                               ("self_attn.out_proj", output), ("mlp.fc1", fc1), ("mlp.fc2", fc2)] { out.put("\(prefix).\(name)", linear) }
+        out.put("\(prefix).layer_norm1", norm1)
+        out.put("\(prefix).layer_norm2", norm2)
+    }
+
     /// `[B, T, H]` → `[B, T, H]`; `keyMask` (`[B·T]`, 1 = real) and `causal` as in ``Tensor/attention(query:key:value:keyMask:causal:)``.
     public func callAsFunction(_ x: Tensor, keyMask: [Float]? = nil, causal: Bool = false) -> Tensor {
         let (b, t, h) = (x.shape[0], x.shape[1], x.shape[2])

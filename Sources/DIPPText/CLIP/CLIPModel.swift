@@ -21,29 +21,53 @@ public final class CLIPModel: Layer {
     public let folder: URL
 
     /// Reads `folder`; the weights are frozen unless `trainable`.
-    public init(folder: URL, trainable: Bool = false) throws {
+    public convenience init(folder: URL, trainable: Bool = false) throws {
         let configuration = try CLIPConfiguration(folder: folder)
         let file = folder.appendingPathComponent("model.safetensors")
         guard FileManager.default.fileExists(atPath: file.path) else {
             throw TextEncoderError(location: file.path, what: "the weights file is missing",
                                    hint: "a CLIP folder holds model.safetensors (convert a .bin or .pt with Scripts/convert_clip_reward.py)")
         }
-        let weights = HuggingFaceWeights(contents: try SafeTensors.read(contentsOf: file), source: file.path, trainable: trainable)
-        let c = configuration
-        self.configuration = c
-        tokenizer = try CLIPTokenizer(folder: folder, maximumLength: c.maximumPositions)
-        guard tokenizer.vocabulary.count <= c.vocabularySize, tokenizer.endID < c.vocabularySize, tokenizer.startID < c.vocabularySize else {
+        let tokenizer = try CLIPTokenizer(folder: folder, maximumLength: configuration.maximumPositions)
+        guard tokenizer.vocabulary.count <= configuration.vocabularySize, tokenizer.endID < configuration.vocabularySize,
+              tokenizer.startID < configuration.vocabularySize else {
             throw TextEncoderError(location: folder.appendingPathComponent("vocab.json").path,
-                                   what: "the vocabulary has \(tokenizer.vocabulary.count) tokens, the model \(c.vocabularySize)",
+                                   what: "the vocabulary has \(tokenizer.vocabulary.count) tokens, the model \(configuration.vocabularySize)",
                                    hint: "use the vocab.json and merges.txt that came with the model")
         }
+        try self.init(configuration: configuration, tokenizer: tokenizer, weights: try SafeTensors.read(contentsOf: file),
+                      source: file.path, trainable: trainable, folder: folder)
+    }
+
+    /// A model from a state dictionary under `transformers`' names (``initialWeights(_:rng:)``
+    /// makes a fresh one).
+    public init(configuration c: CLIPConfiguration, tokenizer: CLIPTokenizer, weights contents: SafeTensors.Contents, source: String,
+                trainable: Bool = false, folder: URL) throws {
+        let weights = HuggingFaceWeights(contents: contents, source: source, trainable: trainable)
+        (configuration, self.tokenizer, self.folder) = (c, tokenizer, folder)
         preprocessor = CLIPImagePreprocessor(c)
         vision = try CLIPVisionTower(weights, c)
         text = try CLIPTextTower(weights, c)
         visualProjection = try weights.linear("visual_projection", c.vision.hiddenSize, c.projectionSize, bias: false)
         textProjection = try weights.linear("text_projection", c.text.hiddenSize, c.projectionSize, bias: false)
         logitScale = try weights.tensor("logit_scale", [])
-        self.folder = folder
+    }
+
+    /// Writes the model in `transformers`' layout: `config.json`, `model.safetensors`,
+    /// `vocab.json`, `merges.txt`, `preprocessor_config.json`.
+    public func write(to folder: URL) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var out = HuggingFaceTensors()
+        vision.write(into: &out)
+        text.write(into: &out)
+        out.put("visual_projection", visualProjection)
+        out.put("text_projection", textProjection)
+        out.put("logit_scale", logitScale)
+        try SafeTensors.write(out.tensors, metadata: ["format": "pt"], to: folder.appendingPathComponent("model.safetensors"))
+        try tokenizer.write(to: folder)
+        for (name, object) in [("config.json", configuration.huggingFaceConfig), ("preprocessor_config.json", configuration.huggingFacePreprocessorConfig)] {
+            try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]).write(to: folder.appendingPathComponent(name))
+        }
     }
 
     nonisolated(unsafe) private static var loaded: [String: CLIPModel] = [:]

@@ -24,6 +24,13 @@ public struct CLIPTextTower: Layer {
             + layers.enumerated().flatMap { prefixed("encoder.layers.\($0.offset)", $0.element) } + prefixed("final_layer_norm", finalNorm)
     }
 
+    func write(into out: inout HuggingFaceTensors) {
+        out.put("text_model.embeddings.token_embedding.weight", tokenEmbedding)
+        out.put("text_model.embeddings.position_embedding.weight", positionEmbedding)
+        for (i, layer) in layers.enumerated() { layer.write("text_model.encoder.layers.\(i)", into: &out) }
+        out.put("text_model.final_layer_norm", finalNorm)
+    }
+
     /// The position each sequence is pooled at: its largest id (legacy configs, `eos_token_id`
     /// 2; the first if several), else its first end token (0 if it has none), as `transformers`.
     public func pooledPosition(_ ids: [Int]) -> Int {

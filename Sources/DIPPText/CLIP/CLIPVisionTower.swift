@@ -36,6 +36,15 @@ public struct CLIPVisionTower: Layer {
             + prefixed("post_layernorm", postNorm)
     }
 
+    func write(into out: inout HuggingFaceTensors) {
+        out.put("vision_model.embeddings.patch_embedding.weight", patchEmbedding)
+        out.put("vision_model.embeddings.class_embedding", classEmbedding)
+        out.put("vision_model.embeddings.position_embedding.weight", positionEmbedding)
+        out.put("vision_model.pre_layrnorm", preNorm)
+        for (i, layer) in layers.enumerated() { layer.write("vision_model.encoder.layers.\(i)", into: &out) }
+        out.put("vision_model.post_layernorm", postNorm)
+    }
+
     /// Normalised pixels `[B, 3, S, S]` → the last hidden states `[B, N + 1, H]` and the pooled `[B, H]`.
     public func callAsFunction(_ pixels: Tensor) -> (hidden: Tensor, pooled: Tensor) {
         let (b, h) = (pixels.shape[0], classEmbedding.count)

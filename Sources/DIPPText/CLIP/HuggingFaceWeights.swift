@@ -37,3 +37,21 @@ struct HuggingFaceWeights {
         LayerNorm(scale: try tensor("\(name).weight", [size]), shift: try tensor("\(name).bias", [size]), epsilon: epsilon)
     }
 }
+
+/// The writer's side of ``HuggingFaceWeights``: tensors under Hugging Face names, a linear
+/// weight transposed back to `[out, in]`, a layer norm's scale and shift as `weight` and `bias`.
+struct HuggingFaceTensors {
+    private(set) var tensors: [String: Tensor] = [:]
+
+    mutating func put(_ name: String, _ tensor: Tensor) { tensors[name] = tensor.detached() }
+
+    mutating func put(_ name: String, _ linear: Linear) {
+        tensors["\(name).weight"] = linear.weight.detached().transposed(0, 1)
+        if let bias = linear.bias { tensors["\(name).bias"] = bias.detached() }
+    }
+
+    mutating func put(_ name: String, _ norm: LayerNorm) {
+        tensors["\(name).weight"] = norm.scale.detached()
+        tensors["\(name).bias"] = norm.shift.detached()
+    }
+}

@@ -9,6 +9,6 @@ import Foundation
 struct Reward: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Reward models learned from preference pairs (Bradley–Terry), simulated annotators for benchmarks, and any reward on saved samples.",
-        subcommands: [RewardTrain.self, RewardSimulate.self, RewardScore.self]
+        subcommands: [RewardTrain.self, RewardTrainCLIP.self, RewardSimulate.self, RewardScore.self]
     )
 }
