@@ -8,7 +8,7 @@ import PackageDescription
 //   DIPPNN                     layers, optimizers, EMA, checkpoints, configuration files, the communicator
 //   DIPPRender                 cameras, differentiable volume rendering, isosurface meshes (PLY)
 //   DIPPData                   self-describing data sets (gmm2d, digits, Fashion-MNIST, shapes3d, image folders), gzip, PNG, JPEG
-//   DIPPText                   text encoders: the WordPiece tokenizer, BERT, all-MiniLM-L6-v2, a trainable bag of tokens
+//   DIPPText                   text encoders: the WordPiece tokenizer, BERT, all-MiniLM-L6-v2, a trainable bag of tokens; CLIP (both towers, BPE)
 //   DIPPDiffusion              Conditions, ScoreModel, Guidance, EDM preconditioning/loss, samplers, denoisers (diffusers' UNet2DModel among them)
 //   DiffInstruct               the core: Generator, RewardModel, Divergence (IKL, SiD), TA objectives, the DI++
 //                              trainer, scheduled scalars, conformance checkers (no data, files or plugins)

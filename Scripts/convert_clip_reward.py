@@ -3,9 +3,9 @@
 
 Pins: Tests/Reference/requirements-clip.txt (torch 2.13.0 CPU, transformers 5.25.0, tokenizers
 0.23.3, safetensors 0.8.0, numpy 2.4.6); `selfcheck` also needs open-clip-torch 3.3.0. In the
-project's venv (/root/clipvenv) open-clip-torch is installed without its dependencies, because
+reference venv (/tmp/clipvenv) open-clip-torch is installed without its dependencies, because
 pip would otherwise replace the CPU torch with a CUDA build:
-    /root/clipvenv/bin/pip install --no-deps open-clip-torch==3.3.0 "torchvision==0.28.*" ftfy==6.3.1 wcwidth pillow
+    /tmp/clipvenv/bin/pip install --no-deps open-clip-torch==3.3.0 "torchvision==0.28.*" ftfy==6.3.1 wcwidth pillow
 (PyPI's torchvision is a CUDA build whose compiled ops do not load next to the CPU torch;
 `selfcheck` then skips torchvision's op registrations, which open_clip does not use.)
 

@@ -35,6 +35,16 @@ public enum DigitCaptions {
         }
     }
 
+    /// Held-out prompts with context words (plain: no thickness): the digit among words that do
+    /// not matter, as people write prompts — a phrasing close to training with unrelated words
+    /// added, a sentence, and the numeral amid a scene. Their context words are disjoint from
+    /// ``CaptionAugmentation``'s; no training phrasing or earlier paraphrase uses them.
+    public static func contextHeldOut(_ digit: Int) -> [String] {
+        let (w, d) = (numberWords[digit], String(digit))
+        return ["a handwritten \(w) next to a coffee mug", "my grandmother wrote the number \(w) on the chalkboard",
+                "\(d), scribbled in crayon on a crumpled receipt"]
+    }
+
     static func article(_ word: String) -> String { word == "eight" ? "an" : "a" }
 
     /// The candidate captions of every image of `data` (plain, plus thin/bold for the lightest and

@@ -124,10 +124,24 @@ public struct TextEmbedding: Sendable, Equatable, Codable {
     public var pooledTensor: Tensor { Tensor(shape: [count, dimension], storage: pooled) }
 
     func appending(_ other: TextEmbedding) -> TextEmbedding {
-        precondition(dimension == other.dimension && tokenCount == other.tokenCount, "TextEmbedding.appending: shapes differ")
+        precondition(dimension == other.dimension && (tokenCount > 0) == (other.tokenCount > 0), "TextEmbedding.appending: shapes differ")
         let texts = prompts.flatMap { a in other.prompts.map { a + $0 } }
-        return TextEmbedding(dimension: dimension, pooled: pooled + other.pooled, tokenCount: tokenCount,
-                             tokens: tokens + other.tokens, tokenMask: tokenMask + other.tokenMask, prompts: texts)
+        let t = Swift.max(tokenCount, other.tokenCount)
+        let (a, b) = (padded(to: t), other.padded(to: t))
+        return TextEmbedding(dimension: dimension, pooled: pooled + other.pooled, tokenCount: t,
+                             tokens: a.tokens + b.tokens, tokenMask: a.mask + b.mask, prompts: texts)
+    }
+
+    /// The token embeddings and mask padded (zeros, mask 0) to `t` tokens per sample.
+    func padded(to t: Int) -> (tokens: [Float], mask: [Float]) {
+        guard t > tokenCount else { return (tokens, tokenMask) }
+        let (d, extra) = (dimension, t - tokenCount)
+        var out: (tokens: [Float], mask: [Float]) = ([], [])
+        for i in 0..<count {
+            out.tokens += tokens[(i * tokenCount * d)..<((i + 1) * tokenCount * d)] + [Float](repeating: 0, count: extra * d)
+            out.mask += tokenMask[(i * tokenCount)..<((i + 1) * tokenCount)] + [Float](repeating: 0, count: extra)
+        }
+        return out
     }
 
     func subset(_ indices: [Int]) -> TextEmbedding {

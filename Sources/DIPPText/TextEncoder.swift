@@ -13,6 +13,13 @@ public protocol TextEncoder: AnyObject {
     var identifier: String { get }
     var dimension: Int { get }
     func embed(_ prompts: [String]) -> Tensor
+    /// Each prompt's token-level embeddings, `T_i × dimension` values row-major (the real tokens
+    /// only), for networks that attend over the tokens; `nil` when the encoder has none.
+    func tokenEmbeddings(_ prompts: [String]) -> [[Float]]?
+}
+
+extension TextEncoder {
+    public func tokenEmbeddings(_ prompts: [String]) -> [[Float]]? { nil }
 }
 
 /// A sentence encoder: WordPiece ids → ``BERTEncoder`` → mean over the real tokens →
@@ -37,6 +44,17 @@ public final class SentenceEncoder: TextEncoder {
             embedBatch(prompts[start..<Swift.min(start + batchSize, prompts.count)].map(tokenizer.encode))
         }
         return parts.count == 1 ? parts[0] : Tensor.concat(parts, axis: 0)
+    }
+
+    /// The last hidden states of each prompt's tokens (`[CLS]` and `[SEP]` included), `T_i × 384`.
+    public func tokenEmbeddings(_ prompts: [String]) -> [[Float]]? {
+        let d = dimension
+        return stride(from: 0, to: prompts.count, by: batchSize).flatMap { start -> [[Float]] in
+            let ids = prompts[start..<Swift.min(start + batchSize, prompts.count)].map(tokenizer.encode)
+            let hidden = withoutGradients { bert(ids).hidden }
+            let t = hidden.shape[1]
+            return ids.enumerated().map { i, sequence in Array(hidden.storage[(i * t * d)..<((i * t + sequence.count) * d)]) }
+        }
     }
 
     func embedBatch(_ ids: [[Int]]) -> Tensor {
@@ -69,6 +87,15 @@ public final class BagOfTokensEncoder: TextEncoder, Layer {
     public var dimension: Int { table.table.shape[1] }
     public var namedParameters: [(name: String, tensor: Tensor)] { prefixed("tokens", table) }
 
+    /// Each piece's row of the table (an empty prompt: one row of zeros), without gradients.
+    public func tokenEmbeddings(_ prompts: [String]) -> [[Float]]? {
+        let (d, values) = (dimension, table.table.storage)
+        return prompts.map { prompt in
+            let ids = Array(tokenizer.encode(prompt).dropFirst().dropLast())
+            return ids.isEmpty ? [Float](repeating: 0, count: d) : ids.flatMap { values[($0 * d)..<(($0 + 1) * d)] }
+        }
+    }
+
     public func embed(_ prompts: [String]) -> Tensor {
         let ids = prompts.map { Array(tokenizer.encode($0).dropFirst().dropLast()) }
         let rows = table(ids.flatMap { $0 })
@@ -88,6 +115,7 @@ public final class BagOfTokensEncoder: TextEncoder, Layer {
 public final class PromptEmbeddingCache: @unchecked Sendable {
     public let encoder: TextEncoder
     private var rows: [String: [Float]] = [:]
+    private var tokenRows: [String: [Float]] = [:]
     private let lock = NSLock()
 
     public init(encoder: TextEncoder) { self.encoder = encoder }
@@ -98,13 +126,40 @@ public final class PromptEmbeddingCache: @unchecked Sendable {
     public func embeddings(_ prompts: [String]) -> [Float] {
         lock.lock()
         defer { lock.unlock() }
-        var missing: [String] = [], seen = Set<String>()
-        for p in prompts where rows[p] == nil && seen.insert(p).inserted { missing.append(p) }
+        let missing = Self.missing(prompts, in: rows)
         if !missing.isEmpty {
             let values = withoutGradients { encoder.embed(missing) }.storage
             for (i, p) in missing.enumerated() { rows[p] = Array(values[(i * dimension)..<((i + 1) * dimension)]) }
         }
         return prompts.flatMap { rows[$0]! }
     }
-}
 
+    /// Token embeddings padded to the longest prompt: `[B, T, dimension]` values, the `[B, T]`
+    /// mask (1 = a real token) and `T`; `nil` when the encoder gives none.
+    public func tokenEmbeddings(_ prompts: [String]) -> (values: [Float], mask: [Float], tokenCount: Int)? {
+        lock.lock()
+        defer { lock.unlock() }
+        let missing = Self.missing(prompts, in: tokenRows)
+        if !missing.isEmpty {
+            guard let computed = encoder.tokenEmbeddings(missing) else { return nil }
+            for (p, values) in zip(missing, computed) { tokenRows[p] = values }
+        }
+        let d = dimension
+        let t = prompts.map { tokenRows[$0]!.count / d }.max() ?? 0
+        var values: [Float] = [], mask: [Float] = []
+        values.reserveCapacity(prompts.count * t * d)
+        for p in prompts {
+            let row = tokenRows[p]!, n = row.count / d
+            values += row + [Float](repeating: 0, count: (t - n) * d)
+            mask += [Float](repeating: 1, count: n) + [Float](repeating: 0, count: t - n)
+        }
+        return (values, mask, t)
+    }
+
+    /// The distinct prompts of `prompts` not in `table`, in first-seen order.
+    private static func missing(_ prompts: [String], in table: [String: [Float]]) -> [String] {
+        var missing: [String] = [], seen = Set<String>()
+        for p in prompts where table[p] == nil && seen.insert(p).inserted { missing.append(p) }
+        return missing
+    }
+}

@@ -6,13 +6,13 @@ OpenAI's CLIP layout, tokenizer cases from transformers' `CLIPTokenizer`, and ti
 
 Pinned (Tests/Reference/requirements-clip.txt): torch 2.13.0 CPU build, transformers 5.25.0,
 tokenizers 0.23.3, safetensors 0.8.0, numpy 2.4.6. Own venv:
-    python3 -m venv /root/clipvenv
-    /root/clipvenv/bin/pip install /opt/wheels/torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl
-      # or: /root/clipvenv/bin/pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
-    /root/clipvenv/bin/pip install -r Tests/Reference/requirements-clip.txt
+    python3 -m venv /tmp/clipvenv
+    /tmp/clipvenv/bin/pip install /opt/wheels/torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl
+      # or: /tmp/clipvenv/bin/pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
+    /tmp/clipvenv/bin/pip install -r Tests/Reference/requirements-clip.txt
 
 Usage (rewrites Tests/Reference/clip/ except README.md; byte-reproducible: seeded, one thread):
-    /root/clipvenv/bin/python Tests/Reference/clip_reference.py [--out Tests/Reference/clip]
+    /tmp/clipvenv/bin/python Tests/Reference/clip_reference.py [--out Tests/Reference/clip]
 
 Nothing is downloaded: the vocabulary is trained on a corpus built below and every model is random.
 

@@ -6,15 +6,17 @@ import Foundation
 /// `e(c) = E_label[c_label] + m·(W_text·t + b) + (1 − m)·e_∅ + W_cam·φ(p) + b'`, where
 /// - `E_label` is a learned table with one row per class and a last row for `∅`;
 /// - `t` is the pooled text embedding, `m` is 0 for null samples (then the learned `e_∅` is used
-///   instead), present when `textDimension > 0`;
+///   instead), present when `textDimension > 0`; with `textTokens` the term `W_text·t + b` is
+///   ``TokenAttentionPooling`` over the prompt's token embeddings instead;
 /// - `φ(p) = [sin(2^j π p_i), cos(2^j π p_i)]` are the camera's Fourier features
 ///   (`j < cameraFrequencies`), present when `cameraDimension > 0`.
-/// Parameter names: `class_embedding.table`, `text_projection.*`, `text_null`,
+/// Parameter names: `class_embedding.table`, `text_projection.*` (or `text_attention.*`), `text_null`,
 /// `camera_projection.*` (label-only encoders name exactly what the networks always had).
 public struct ConditionEncoder: Layer {
     public let classCount: Int
     public let classEmbedding: Embedding
     public let textProjection: Linear?
+    public let textAttention: TokenAttentionPooling?
     public let textNull: Tensor?
     public let cameraProjection: Linear?
     public let cameraFrequencies: Int
@@ -24,10 +26,11 @@ public struct ConditionEncoder: Layer {
         classCount = c.classCount
         classEmbedding = Embedding(count: c.classCount + 1, dimension: c.embeddingDimension, rng: &rng)
         if c.textDimension > 0 {
-            textProjection = Linear(inputSize: c.textDimension, outputSize: c.embeddingDimension, rng: &rng)
+            textProjection = c.textTokens ? nil : Linear(inputSize: c.textDimension, outputSize: c.embeddingDimension, rng: &rng)
+            textAttention = c.textTokens ? TokenAttentionPooling(inputSize: c.textDimension, outputSize: c.embeddingDimension, rng: &rng) : nil
             textNull = Tensor.randomNormal([1, c.embeddingDimension], using: &rng, requiresGrad: true)
         } else {
-            (textProjection, textNull) = (nil, nil)
+            (textProjection, textAttention, textNull) = (nil, nil, nil)
         }
         cameraFrequencies = c.cameraFrequencies
         cameraProjection = c.cameraDimension > 0
@@ -36,7 +39,9 @@ public struct ConditionEncoder: Layer {
 
     public var namedParameters: [(name: String, tensor: Tensor)] {
         var all = prefixed("class_embedding", classEmbedding)
-        if let textProjection, let textNull { all += prefixed("text_projection", textProjection) + [("text_null", textNull)] }
+        if let textProjection { all += prefixed("text_projection", textProjection) }
+        if let textAttention { all += prefixed("text_attention", textAttention) }
+        if let textNull { all += [("text_null", textNull)] }
         if let cameraProjection { all += prefixed("camera_projection", cameraProjection) }
         return all
     }
@@ -44,10 +49,17 @@ public struct ConditionEncoder: Layer {
     /// `[N, E]`.
     public func callAsFunction(_ conditions: Conditions) -> Tensor {
         var e = classEmbedding(conditions.embeddingRows(classCount: classCount))
-        if let textProjection, let textNull {
+        if let textNull {
             guard let text = conditions.text else { preconditionFailure("this denoiser needs text conditions") }
             let keep = Tensor(shape: [conditions.count, 1], storage: conditions.isNull.map { $0 ? 0 : 1 })
-            e = e + textProjection(text.pooledTensor) * keep + textNull * (1 - keep)
+            let read: Tensor
+            if let textAttention {
+                precondition(text.tokenCount > 0, "this denoiser reads the prompts' token embeddings; the conditions carry none")
+                read = textAttention(Tensor(shape: [text.count, text.tokenCount, text.dimension], storage: text.tokens), mask: text.tokenMask)
+            } else {
+                read = textProjection!(text.pooledTensor)
+            }
+            e = e + read * keep + textNull * (1 - keep)
         }
         if let cameraProjection {
             guard let camera = conditions.camera else { preconditionFailure("this denoiser needs camera conditions") }

@@ -18,6 +18,9 @@ public struct DenoiserConfiguration: Codable, Sendable, Equatable {
     public var embeddingDimension: Int = 16
     /// Size of the pooled text embedding the denoiser reads (0 = no text).
     public var textDimension: Int = 0
+    /// Whether the text condition is read from the prompt's token embeddings through attention
+    /// pooling (``TokenAttentionPooling``) instead of from the pooled sentence embedding.
+    public var textTokens: Bool = false
     /// Size of the camera/pose vector the denoiser reads (0 = no camera) and its octaves (3:
     /// frequencies 1, 2, 4 in the azimuth — a cube's 4-fold symmetry, no finer; more octaves
     /// let a teacher trained on a few hundred views per object fit noise between them).
@@ -58,6 +61,7 @@ public struct DenoiserConfiguration: Codable, Sendable, Equatable {
         try c.encode(classCount, forKey: .classCount); try c.encode(sigmaData, forKey: .sigmaData)
         try c.encode(hidden, forKey: .hidden); try c.encode(activation, forKey: .activation)
         try c.encode(embeddingDimension, forKey: .embeddingDimension); try c.encode(textDimension, forKey: .textDimension)
+        try c.encode(textTokens, forKey: .textTokens)
         try c.encode(cameraDimension, forKey: .cameraDimension); try c.encode(cameraFrequencies, forKey: .cameraFrequencies)
         try c.encode(noiseFeatures, forKey: .noiseFeatures); try c.encode(channels, forKey: .channels)
         try c.encode(unet2d, forKey: .unet2d); try c.encode(schedule, forKey: .schedule)

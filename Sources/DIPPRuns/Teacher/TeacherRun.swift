@@ -34,7 +34,7 @@ public struct TeacherRun {
         teacher = try EDMDenoiser.load(runFolder: folder, components: components)
         configuration = try ConfigurationFile.read(folder.appendingPathComponent("config.json").path, over: TeacherTrainingConfiguration())
         (train, heldOut) = try configuration.loadData(components)
-        conditioner = try configuration.conditioner(train: train, components: components)
+        conditioner = try configuration.conditioner(train: train, components: components, tokens: teacher.configuration.textTokens)
         guard teacher.configuration.textDimension == (conditioner.embeddings?.dimension ?? 0) else {
             throw ConfigurationError(location: folder.appendingPathComponent("model.json").path,
                                      what: "the teacher reads text embeddings of size \(teacher.configuration.textDimension), "
@@ -63,11 +63,18 @@ extension TeacherTrainingConfiguration {
         return (train, heldOut)
     }
 
-    /// Captioned data: its training captions per class through ``textEncoder``; else labels.
-    public func conditioner(train: LabeledDataset, components: Components = .standard()) throws -> Conditioner {
+    /// Captioned data: its training captions per class through ``textEncoder`` (with the token
+    /// embeddings when ``resolvedTextConditioning`` is `tokens`, or as `tokens` says — a trained
+    /// model's own setting); else labels.
+    public func conditioner(train: LabeledDataset, components: Components = .standard(), tokens: Bool? = nil) throws -> Conditioner {
         guard let prompts = train.captionsByClass else { return .labels }
-        return Conditioner(promptsByClass: prompts, embeddings: PromptEmbeddingCache(encoder: try components.textEncoder(textEncoder)),
-                           turntableViews: train.cameras == nil ? 0 : 8)
+        let embeddings = PromptEmbeddingCache(encoder: try components.textEncoder(textEncoder))
+        let tokens = tokens ?? (resolvedTextConditioning == "tokens")
+        guard !tokens || embeddings.tokenEmbeddings(["a"]) != nil else {
+            throw ConfigurationError(location: "configuration, key 'textConditioning'", what: "the text encoder \(textEncoder) gives no token embeddings",
+                                     hint: "textConditioning \"pooled\" (--text-conditioning pooled), or a token-level encoder such as all-MiniLM-L6-v2")
+        }
+        return Conditioner(promptsByClass: prompts, embeddings: embeddings, turntableViews: train.cameras == nil ? 0 : 8, tokens: tokens)
     }
 }
 

@@ -44,7 +44,8 @@ public struct TeacherTrainer {
         data = train
         heldOut = held
         conditioner = try c.conditioner(train: train, components: components)
-        let network = Self.denoiserConfiguration(c, data: train, textDimension: conditioner.embeddings?.dimension ?? 0)
+        var network = Self.denoiserConfiguration(c, data: train, textDimension: conditioner.embeddings?.dimension ?? 0)
+        network.textTokens = conditioner.tokens
         try components.validate(network)
         try c.checkMemory(sampleCount: Shape.count(train.sampleShape))
         guard !c.horizontalFlip || (train.sampleShape.count == 3 && train.cameras == nil) else {
@@ -112,6 +113,7 @@ public struct TeacherTrainer {
             if root { log("resuming from \(source) (step \(step))") }
         }
         if order.isEmpty { order = batchRNG.permutation(data.count); epoch = 1 }
+        let augmentation = CaptionAugmentation(probability: c.resolvedCaptionAugmentation)
         let loss = EDMLoss(noise: .logNormal(mean: c.pMean, std: c.pStd, minimum: 0.002, maximum: 80), labelDropout: c.labelDropout)
         let reporter = progress && root ? ProgressReporter(total: c.steps, label: "pretrain", startStep: start) : nil
         var step = start
@@ -126,7 +128,8 @@ public struct TeacherTrainer {
             if c.horizontalFlip { x0 = Self.mirrored(x0, seed: c.seed, step: step) }
             let camera = data.cameras.map { CameraPose(dimension: $0.dimension, values: $0.rows(indices).values) }
             let conditions = data.captions.map { captions in
-                conditioner.conditions(prompts: indices.map { captions[$0][captionRNG.integer(below: captions[$0].count)] }, camera: camera)
+                conditioner.conditions(prompts: indices.map { augmentation.apply(captions[$0][captionRNG.integer(below: captions[$0].count)], rng: &captionRNG) },
+                                       camera: camera)
             } ?? Conditions(count: labels.count, labels: labels, camera: camera)
             let l = loss(model, x0, conditions: conditions, sigmaData: model.configuration.sigmaData, rng: &noiseRNG, rows: rows)
             let location = "pretrain step \(step + 1)"

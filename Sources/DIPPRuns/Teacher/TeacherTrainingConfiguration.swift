@@ -11,6 +11,13 @@ public struct TeacherTrainingConfiguration: Codable, Sendable, Equatable {
     /// The text encoder of captioned data (`digits-text`): the teacher is conditioned on its
     /// embedding of each sample's caption. Ignored for data without captions.
     public var textEncoder: String = "all-MiniLM-L6-v2"
+    /// Captioned data: `tokens` (attention pooling over the caption's token embeddings, for
+    /// encoders that give them), `pooled` (the sentence embedding), or "" = the data's
+    /// (``resolvedTextConditioning``).
+    public var textConditioning: String = ""
+    /// Captioned data: the probability a drawn caption is rewritten by ``CaptionAugmentation``
+    /// (context phrases, style words, word order); −1 = the data's (``resolvedCaptionAugmentation``).
+    public var captionAugmentation: Double = -1
     /// An explicit data file or folder ("" = the default location).
     public var dataFile: String = ""
     /// Image folders (`images:DIR`): the side every image is resized (shorter side, antialiased)
@@ -53,6 +60,17 @@ public struct TeacherTrainingConfiguration: Codable, Sendable, Equatable {
 }
 
 extension TeacherTrainingConfiguration {
+    /// The digits' captions are prompts people rewrite: their teachers read the tokens and train
+    /// on augmented captions by default (Documentation/TextPrompts.md measures why). Other
+    /// captioned data (`shapes3d`, image folders) keeps the pooled embedding and its own captions.
+    static let promptData: Set = ["digits-text"]
+
+    /// ``textConditioning`` with "" resolved: `tokens` for `digits-text`, `pooled` otherwise.
+    public var resolvedTextConditioning: String { textConditioning.isEmpty ? (Self.promptData.contains(data) ? "tokens" : "pooled") : textConditioning }
+
+    /// ``captionAugmentation`` with −1 resolved: 0.5 for `digits-text`, 0 otherwise.
+    public var resolvedCaptionAugmentation: Double { captionAugmentation < 0 ? (Self.promptData.contains(data) ? 0.5 : 0) : captionAugmentation }
+
     /// Refuses training settings out of their range, naming the key (the network's own keys are
     /// checked by ``DenoiserConfiguration/validate(source:keyPrefix:)`` once the data is known).
     public func validate() throws {
@@ -71,6 +89,10 @@ extension TeacherTrainingConfiguration {
                   "0 (the images' own size) or a multiple of 4 from 8 to 64: the U-Nets halve twice")
         try check([0, 1, 3].contains(imageChannels), "imageChannels", "\(imageChannels)", "0 (from the images), 1 (grey) or 3 (RGB)")
         try check(sigmaData >= 0, "sigmaData", "\(sigmaData)", "0 (the data's standard deviation) or a positive σ_d")
+        try check(["", "tokens", "pooled"].contains(textConditioning), "textConditioning", "\"\(textConditioning)\"",
+                  "tokens (attention over the caption's token embeddings), pooled (the sentence embedding), or \"\" for the data's")
+        try check(captionAugmentation == -1 || (0...1).contains(captionAugmentation), "captionAugmentation", "\(captionAugmentation)",
+                  "a probability in [0, 1], or −1 for the data's (0.5 for digits-text, else 0)")
     }
 
     /// Refuses a batch whose samples alone would take half the machine's memory (training needs

@@ -18,15 +18,18 @@ public struct Conditioner: @unchecked Sendable {
     /// Rendered data (`shapes3d`): per-class conditions are seen from a turntable of this many
     /// views (0: no camera).
     public let turntableViews: Int
+    /// Whether the conditions carry the prompts' token embeddings (a denoiser with
+    /// ``DenoiserConfiguration/textTokens`` reads them).
+    public let tokens: Bool
 
     /// Label conditions.
     public static let labels = Conditioner(promptsByClass: nil, embeddings: nil)
 
     /// Prompt conditions: class `c` is given the prompts `promptsByClass[c]`; with
     /// `turntableViews` > 0 each is also given a camera (``turntableCamera(_:of:)``).
-    public init(promptsByClass: [[String]]?, embeddings: PromptEmbeddingCache?, turntableViews: Int = 0) {
+    public init(promptsByClass: [[String]]?, embeddings: PromptEmbeddingCache?, turntableViews: Int = 0, tokens: Bool = false) {
         precondition((promptsByClass == nil) == (embeddings == nil), "Conditioner: prompts need an encoder")
-        (self.promptsByClass, self.embeddings, self.turntableViews) = (promptsByClass, embeddings, turntableViews)
+        (self.promptsByClass, self.embeddings, self.turntableViews, self.tokens) = (promptsByClass, embeddings, turntableViews, tokens)
     }
 
     /// Random cameras for training batches (rendered data only, else `nil`): the `shapes3d`
@@ -69,7 +72,14 @@ public struct Conditioner: @unchecked Sendable {
     /// `camera` when the model reads one.
     public func conditions(prompts: [String], isNull: [Bool]? = nil, camera: CameraPose? = nil) -> Conditions {
         guard let embeddings else { preconditionFailure("Conditioner: this model reads labels, not prompts") }
-        let text = TextEmbedding(dimension: embeddings.dimension, pooled: embeddings.embeddings(prompts), prompts: prompts)
+        let pooled = embeddings.embeddings(prompts)
+        let text: TextEmbedding
+        if tokens, let t = embeddings.tokenEmbeddings(prompts) {
+            text = TextEmbedding(dimension: embeddings.dimension, pooled: pooled, tokenCount: t.tokenCount, tokens: t.values, tokenMask: t.mask, prompts: prompts)
+        } else {
+            precondition(!tokens, "Conditioner: the text encoder \(embeddings.encoder.identifier) gives no token embeddings")
+            text = TextEmbedding(dimension: embeddings.dimension, pooled: pooled, prompts: prompts)
+        }
         return Conditions(count: prompts.count, text: text, camera: camera, isNull: isNull ?? [Bool](repeating: false, count: prompts.count))
     }
 

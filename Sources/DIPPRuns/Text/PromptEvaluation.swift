@@ -37,6 +37,11 @@ public enum PromptEvaluation {
         }
     }
 
+    /// The held-out prompts with context words (``DigitCaptions/contextHeldOut(_:)``), 3 per digit.
+    public static var contextPrompts: [Prompt] {
+        (0..<10).flatMap { d in DigitCaptions.contextHeldOut(d).map { Prompt(text: $0, digit: d, thickness: nil) } }
+    }
+
     public struct Result: Codable, Sendable {
         /// Fraction of all samples classified as the named digit.
         public var agreement: Double

@@ -130,6 +130,18 @@ public final class CLIPTextEncoder: TextEncoder {
 
     public var dimension: Int { model.configuration.projectionSize }
 
+    /// Each real token's last hidden state through the text projection, `W_t·LN(h_t)` (the pooled
+    /// feature is this at the end token), `T_i × projection_dim`.
+    public func tokenEmbeddings(_ prompts: [String]) -> [[Float]]? {
+        let d = dimension
+        return stride(from: 0, to: prompts.count, by: batchSize).flatMap { start -> [[Float]] in
+            let ids = prompts[start..<Swift.min(start + batchSize, prompts.count)].map(model.tokenizer.encode)
+            let projected = withoutGradients { model.textProjection(model.text(ids).hidden) }
+            let t = projected.shape[1]
+            return ids.enumerated().map { i, sequence in Array(projected.storage[(i * t * d)..<((i * t + sequence.count) * d)]) }
+        }
+    }
+
     public func embed(_ prompts: [String]) -> Tensor {
         guard !prompts.isEmpty else { return Tensor.zeros([0, dimension]) }
         let parts = stride(from: 0, to: prompts.count, by: batchSize).map { start in

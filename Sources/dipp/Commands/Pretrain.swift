@@ -26,6 +26,10 @@ struct Pretrain: ParsableCommand {
     @Option(help: "Image folders (images:DIR): resize (shorter side) and centre-crop every image to N×N, N a multiple of 4 from 8 to 64 (default: the images' own size).")
     var resolution: Int?
     @Option(help: "Image folders: 1 (grey) or 3 (RGB) channels (default: grey only when every image is grey).") var imageChannels: Int?
+    @Option(help: "Captioned data: tokens (attention over the caption's token embeddings) or pooled (the sentence embedding) (default: tokens for digits-text, else pooled).")
+    var textConditioning: String?
+    @Option(help: "Captioned data: probability a caption is rewritten (context phrase, style word, word order) (default: 0.5 for digits-text, else 0).")
+    var captionAugmentation: Double?
     @Flag(help: "Mirror each training image left–right with probability ½ (augmentation for [C, H, W] images).") var horizontalFlip = false
     @Option(help: ArgumentHelp("Denoiser architecture (default: the data's: mlp for vectors, unet2d for image folders, unet for the built-in images).",
                                valueName: CLI.valueName("denoiser architecture"))) var architecture: String?
@@ -54,6 +58,8 @@ struct Pretrain: ParsableCommand {
             flags.set(data, "data") { c.data = $0 }
             flags.set(dataFile, "dataFile") { c.dataFile = $0 }
             flags.set(textEncoder, "textEncoder") { c.textEncoder = $0 }
+            flags.set(textConditioning, "textConditioning") { c.textConditioning = $0 }
+            flags.set(captionAugmentation, "captionAugmentation") { c.captionAugmentation = $0 }
             flags.set(resolution, "resolution") { c.resolution = $0 }
             flags.set(imageChannels, "imageChannels") { c.imageChannels = $0 }
             flags.set(architecture, "architecture") { c.architecture = $0 }
