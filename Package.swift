@@ -84,7 +84,7 @@ let package = Package(
         .target(name: "DIPPNN", dependencies: ["DIPPTensor", "CDIPPBackend", "CDIPPMPI"], path: "Sources/DIPPNN"),
         .target(name: "DIPPRender", dependencies: ["DIPPTensor"], path: "Sources/DIPPRender"),
         .target(name: "DIPPData", dependencies: ["DIPPTensor", "DIPPRender", "CDIPPIO"], path: "Sources/DIPPData",
-                exclude: ["Resources/DIGITS-ATTRIBUTION.md"], resources: [.copy("Resources/digits.csv.gz")]),
+                exclude: ["Resources/DIGITS-ATTRIBUTION.md"], resources: [.copy("Resources/digits.csv.gz"), .copy("Resources/augmentation-words.txt")]),
         .target(name: "DIPPDiffusion", dependencies: ["DIPPNN"], path: "Sources/DIPPDiffusion"),
         .target(name: "DIPPText", dependencies: ["DIPPNN", "DIPPTensor"], path: "Sources/DIPPText"),
         .target(name: "DIPPEvaluation", dependencies: ["DiffInstruct", "DIPPDiffusion", "DIPPData", "DIPPNN", "DIPPTensor"], path: "Sources/DIPPEvaluation"),

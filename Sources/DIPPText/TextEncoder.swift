@@ -20,6 +20,11 @@ public protocol TextEncoder: AnyObject {
 
 extension TextEncoder {
     public func tokenEmbeddings(_ prompts: [String]) -> [[Float]]? { nil }
+
+    /// Both embeddings of `prompts` (encoders that compute them in one pass override it).
+    public func embeddingsWithTokens(_ prompts: [String]) -> (pooled: [Float], tokens: [[Float]]?) {
+        (withoutGradients { embed(prompts) }.storage, tokenEmbeddings(prompts))
+    }
 }
 
 /// A sentence encoder: WordPiece ids → ``BERTEncoder`` → mean over the real tokens →
@@ -47,14 +52,23 @@ public final class SentenceEncoder: TextEncoder {
     }
 
     /// The last hidden states of each prompt's tokens (`[CLS]` and `[SEP]` included), `T_i × 384`.
-    public func tokenEmbeddings(_ prompts: [String]) -> [[Float]]? {
+    public func tokenEmbeddings(_ prompts: [String]) -> [[Float]]? { embeddingsWithTokens(prompts).tokens }
+
+    /// The sentence embeddings and the token states from one pass of the encoder.
+    public func embeddingsWithTokens(_ prompts: [String]) -> (pooled: [Float], tokens: [[Float]]?) {
         let d = dimension
-        return stride(from: 0, to: prompts.count, by: batchSize).flatMap { start -> [[Float]] in
+        var pooled: [Float] = [], tokens: [[Float]] = []
+        for start in stride(from: 0, to: prompts.count, by: batchSize) {
             let ids = prompts[start..<Swift.min(start + batchSize, prompts.count)].map(tokenizer.encode)
-            let hidden = withoutGradients { bert(ids).hidden }
-            let t = hidden.shape[1]
-            return ids.enumerated().map { i, sequence in Array(hidden.storage[(i * t * d)..<((i * t + sequence.count) * d)]) }
+            withoutGradients {
+                let (hidden, mask) = bert(ids)
+                let t = hidden.shape[1]
+                tokens += ids.enumerated().map { i, sequence in Array(hidden.storage[(i * t * d)..<((i * t + sequence.count) * d)]) }
+                let counts = Tensor(shape: [ids.count, 1], storage: ids.map { Float($0.count) })
+                pooled += Self.normalized((hidden * Tensor(shape: [ids.count, t, 1], storage: mask)).sum(axis: 1) / counts).storage
+            }
         }
+        return (pooled, tokens)
     }
 
     func embedBatch(_ ids: [[Int]]) -> Tensor {
@@ -135,14 +149,19 @@ public final class PromptEmbeddingCache: @unchecked Sendable {
     }
 
     /// Token embeddings padded to the longest prompt: `[B, T, dimension]` values, the `[B, T]`
-    /// mask (1 = a real token) and `T`; `nil` when the encoder gives none.
+    /// mask (1 = a real token) and `T`; `nil` when the encoder gives none. Prompts new to the
+    /// cache are encoded once for both their sentence and token embeddings.
     public func tokenEmbeddings(_ prompts: [String]) -> (values: [Float], mask: [Float], tokenCount: Int)? {
         lock.lock()
         defer { lock.unlock() }
         let missing = Self.missing(prompts, in: tokenRows)
         if !missing.isEmpty {
-            guard let computed = encoder.tokenEmbeddings(missing) else { return nil }
-            for (p, values) in zip(missing, computed) { tokenRows[p] = values }
+            let (pooled, computed) = encoder.embeddingsWithTokens(missing)
+            guard let computed else { return nil }
+            for (i, p) in missing.enumerated() {
+                tokenRows[p] = computed[i]
+                rows[p] = Array(pooled[(i * dimension)..<((i + 1) * dimension)])
+            }
         }
         let d = dimension
         let t = prompts.map { tokenRows[$0]!.count / d }.max() ?? 0

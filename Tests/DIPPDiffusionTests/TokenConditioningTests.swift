@@ -21,7 +21,9 @@ import Testing
     @Test func augmentationKeepsTheMeaningAndItsWordsOutOfTheHeldOutSets() {
         let grammar = Self.contentWords((0..<10).flatMap { d in [nil, DigitCaptions.Thickness.thin, .bold].flatMap { DigitCaptions.training(d, $0) } })
             .union(DigitCaptions.numberWords).union((0..<10).map(String.init))
-        let augmentation = Self.contentWords(CaptionAugmentation.contexts.map { $0.replacingOccurrences(of: "{c}", with: "") } + CaptionAugmentation.styleWords)
+        let augmentation = Self.contentWords(CaptionAugmentation.contexts.map { $0.replacingOccurrences(of: "{c}", with: "") } + CaptionAugmentation.styleWords
+                                             + CaptionAugmentation.randomWords)
+        #expect(CaptionAugmentation.randomWords.count == 2000)
         for (name, set) in [("context", (0..<10).flatMap(DigitCaptions.contextHeldOut)),
                             ("paraphrase", (0..<10).flatMap { d in [nil, DigitCaptions.Thickness.thin, .bold].flatMap { DigitCaptions.heldOut(d, $0) } })] {
             let context = Self.contentWords(set).subtracting(grammar)

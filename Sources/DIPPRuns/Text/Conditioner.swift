@@ -72,13 +72,15 @@ public struct Conditioner: @unchecked Sendable {
     /// `camera` when the model reads one.
     public func conditions(prompts: [String], isNull: [Bool]? = nil, camera: CameraPose? = nil) -> Conditions {
         guard let embeddings else { preconditionFailure("Conditioner: this model reads labels, not prompts") }
-        let pooled = embeddings.embeddings(prompts)
         let text: TextEmbedding
-        if tokens, let t = embeddings.tokenEmbeddings(prompts) {
-            text = TextEmbedding(dimension: embeddings.dimension, pooled: pooled, tokenCount: t.tokenCount, tokens: t.values, tokenMask: t.mask, prompts: prompts)
+        if tokens {   // first, so that new prompts are encoded once for both
+            guard let t = embeddings.tokenEmbeddings(prompts) else {
+                preconditionFailure("Conditioner: the text encoder \(embeddings.encoder.identifier) gives no token embeddings")
+            }
+            text = TextEmbedding(dimension: embeddings.dimension, pooled: embeddings.embeddings(prompts), tokenCount: t.tokenCount,
+                                 tokens: t.values, tokenMask: t.mask, prompts: prompts)
         } else {
-            precondition(!tokens, "Conditioner: the text encoder \(embeddings.encoder.identifier) gives no token embeddings")
-            text = TextEmbedding(dimension: embeddings.dimension, pooled: pooled, prompts: prompts)
+            text = TextEmbedding(dimension: embeddings.dimension, pooled: embeddings.embeddings(prompts), prompts: prompts)
         }
         return Conditions(count: prompts.count, text: text, camera: camera, isNull: isNull ?? [Bool](repeating: false, count: prompts.count))
     }
