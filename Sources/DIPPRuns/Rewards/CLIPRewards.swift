@@ -34,8 +34,8 @@ public final class CLIPScoreReward: RewardModel, ComponentRegistration {
     public let options: Options
     let images: CLIPRewardImages
     public let name: String
-    private var textFeatures: [String: [Float]] = [:]
-    private let lock = NSLock()
+    /// `f̂_T` per prompt: ``CLIPTextEncoder``'s embedding, cached.
+    let textFeatures: PromptEmbeddingCache
 
     public struct Options: Codable, Sendable, Equatable {
         /// `s`.
@@ -49,6 +49,7 @@ public final class CLIPScoreReward: RewardModel, ComponentRegistration {
 
     init(model: CLIPModel, options: Options, images: CLIPRewardImages, name: String) {
         (self.model, self.options, self.images, self.name) = (model, options, images, name)
+        textFeatures = PromptEmbeddingCache(encoder: CLIPTextEncoder(model: model))
     }
 
     public static func register(in components: Components) {
@@ -72,18 +73,9 @@ public final class CLIPScoreReward: RewardModel, ComponentRegistration {
         }
     }
 
-    /// `f̂_T` of each prompt `[N, P]`, cached (a constant of the reward).
+    /// `f̂_T` of each prompt `[N, P]`, computed once per prompt (a constant of the reward).
     func normalizedTextFeatures(_ prompts: [String]) -> Tensor {
-        let p = model.configuration.projectionSize
-        let rows: [[Float]] = lock.withLock {
-            let missing = Array(Set(prompts.filter { textFeatures[$0] == nil })).sorted()
-            if !missing.isEmpty {
-                let values = withoutGradients { CLIPModel.normalized(model.textFeatures(missing)) }.storage
-                for (i, prompt) in missing.enumerated() { textFeatures[prompt] = Array(values[(i * p)..<((i + 1) * p)]) }
-            }
-            return prompts.map { textFeatures[$0]! }
-        }
-        return Tensor(shape: [prompts.count, p], storage: rows.flatMap { $0 })
+        Tensor(shape: [prompts.count, textFeatures.dimension], storage: textFeatures.embeddings(prompts))
     }
 
     public func reward(_ x: Tensor, conditions: Conditions) -> Tensor {

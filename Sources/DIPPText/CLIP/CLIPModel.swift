@@ -110,9 +110,7 @@ public final class CLIPModel: Layer {
     }
 
     /// `f / max(‖f‖, 10⁻¹²)` per row.
-    public static func normalized(_ f: Tensor) -> Tensor {
-        f / f.square().sum(axis: 1, keepDims: true).sqrt().clamped(min: 1e-12, max: .greatestFiniteMagnitude)
-    }
+    public static func normalized(_ f: Tensor) -> Tensor { SentenceEncoder.normalized(f) }
 }
 
 /// CLIP's text tower as a DIPP text encoder: a prompt's embedding is its L2-normalised
